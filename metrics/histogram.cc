@@ -1,0 +1,169 @@
+#include "metrics/histogram.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace salvo::metrics {
+
+uint32_t HistogramLayout::BucketOf(uint64_t value) {
+  if (value < kLinearLimit) return static_cast<uint32_t>(value);
+  const int msb = 63 - std::countl_zero(value);
+  if (msb > kMaxBit) return kNumBuckets - 1;
+  const int shift = msb - kSubBucketBits;  // >= 1
+  const uint64_t top = value >> shift;     // in [128, 256)
+  return static_cast<uint32_t>(kLinearLimit + (shift - 1) * kSubBuckets + (top - kSubBuckets));
+}
+
+uint64_t HistogramLayout::Lower(uint32_t bucket) {
+  if (bucket < kLinearLimit) return bucket;
+  const uint64_t rel = bucket - kLinearLimit;
+  const int shift = static_cast<int>(rel / kSubBuckets) + 1;
+  const uint64_t top = kSubBuckets + rel % kSubBuckets;
+  return top << shift;
+}
+
+uint64_t HistogramLayout::Upper(uint32_t bucket) {
+  if (bucket < kLinearLimit) return bucket + 1;
+  const int shift = static_cast<int>((bucket - kLinearLimit) / kSubBuckets) + 1;
+  return Lower(bucket) + (uint64_t{1} << shift);
+}
+
+double HistogramLayout::Representative(uint32_t bucket) {
+  if (bucket < kLinearLimit) return bucket;
+  return (static_cast<double>(Lower(bucket)) + static_cast<double>(Upper(bucket) - 1)) / 2;
+}
+
+Histogram::Histogram() : counts_(HistogramLayout::kNumBuckets, 0) {}
+
+void Histogram::RecordN(uint64_t value_ns, uint64_t n) {
+  if (n == 0) return;
+  counts_[HistogramLayout::BucketOf(value_ns)] += n;
+  count_ += n;
+  sum_ += static_cast<double>(value_ns) * static_cast<double>(n);
+  min_ = std::min(min_, value_ns);
+  max_ = std::max(max_, value_ns);
+}
+
+void Histogram::Merge(const Histogram& other) {
+  if (other.count_ == 0) return;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) counts_[b] += other.counts_[b];
+  count_ += other.count_;
+  sum_ += other.sum_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+void Histogram::Clear() { *this = Histogram(); }
+
+double Histogram::Percentile(double p) const {
+  if (count_ == 0) return 0;
+  p = std::clamp(p, 0.0, 100.0);
+  if (p >= 100) return static_cast<double>(max_);
+  const uint64_t rank =
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100 * static_cast<double>(count_))));
+  uint64_t seen = 0;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    seen += counts_[b];
+    if (seen >= rank) {
+      return std::clamp(HistogramLayout::Representative(b), static_cast<double>(min()),
+                        static_cast<double>(max_));
+    }
+  }
+  return static_cast<double>(max_);
+}
+
+Histogram Histogram::Delta(const Histogram& now, const Histogram& before) {
+  Histogram d;
+  uint32_t first = HistogramLayout::kNumBuckets, last = 0;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    const uint64_t c = now.counts_[b] >= before.counts_[b] ? now.counts_[b] - before.counts_[b] : 0;
+    d.counts_[b] = c;
+    d.count_ += c;
+    if (c > 0) {
+      first = std::min(first, b);
+      last = b;
+    }
+  }
+  if (d.count_ == 0) return d;
+  d.sum_ = std::max(0.0, now.sum_ - before.sum_);
+  d.min_ = std::max(HistogramLayout::Lower(first), now.min());
+  d.max_ = std::min(HistogramLayout::Upper(last) - 1, now.max_);
+  return d;
+}
+
+void Histogram::ToProto(v1::Histogram* out) const {
+  out->Clear();
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    if (counts_[b] == 0) continue;
+    out->add_bucket(b);
+    out->add_count(counts_[b]);
+  }
+  out->set_total_count(count_);
+  out->set_min_ns(min());
+  out->set_max_ns(max_);
+  out->set_sum_ns(sum_);
+}
+
+absl::StatusOr<Histogram> Histogram::FromProto(const v1::Histogram& in) {
+  if (in.bucket_size() != in.count_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("histogram has ", in.bucket_size(),
+                                                   " buckets but ", in.count_size(), " counts"));
+  }
+  Histogram h;
+  for (int i = 0; i < in.bucket_size(); ++i) {
+    if (in.bucket(i) >= HistogramLayout::kNumBuckets) {
+      return absl::InvalidArgumentError(absl::StrCat("histogram bucket ", in.bucket(i),
+                                                     " is outside the layout"));
+    }
+    h.counts_[in.bucket(i)] += in.count(i);
+    h.count_ += in.count(i);
+  }
+  if (h.count_ != in.total_count()) {
+    return absl::InvalidArgumentError(absl::StrCat("histogram counts add up to ", h.count_,
+                                                   " but total_count says ", in.total_count()));
+  }
+  if (h.count_ > 0) {
+    h.min_ = in.min_ns();
+    h.max_ = in.max_ns();
+    h.sum_ = in.sum_ns();
+  }
+  return h;
+}
+
+void Histogram::Summarize(v1::LatencySummary* out) const {
+  out->set_count(count_);
+  out->set_min_us(static_cast<double>(min()) / 1000);
+  out->set_mean_us(mean() / 1000);
+  out->set_p50_us(Percentile(50) / 1000);
+  out->set_p90_us(Percentile(90) / 1000);
+  out->set_p99_us(Percentile(99) / 1000);
+  out->set_p999_us(Percentile(99.9) / 1000);
+  out->set_max_us(static_cast<double>(max_) / 1000);
+}
+
+AtomicHistogram::AtomicHistogram()
+    : counts_(new std::atomic<uint64_t>[HistogramLayout::kNumBuckets]) {
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    counts_[b].store(0, std::memory_order_relaxed);
+  }
+}
+
+void AtomicHistogram::MergeInto(Histogram* out) const {
+  uint64_t count = 0;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    const uint64_t c = counts_[b].load(std::memory_order_relaxed);
+    out->counts_[b] += c;
+    count += c;
+  }
+  if (count == 0) return;
+  // Summing the buckets (not reading count_) keeps count consistent with the buckets read.
+  out->count_ += count;
+  out->sum_ += static_cast<double>(sum_.load(std::memory_order_relaxed));
+  out->min_ = std::min(out->min_, min_.load(std::memory_order_relaxed));
+  out->max_ = std::max(out->max_, max_.load(std::memory_order_relaxed));
+}
+
+}  // namespace salvo::metrics

@@ -1,0 +1,328 @@
+#include "net/epoll_engine.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "metrics/thread_stats.h"
+#include "net/socket.h"
+
+namespace salvo::net {
+namespace {
+
+using metrics::Stat;
+
+// Listener tags live above every connection tag's generation range.
+constexpr uint64_t kListenerTag = uint64_t{1} << 63;
+constexpr int kMaxEvents = 1024;
+
+absl::Status SocketError(int fd, absl::string_view what) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err == 0) err = ECONNRESET;
+  return absl::ErrnoToStatus(err, what);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOptions& options) {
+  if (options.stats == nullptr) return absl::InvalidArgumentError("engine needs a stats block");
+  Fd fd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
+  return std::unique_ptr<EpollEngine>(new EpollEngine(std::move(fd), options));
+}
+
+EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
+    : epoll_(std::move(epoll_fd)),
+      options_(options),
+      events_(kMaxEvents),
+      recv_buffer_(options.recv_chunk_bytes),
+      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+EpollEngine::~EpollEngine() {
+  for (Conn& c : conns_) {
+    if (c.fd >= 0) ::close(c.fd);
+  }
+}
+
+ConnId EpollEngine::Allocate(int fd, ConnectionHandler* handler) {
+  ConnId id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<ConnId>(conns_.size());
+    conns_.emplace_back();
+  }
+  Conn& c = conns_[id];
+  const uint32_t generation = c.generation + 1;
+  c = Conn{};
+  c.fd = fd;
+  c.generation = generation;
+  c.handler = handler;
+  ++open_;
+  return id;
+}
+
+void EpollEngine::Release(ConnId id) {
+  Conn& c = conns_[id];
+  if (c.fd < 0) return;
+  // Closing removes the fd from the epoll set; the generation bump makes any event for it that
+  // is already in this Poll's batch stale.
+  ::close(c.fd);
+  c.fd = -1;
+  c.handler = nullptr;
+  ++c.generation;
+  free_ids_.push_back(id);
+  --open_;
+}
+
+void EpollEngine::SetInterest(ConnId id, uint32_t events) {
+  Conn& c = conns_[id];
+  if (c.interest == events) return;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = Tag(id, c.generation);
+  ::epoll_ctl(epoll_.get(), c.interest == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
+  c.interest = events;
+}
+
+absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
+  absl::StatusOr<Fd> fd = NewTcpSocket(to.family());
+  if (!fd.ok()) return fd.status();
+  if (::connect(fd->get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("connect to ", to.ToString()));
+  }
+  const ConnId id = Allocate(fd->Release(), handler);
+  conns_[id].connecting = true;
+  // Only writability (connect finished) is watched until the handshake is done.
+  SetInterest(id, EPOLLOUT);
+  return id;
+}
+
+absl::Status EpollEngine::Listen(Fd listener, AcceptHandler* handler) {
+  const size_t index = listeners_.size();
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kListenerTag | index;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener.get(), &ev) != 0) {
+    return absl::ErrnoToStatus(errno, "epoll_ctl(listener)");
+  }
+  listeners_.push_back(Listener{std::move(listener), handler});
+  return absl::OkStatus();
+}
+
+void EpollEngine::Send(ConnId id, const uint8_t* data, size_t len) {
+  Conn& c = conns_[id];
+  c.send_data = data;
+  c.send_len = len;
+  c.send_off = 0;
+  c.sending = true;
+  if (!c.queued) {
+    c.queued = true;
+    write_queue_.push_back(id);
+  }
+}
+
+void EpollEngine::SetReceiving(ConnId id, bool on) {
+  Conn& c = conns_[id];
+  c.receiving = on;
+  // Re-arming is eager, disarming lazy (in HandleEvent): the common case, a send that completes
+  // in the same Poll, then costs no epoll_ctl at all.
+  if (on && !c.connecting && !(c.interest & EPOLLIN)) SetInterest(id, c.interest | EPOLLIN);
+}
+
+void EpollEngine::ShutdownWrite(ConnId id) {
+  Conn& c = conns_[id];
+  if (c.sending) {
+    c.shutdown_after_send = true;
+  } else {
+    ::shutdown(c.fd, SHUT_WR);
+  }
+}
+
+void EpollEngine::Close(ConnId id) { Release(id); }
+
+void EpollEngine::Fail(ConnId id, absl::Status why) {
+  ConnectionHandler* handler = conns_[id].handler;
+  Release(id);
+  handler->OnClosed(id, std::move(why));
+}
+
+absl::Status EpollEngine::Poll(absl::Duration timeout) {
+  int timeout_ms = 0;
+  if (write_queue_.empty()) {
+    timeout_ms = timeout == absl::InfiniteDuration()
+                     ? -1
+                     : static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1))));
+  }
+  const int n = ::epoll_wait(epoll_.get(), events_.data(), kMaxEvents, timeout_ms);
+  if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");
+  for (int i = 0; i < n; ++i) {
+    const uint64_t tag = events_[i].data.u64;
+    if (tag & kListenerTag) {
+      AcceptAll(listeners_[tag & ~kListenerTag]);
+      continue;
+    }
+    const ConnId id = static_cast<ConnId>(tag & 0xffffffff);
+    if (id >= conns_.size() || conns_[id].fd < 0 ||
+        conns_[id].generation != static_cast<uint32_t>(tag >> 32)) {
+      continue;  // released earlier in this batch
+    }
+    HandleEvent(id, events_[i].events);
+  }
+  FlushWrites();
+  return absl::OkStatus();
+}
+
+void EpollEngine::HandleEvent(ConnId id, uint32_t events) {
+  Conn& c = conns_[id];
+  if (c.connecting) {
+    HandleConnect(id, events);
+    return;
+  }
+  if (events & EPOLLOUT) {
+    if (c.sending && !c.queued) {
+      c.queued = true;
+      write_queue_.push_back(id);
+    }
+    // Writability is watched only while a send waits for room.
+    SetInterest(id, c.interest & ~EPOLLOUT);
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    if (conns_[id].receiving) {
+      HandleRecv(id);
+    } else if (events & EPOLLERR) {
+      Fail(id, SocketError(c.fd, "socket"));
+    } else {
+      SetInterest(id, c.interest & ~EPOLLIN);
+    }
+  }
+}
+
+void EpollEngine::HandleConnect(ConnId id, uint32_t events) {
+  Conn& c = conns_[id];
+  int err = 0;
+  socklen_t len = sizeof(err);
+  ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err == 0 && (events & (EPOLLERR | EPOLLHUP))) err = ECONNREFUSED;
+  if (err != 0) {
+    ConnectionHandler* handler = c.handler;
+    Release(id);
+    handler->OnConnected(id, absl::ErrnoToStatus(err, "connect"));
+    return;
+  }
+  c.connecting = false;
+  // Connected: now, and only now, arm the receive.
+  SetInterest(id, c.receiving ? EPOLLIN : 0);
+  c.handler->OnConnected(id, absl::OkStatus());
+}
+
+void EpollEngine::HandleRecv(ConnId id) {
+  Conn& c = conns_[id];
+  metrics::ThreadStats& stats = *options_.stats;
+  const ssize_t n = ::recv(c.fd, recv_buffer_.data(), recv_buffer_.size(), MSG_DONTWAIT);
+  if (n > 0) {
+    stats.Add(Stat::kRecvCalls);
+    stats.Add(Stat::kBytesReceived, static_cast<uint64_t>(n));
+    c.handler->OnRecv(id, recv_buffer_.data(), static_cast<size_t>(n));
+    return;
+  }
+  if (n == 0) {
+    stats.Add(Stat::kClosedByPeer);
+    Fail(id, absl::OkStatus());
+    return;
+  }
+  if (errno == EAGAIN || errno == EINTR) {
+    stats.Add(Stat::kRecvWouldBlock);
+    return;
+  }
+  stats.Add(Stat::kRecvErrors);
+  Fail(id, absl::ErrnoToStatus(errno, "recv"));
+}
+
+void EpollEngine::AcceptAll(Listener& listener) {
+  // Bounded so a connect storm cannot hold the loop away from established connections.
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return;
+      options_.stats->Add(Stat::kConnectErrors);
+      if ((errno == EMFILE || errno == ENFILE) && spare_fd_.valid()) {
+        spare_fd_.Reset();
+        ::close(::accept(listener.fd.get(), nullptr, nullptr));
+        spare_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      }
+      return;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    options_.stats->Add(Stat::kConnectionsEstablished);
+    const ConnId id = Allocate(fd, nullptr);
+    ConnectionHandler* handler = listener.handler->OnAccept(id);
+    if (handler == nullptr) {
+      Release(id);
+      continue;
+    }
+    conns_[id].handler = handler;
+    SetInterest(id, conns_[id].receiving ? EPOLLIN : 0);
+  }
+}
+
+void EpollEngine::FlushWrites() {
+  flushing_.swap(write_queue_);
+  for (ConnId id : flushing_) {
+    if (conns_[id].fd < 0) continue;
+    conns_[id].queued = false;
+    FlushOne(id);
+  }
+  flushing_.clear();
+}
+
+void EpollEngine::FlushOne(ConnId id) {
+  metrics::ThreadStats& stats = *options_.stats;
+  size_t budget = options_.send_budget_bytes;
+  const uint32_t generation = conns_[id].generation;
+  while (conns_[id].fd >= 0 && conns_[id].generation == generation && conns_[id].sending) {
+    Conn& c = conns_[id];
+    const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) {
+        stats.Add(Stat::kSendWouldBlock);
+        SetInterest(id, c.interest | EPOLLOUT);
+        return;
+      }
+      stats.Add(Stat::kSendErrors);
+      Fail(id, absl::ErrnoToStatus(errno, "send"));
+      return;
+    }
+    stats.Add(Stat::kSendCalls);
+    stats.Add(Stat::kBytesSent, static_cast<uint64_t>(n));
+    c.send_off += static_cast<size_t>(n);
+    budget -= std::min(budget, static_cast<size_t>(n));
+    if (c.send_off < c.send_len) {
+      if (budget == 0) break;
+      continue;
+    }
+    c.sending = false;
+    if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
+    // The handler may Send() again from here; Send() queues it, and the loop above continues
+    // with it directly while the budget lasts.
+    c.handler->OnSendDone(id);
+    if (budget == 0) break;
+  }
+  Conn& c = conns_[id];
+  if (c.fd >= 0 && c.generation == generation && c.sending && !c.queued &&
+      !(c.interest & EPOLLOUT)) {
+    c.queued = true;
+    write_queue_.push_back(id);
+  }
+}
+
+}  // namespace salvo::net

@@ -1,0 +1,85 @@
+// The readiness backend: one epoll instance, level-triggered, per engine.
+//
+// Fairness comes from level triggering plus a bounded amount of work per connection per Poll:
+// one recv of at most recv_chunk_bytes, and at most send_budget_bytes of sends. The kernel puts a
+// reported level-triggered fd back at the tail of its ready list, so with more ready connections
+// than one epoll_wait returns, the next call continues with the rest.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "net/engine.h"
+
+namespace salvo::net {
+
+class EpollEngine final : public Engine {
+ public:
+  static absl::StatusOr<std::unique_ptr<EpollEngine>> Create(const EngineOptions& options);
+  ~EpollEngine() override;
+
+  absl::string_view name() const override { return "epoll"; }
+  absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
+  absl::Status Listen(Fd listener, AcceptHandler* handler) override;
+  void Send(ConnId id, const uint8_t* data, size_t len) override;
+  void SetReceiving(ConnId id, bool on) override;
+  void ShutdownWrite(ConnId id) override;
+  void Close(ConnId id) override;
+  absl::Status Poll(absl::Duration timeout) override;
+  size_t open_connections() const override { return open_; }
+
+ private:
+  struct Conn {
+    int fd = -1;
+    uint32_t generation = 0;
+    uint32_t interest = 0;  // events registered with epoll
+    ConnectionHandler* handler = nullptr;
+    const uint8_t* send_data = nullptr;
+    size_t send_len = 0;
+    size_t send_off = 0;
+    bool connecting = false;
+    bool sending = false;
+    bool receiving = true;
+    bool queued = false;  // in write_queue_
+    bool shutdown_after_send = false;
+  };
+  struct Listener {
+    Fd fd;
+    AcceptHandler* handler;
+  };
+
+  EpollEngine(Fd epoll_fd, const EngineOptions& options);
+  ConnId Allocate(int fd, ConnectionHandler* handler);
+  void Release(ConnId id);
+  void SetInterest(ConnId id, uint32_t events);
+  void HandleEvent(ConnId id, uint32_t events);
+  void HandleConnect(ConnId id, uint32_t events);
+  void HandleRecv(ConnId id);
+  void AcceptAll(Listener& listener);
+  // Writes the pending send of `id` within the budget; returns false when it must wait for
+  // EPOLLOUT or the connection died.
+  void FlushOne(ConnId id);
+  void FlushWrites();
+  void Fail(ConnId id, absl::Status why);
+  static uint64_t Tag(ConnId id, uint32_t generation) {
+    return (static_cast<uint64_t>(generation) << 32) | id;
+  }
+
+  Fd epoll_;
+  EngineOptions options_;
+  std::vector<Conn> conns_;
+  std::vector<ConnId> free_ids_;
+  std::vector<Listener> listeners_;
+  std::vector<ConnId> write_queue_;
+  std::vector<ConnId> flushing_;
+  std::vector<epoll_event> events_;
+  std::vector<uint8_t> recv_buffer_;
+  size_t open_ = 0;
+  // Spare descriptor given up to accept-and-drop a connection when the fd limit is reached, so a
+  // full table does not turn the level-triggered listener into a busy loop.
+  Fd spare_fd_;
+};
+
+}  // namespace salvo::net

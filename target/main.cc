@@ -1,0 +1,26 @@
+#include <iostream>
+
+#include "cli/cli.h"
+#include "target/target_server.h"
+
+int main(int argc, char** argv) {
+  salvo::target::TargetConfig config;
+  std::string mode = "echo";
+  CLI::App app{"salvo-target: the reference server (echo, sink or source)", "salvo-target"};
+  app.add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 picks one)")
+      ->capture_default_str();
+  app.add_option("--mode", mode, "echo returns every byte; sink discards; source pushes")
+      ->check(CLI::IsMember({"echo", "sink", "source"}))
+      ->capture_default_str();
+  salvo::cli::SizeOption(app, "--size", &config.message_size,
+                         "source: bytes per pushed message (64, 4k, 1m; default 64k)");
+  app.add_option("--threads", config.threads, "worker threads, each with its own event loop")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--json-out", config.json_out, "write the totals as JSON here on exit");
+  app.add_option("--port-file", config.port_file, "write the bound port here once listening");
+  app.add_flag("--quiet", config.quiet, "no per-second lines");
+  if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  config.mode = *salvo::target::ParseMode(mode);
+  return salvo::target::RunTargetMain(config, std::cout, std::cerr);
+}

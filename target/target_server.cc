@@ -1,0 +1,273 @@
+#include "target/target_server.h"
+
+#include <signal.h>
+
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "net/epoll_engine.h"
+#include "net/socket.h"
+#include "units/units.h"
+#include "workload/pattern.h"
+
+namespace salvo::target {
+namespace {
+
+using metrics::Stat;
+
+class TargetConn : public net::ConnectionHandler {
+ public:
+  TargetConn(net::Engine* engine, std::vector<std::unique_ptr<TargetConn>>* owner)
+      : engine_(engine), owner_(owner) {}
+  virtual void Begin(net::ConnId id) { id_ = id; }
+  void OnRecv(net::ConnId, const uint8_t*, size_t) override {}
+  void OnSendDone(net::ConnId) override {}
+  void OnClosed(net::ConnId id, absl::Status) override { (*owner_)[id].reset(); }
+
+ protected:
+  net::Engine* const engine_;
+  std::vector<std::unique_ptr<TargetConn>>* const owner_;
+  net::ConnId id_ = 0;
+};
+
+class EchoConn final : public TargetConn {
+ public:
+  using TargetConn::TargetConn;
+  void OnRecv(net::ConnId id, const uint8_t* data, size_t len) override {
+    // The engine's receive buffer is reused, so the bytes are copied before they are sent back;
+    // reading pauses until they are gone, which passes the client's pace back to it.
+    buffer_.assign(data, data + len);
+    engine_->SetReceiving(id, false);
+    engine_->Send(id, buffer_.data(), buffer_.size());
+  }
+  void OnSendDone(net::ConnId id) override { engine_->SetReceiving(id, true); }
+
+ private:
+  std::vector<uint8_t> buffer_;
+};
+
+class SourceConn final : public TargetConn {
+ public:
+  SourceConn(net::Engine* engine, std::vector<std::unique_ptr<TargetConn>>* owner,
+             const workload::Pattern* pattern, uint64_t size)
+      : TargetConn(engine, owner), pattern_(pattern), size_(size) {}
+  void Begin(net::ConnId id) override {
+    TargetConn::Begin(id);
+    SendNext();
+  }
+  void OnSendDone(net::ConnId) override { SendNext(); }
+
+ private:
+  void SendNext() {
+    engine_->Send(id_, pattern_->At(offset_), size_);
+    offset_ += size_;
+  }
+  const workload::Pattern* const pattern_;
+  const uint64_t size_;
+  uint64_t offset_ = 0;
+};
+
+class Acceptor final : public net::AcceptHandler {
+ public:
+  Acceptor(net::Engine* engine, TargetMode mode, const workload::Pattern* pattern, uint64_t size)
+      : engine_(engine), mode_(mode), pattern_(pattern), size_(size) {}
+
+  net::ConnectionHandler* OnAccept(net::ConnId id) override {
+    if (conns_.size() <= id) conns_.resize(id + 1);
+    switch (mode_) {
+      case TargetMode::kEcho: conns_[id] = std::make_unique<EchoConn>(engine_, &conns_); break;
+      case TargetMode::kSink: conns_[id] = std::make_unique<TargetConn>(engine_, &conns_); break;
+      case TargetMode::kSource:
+        conns_[id] = std::make_unique<SourceConn>(engine_, &conns_, pattern_, size_);
+        break;
+    }
+    conns_[id]->Begin(id);
+    return conns_[id].get();
+  }
+
+ private:
+  net::Engine* const engine_;
+  const TargetMode mode_;
+  const workload::Pattern* const pattern_;
+  const uint64_t size_;
+  std::vector<std::unique_ptr<TargetConn>> conns_;
+};
+
+}  // namespace
+
+absl::StatusOr<TargetMode> ParseMode(absl::string_view name) {
+  if (name == "echo") return TargetMode::kEcho;
+  if (name == "sink") return TargetMode::kSink;
+  if (name == "source") return TargetMode::kSource;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown mode '", name, "' (expected echo, sink or source)"));
+}
+
+absl::string_view ModeName(TargetMode mode) {
+  switch (mode) {
+    case TargetMode::kEcho: return "echo";
+    case TargetMode::kSink: return "sink";
+    case TargetMode::kSource: return "source";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetConfig& config) {
+  if (config.threads < 1 || config.threads > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads must be 1-1024, got ", config.threads));
+  }
+  if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1");
+  absl::StatusOr<net::SocketAddress> address =
+      net::ResolveHostPort(config.listen, /*allow_zero_port=*/true);
+  if (!address.ok()) return address.status();
+  std::unique_ptr<TargetServer> server(new TargetServer(config));
+  // Every worker gets its own listening socket on the same port; the first one fixes the port
+  // when the user asked for port 0.
+  std::vector<net::Fd> listeners;
+  net::ListenOptions options;
+  options.reuse_port = config.threads > 1;
+  for (int i = 0; i < config.threads; ++i) {
+    absl::StatusOr<net::Fd> fd = net::ListenTcp(*address, options);
+    if (!fd.ok()) return fd.status();
+    if (i == 0) {
+      absl::StatusOr<net::SocketAddress> bound = net::LocalAddress(fd->get());
+      if (!bound.ok()) return bound.status();
+      *address = *bound;
+    }
+    listeners.push_back(std::move(*fd));
+  }
+  server->address_ = *address;
+  for (net::Fd& fd : listeners) {
+    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), std::move(fd));
+  }
+  return server;
+}
+
+TargetServer::~TargetServer() { Stop(); }
+
+void TargetServer::Stop() {
+  stopping_.store(true);
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void TargetServer::WorkerMain(net::Fd listener) {
+  metrics::ThreadStats& stats = registry_.Local();
+  net::EngineOptions options;
+  options.stats = &stats;
+  absl::StatusOr<std::unique_ptr<net::EpollEngine>> engine = net::EpollEngine::Create(options);
+  if (!engine.ok()) return;
+  workload::Pattern pattern(config_.message_size);
+  Acceptor acceptor(engine->get(), config_.mode, &pattern, config_.message_size);
+  if (!(*engine)->Listen(std::move(listener), &acceptor).ok()) return;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    (void)(*engine)->Poll(absl::Milliseconds(20));
+  }
+  // The engine closes every connection as it goes; the acceptor's handlers outlive it.
+  engine->reset();
+}
+
+v1::TargetTotals TargetServer::Totals() const {
+  const metrics::StatsSnapshot s = registry_.Snapshot();
+  v1::TargetTotals t;
+  t.set_mode(std::string(ModeName(config_.mode)));
+  t.set_listen(address_.ToString());
+  t.set_elapsed_s(absl::ToDoubleSeconds(absl::Now() - started_));
+  t.set_connections_accepted(s.Get(Stat::kConnectionsEstablished));
+  t.set_accept_errors(s.Get(Stat::kConnectErrors));
+  t.set_bytes_received(s.Get(Stat::kBytesReceived));
+  t.set_bytes_sent(s.Get(Stat::kBytesSent));
+  t.set_recv_calls(s.Get(Stat::kRecvCalls));
+  t.set_send_calls(s.Get(Stat::kSendCalls));
+  t.set_closed_by_peer(s.Get(Stat::kClosedByPeer));
+  return t;
+}
+
+namespace {
+
+std::string RateLine(const metrics::StatsSnapshot& d, double seconds, uint64_t open) {
+  const double s = seconds > 0 ? seconds : 1;
+  return absl::StrFormat(
+      "conns %llu open | in %s MB/s  out %s MB/s | recv/s %s  send/s %s",
+      static_cast<unsigned long long>(open),
+      units::FormatMBps(static_cast<double>(d.Get(Stat::kBytesReceived)) / 1e6 / s),
+      units::FormatMBps(static_cast<double>(d.Get(Stat::kBytesSent)) / 1e6 / s),
+      units::FormatCount(static_cast<double>(d.Get(Stat::kRecvCalls)) / s),
+      units::FormatCount(static_cast<double>(d.Get(Stat::kSendCalls)) / s));
+}
+
+}  // namespace
+
+int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& err) {
+  // Signals are taken synchronously by this thread; the workers never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<TargetServer>> server = TargetServer::Start(config);
+  if (!server.ok()) {
+    err << "salvo-target: " << server.status().message() << "\n";
+    return 1;
+  }
+  TargetServer& s = **server;
+  if (!config.port_file.empty()) {
+    std::ofstream(config.port_file) << s.port() << "\n";
+  }
+  out << "salvo-target " << ModeName(config.mode) << " listening on " << s.address().ToString()
+      << " (" << config.threads << " thread" << (config.threads == 1 ? "" : "s")
+      << (config.mode == TargetMode::kSource ? absl::StrCat(", ", config.message_size, "-byte messages")
+                                             : "")
+      << ")" << std::endl;
+  metrics::StatsSnapshot last = s.Snapshot();
+  absl::Time last_time = absl::Now();
+  for (;;) {
+    timespec one_second{1, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &one_second);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    const metrics::StatsSnapshot now = s.Snapshot();
+    const absl::Time t = absl::Now();
+    if (!config.quiet) {
+      const uint64_t open = now.Get(Stat::kConnectionsEstablished) - now.Get(Stat::kClosedByPeer);
+      out << RateLine(now.Since(last), absl::ToDoubleSeconds(t - last_time), open) << std::endl;
+    }
+    last = now;
+    last_time = t;
+  }
+  s.Stop();
+  const v1::TargetTotals totals = s.Totals();
+  out << absl::StrFormat(
+             "salvo-target done after %.1fs: %llu connections accepted, received %s in %llu "
+             "calls, sent %s in %llu calls",
+             totals.elapsed_s(), static_cast<unsigned long long>(totals.connections_accepted()),
+             units::FormatBytes(totals.bytes_received()),
+             static_cast<unsigned long long>(totals.recv_calls()),
+             units::FormatBytes(totals.bytes_sent()),
+             static_cast<unsigned long long>(totals.send_calls()))
+      << std::endl;
+  if (!config.json_out.empty()) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    options.always_print_primitive_fields = true;
+    options.add_whitespace = true;
+    (void)google::protobuf::util::MessageToJsonString(totals, &json, options);
+    std::ofstream file(config.json_out);
+    file << json;
+    if (!file) {
+      err << "salvo-target: cannot write " << config.json_out << ": " << std::strerror(errno)
+          << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace salvo::target

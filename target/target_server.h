@@ -1,0 +1,75 @@
+// salvo-target, the reference server: echo, sink or source on every engine salvo has.
+//
+//   TargetConfig config{.listen = "127.0.0.1:0", .mode = TargetMode::kEcho};
+//   auto server = TargetServer::Start(config);
+//   uint16_t port = (*server)->port();
+//   ...
+//   (*server)->Stop();
+//   v1::TargetTotals totals = (*server)->Totals();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "metrics/thread_stats.h"
+#include "net/address.h"
+#include "net/fd.h"
+#include "salvo/v1/report.pb.h"
+
+namespace salvo::target {
+
+enum class TargetMode { kEcho, kSink, kSource };
+
+absl::StatusOr<TargetMode> ParseMode(absl::string_view name);
+absl::string_view ModeName(TargetMode mode);
+
+struct TargetConfig {
+  std::string listen = "127.0.0.1:7000";
+  TargetMode mode = TargetMode::kEcho;
+  // Source mode: the size of each pushed message.
+  uint64_t message_size = 64 * 1024;
+  int threads = 1;
+  // Where to write the bound port (useful with port 0); empty for none.
+  std::string port_file;
+  std::string json_out;
+  // Per-second stats lines on stdout.
+  bool quiet = false;
+};
+
+class TargetServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<TargetServer>> Start(const TargetConfig& config);
+  ~TargetServer();
+
+  uint16_t port() const { return address_.port(); }
+  const net::SocketAddress& address() const { return address_; }
+  metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
+  // Totals since the start, for --json-out and tests.
+  v1::TargetTotals Totals() const;
+  // Stops every worker and closes every connection. Idempotent.
+  void Stop();
+
+ private:
+  explicit TargetServer(const TargetConfig& config) : config_(config) {}
+  void WorkerMain(net::Fd listener);
+
+  const TargetConfig config_;
+  net::SocketAddress address_;
+  metrics::StatsRegistry registry_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> workers_;
+  absl::Time started_ = absl::Now();
+};
+
+// The whole salvo-target process after flag parsing: serve until SIGINT or SIGTERM, print a
+// line a second and a final summary, write --json-out. Returns the exit code.
+int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& err);
+
+}  // namespace salvo::target

@@ -1,0 +1,102 @@
+// Workloads: what one client connection does once the load starts. Sessions talk to their
+// connection only through net::Engine, so they run unchanged on any engine.
+//
+//   echo        send a message, wait for all of its bytes back, record the round trip; up to
+//               `pipeline` messages in flight. Needs no framing: message k is complete when
+//               (k + 1) * size bytes have come back.
+//   stream-out  send back to back; whatever comes back is read and counted.
+//   stream-in   send nothing; receive what the server pushes.
+//
+// A worker thread owns an engine and its sessions:
+//   SessionContext ctx{engine, &stats, &pattern, options};
+//   auto s = MakeSession(&ctx, slot);
+//   s->Connect(target);           // ... Poll until ctx.connected + ctx.failed == n
+//   s->Start();                   // ... Poll while the run lasts
+//   s->BeginDrain();              // ... Poll until s->Drained()
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "metrics/thread_stats.h"
+#include "net/engine.h"
+#include "workload/pattern.h"
+
+namespace salvo::workload {
+
+enum class Kind { kEcho, kStreamOut, kStreamIn };
+
+absl::StatusOr<Kind> ParseKind(absl::string_view name);
+absl::string_view KindName(Kind kind);
+
+struct Options {
+  Kind kind = Kind::kEcho;
+  size_t message_size = 64;
+  uint32_t pipeline = 1;
+  bool verify = false;
+};
+
+// State shared by the sessions of one worker thread (and only that thread).
+struct SessionContext {
+  net::Engine* engine = nullptr;
+  metrics::ThreadStats* stats = nullptr;
+  const Pattern* pattern = nullptr;
+  Options options;
+  // Connect outcomes, for the Ready report.
+  uint32_t connected = 0;
+  uint32_t failed = 0;
+  std::string first_error;
+
+  void RecordConnectError(const absl::Status& status);
+};
+
+class Session : public net::ConnectionHandler {
+ public:
+  enum class State { kIdle, kConnecting, kOpen, kClosed };
+
+  Session(SessionContext* ctx, size_t slot) : ctx_(ctx), slot_(slot) {}
+
+  // Starts connecting; failures are counted in the context either way.
+  void Connect(const net::SocketAddress& to);
+  // The load begins. Only called on open sessions.
+  virtual void Start() = 0;
+  // Stop issuing new work and finish what is in flight.
+  virtual void BeginDrain() { draining_ = true; }
+  // Nothing in flight any more (or the connection is gone).
+  virtual bool Drained() const = 0;
+  // Drops the connection at once (connect timeout, end of run).
+  void Close();
+
+  State state() const { return state_; }
+  const absl::Status& close_reason() const { return close_reason_; }
+
+  void OnConnected(net::ConnId id, absl::Status status) final;
+  void OnRecv(net::ConnId id, const uint8_t* data, size_t len) final;
+  void OnClosed(net::ConnId id, absl::Status why) final;
+
+ protected:
+  // Bytes arrived (already counted and verified).
+  virtual void OnBytes(size_t len) {}
+
+  net::Engine& engine() { return *ctx_->engine; }
+  metrics::ThreadStats& stats() { return *ctx_->stats; }
+  const Options& options() const { return ctx_->options; }
+  // Sends the message that starts at stream offset `offset`.
+  void SendAt(uint64_t offset, size_t len) { engine().Send(id_, ctx_->pattern->At(offset), len); }
+
+  SessionContext* const ctx_;
+  const size_t slot_;
+  net::ConnId id_ = 0;
+  State state_ = State::kIdle;
+  bool draining_ = false;
+  uint64_t received_ = 0;  // stream offset of the next byte to arrive
+  absl::Status close_reason_;
+};
+
+std::unique_ptr<Session> MakeSession(SessionContext* ctx, size_t slot);
+
+}  // namespace salvo::workload
