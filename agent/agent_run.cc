@@ -1,0 +1,135 @@
+#include "agent/agent_run.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent/load_run.h"
+#include "metrics/thread_stats.h"
+#include "net/socket.h"
+
+namespace salvo::agent {
+namespace {
+
+using metrics::Stat;
+using metrics::StatsSnapshot;
+
+void FillInterval(uint32_t index, double elapsed_s, const StatsSnapshot& delta, v1::Interval* out) {
+  out->set_index(index);
+  out->set_elapsed_s(elapsed_s);
+  metrics::CountersToProto(delta.counters, out->mutable_counters());
+  delta.latency.ToProto(out->mutable_latency());
+  delta.FairnessToProto(out->mutable_fairness());
+}
+
+void FillRates(const StatsSnapshot& d, double seconds, v1::Rates* out) {
+  if (seconds <= 0) return;
+  const double sends = static_cast<double>(d.Get(Stat::kSendCalls));
+  const double recvs = static_cast<double>(d.Get(Stat::kRecvCalls));
+  out->set_tps((sends + recvs) / seconds);
+  out->set_messages_per_sec(static_cast<double>(d.Get(Stat::kMessages)) / seconds);
+  out->set_send_calls_per_sec(sends / seconds);
+  out->set_recv_calls_per_sec(recvs / seconds);
+  out->set_mb_per_sec_sent(static_cast<double>(d.Get(Stat::kBytesSent)) / 1e6 / seconds);
+  out->set_mb_per_sec_received(static_cast<double>(d.Get(Stat::kBytesReceived)) / 1e6 / seconds);
+}
+
+// Waits until `deadline` or a stop; returns true if stopped.
+bool WaitUntil(RunSignals& signals, absl::Time deadline) {
+  return signals.stop.WaitForNotificationWithDeadline(deadline);
+}
+
+}  // namespace
+
+void RunSignals::NotifyStop(bool abort_now) {
+  if (abort_now) abort.store(true);
+  if (!stop_sent_.exchange(true)) stop.Notify();
+}
+
+absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
+                        RunSignals& signals, const Emit& emit) {
+  absl::StatusOr<LoadPlan> plan = PlanFromSpec(spec);
+  if (!plan.ok()) return plan.status();
+  // Said before any socket is opened.
+  if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
+
+  LoadRun run(*plan);
+  v1::RunResponse response;
+  *response.mutable_ready() = run.Connect(&signals.stop);
+  if (signals.stop.HasBeenNotified()) {
+    run.Finish(/*drain=*/false);
+    return absl::CancelledError("the run was stopped while connecting");
+  }
+  if (!emit(response)) return absl::CancelledError("the controller went away");
+
+  while (!signals.start.WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
+    if (signals.stop.HasBeenNotified()) {
+      run.Finish(/*drain=*/false);
+      return absl::CancelledError("the run was stopped before it started");
+    }
+  }
+
+  const absl::Duration interval =
+      absl::Milliseconds(spec.interval_ms() > 0 ? spec.interval_ms() : 1000);
+  StatsSnapshot baseline = run.Snapshot();  // exact: the workers have not moved yet
+  run.Start();
+  const absl::Time measure_from = absl::Now() + absl::Milliseconds(spec.warmup_ms());
+  // A duration of 0 means: until the controller says stop.
+  const absl::Time measure_until = spec.duration_ms() == 0
+                                       ? absl::InfiniteFuture()
+                                       : measure_from + absl::Milliseconds(spec.duration_ms());
+  bool stopped = false;
+  if (spec.warmup_ms() > 0) {
+    stopped = WaitUntil(signals, measure_from);
+    baseline = run.Snapshot();
+  }
+
+  v1::AgentResult result;
+  StatsSnapshot previous = baseline;
+  absl::Time boundary = measure_from;
+  while (!stopped && boundary < measure_until) {
+    const absl::Time next = std::min(boundary + interval, measure_until);
+    stopped = WaitUntil(signals, next);
+    const absl::Time end = stopped ? std::min(absl::Now(), next) : next;
+    // A stop between boundaries still yields the partial interval: nothing measured is lost.
+    if (end > boundary) {
+      const StatsSnapshot current = run.Snapshot();
+      v1::Interval* interval_out = result.add_intervals();
+      FillInterval(static_cast<uint32_t>(result.intervals_size() - 1),
+                   absl::ToDoubleSeconds(end - measure_from), current.Since(previous),
+                   interval_out);
+      previous = current;
+      response.Clear();
+      *response.mutable_interval()->mutable_interval() = *interval_out;
+      if (!emit(response)) {
+        signals.NotifyStop(/*abort_now=*/true);
+        stopped = true;
+      }
+    }
+    boundary = next;
+  }
+  const absl::Time measure_end = std::max(measure_from, std::min(absl::Now(), measure_until));
+  run.Finish(/*drain=*/!signals.abort.load());
+  const StatsSnapshot final_snapshot = run.Snapshot();
+  const StatsSnapshot total = final_snapshot.Since(baseline);
+
+  const double measured_s = absl::ToDoubleSeconds(measure_end - measure_from);
+  result.set_agent(spec.agent_name());
+  result.set_hostname(identity.hostname);
+  result.set_connections(plan->connections);
+  result.set_threads(plan->threads);
+  result.set_measured_s(measured_s);
+  metrics::CountersToProto(total.counters, result.mutable_counters());
+  FillRates(total, measured_s, result.mutable_rates());
+  total.latency.ToProto(result.mutable_latency());
+  total.latency.Summarize(result.mutable_latency_summary());
+  total.FairnessToProto(result.mutable_fairness());
+  if (signals.abort.load()) result.set_error("the controller went away; load stopped");
+  response.Clear();
+  *response.mutable_result() = std::move(result);
+  emit(response);
+  return absl::OkStatus();
+}
+
+}  // namespace salvo::agent

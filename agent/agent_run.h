@@ -1,0 +1,51 @@
+// One run on an agent, from spec to final report, without the transport: the gRPC service feeds
+// it the controller's signals and forwards what it emits.
+//
+//   RunSignals signals;                       // notified by whoever reads the controller
+//   absl::Status s = ExecuteRun(spec, identity, signals, [&](const v1::RunResponse& r) {
+//     return stream->Write(r);                // false once the controller is gone
+//   });
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "salvo/v1/agent.pb.h"
+
+namespace salvo::agent {
+
+// What the controller has said so far. Each notification fires at most once.
+struct RunSignals {
+  absl::Notification start;
+  // Stop: a Stop message, the controller's stream ending, or the agent shutting down.
+  absl::Notification stop;
+  // Set before `stop` when the controller vanished: no drain, sockets close at once.
+  std::atomic<bool> abort{false};
+
+  void NotifyStart() {
+    if (!start.HasBeenNotified()) start.Notify();
+  }
+  void NotifyStop(bool abort_now);
+
+ private:
+  std::atomic<bool> stop_sent_{false};
+};
+
+struct AgentIdentity {
+  std::string hostname;
+};
+
+// Returns false when the message could not be delivered (the controller is gone).
+using Emit = std::function<bool(const v1::RunResponse&)>;
+
+// Validates the spec, checks the fd budget before opening any socket, connects, emits Ready,
+// waits for start, runs warm-up and intervals, emits one IntervalReport per interval and the
+// final AgentResult. An error status means the run could not be carried out (bad spec, fd
+// limit, stopped before start); the message is meant for the controller's user.
+absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
+                        RunSignals& signals, const Emit& emit);
+
+}  // namespace salvo::agent

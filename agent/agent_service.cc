@@ -1,0 +1,173 @@
+#include "agent/agent_service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "agent/agent_run.h"
+#include "grpcpp/grpcpp.h"
+#include "net/address.h"
+
+namespace salvo::agent {
+namespace {
+
+std::string Hostname() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  // The canonical codes share their numbers.
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+}  // namespace
+
+AgentService::AgentService(std::ostream* log) : log_(log), hostname_(Hostname()) {}
+
+void AgentService::Log(const std::string& line) {
+  if (log_ != nullptr) *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone())
+                             << line << std::endl;
+}
+
+grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
+                                v1::InfoResponse* response) {
+  response->set_version(SALVO_VERSION);
+  response->set_hostname(hostname_);
+  response->set_cores(std::thread::hardware_concurrency());
+  response->add_engines("epoll");
+  response->set_busy(busy_.load());
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::Run(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) {
+  if (busy_.exchange(true)) {
+    Log(absl::StrCat("refused a run from ", context->peer(), ": busy"));
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "agent is busy with another run (one run at a time)");
+  }
+  struct ClearBusy {
+    std::atomic<bool>* busy;
+    ~ClearBusy() { busy->store(false); }
+  } clear_busy{&busy_};
+
+  v1::RunRequest first;
+  if (!stream->Read(&first)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the stream ended before a run spec");
+  }
+  if (!first.has_spec()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the first message of Run must be a RunSpec");
+  }
+  const v1::RunSpec& spec = first.spec();
+  Log(absl::StrCat("run from ", context->peer(), ": ", v1::Workload_Name(spec.workload()), " ",
+                   spec.connections(), " connections to ", spec.target()));
+
+  RunSignals signals;
+  std::atomic<bool> result_sent{false};
+  absl::Notification reader_done;
+  // The controller's messages are read on their own thread so the run never blocks on them; the
+  // stream allows one reader and one writer at a time.
+  std::thread reader([&] {
+    v1::RunRequest request;
+    while (stream->Read(&request)) {
+      if (request.has_start()) signals.NotifyStart();
+      if (request.has_stop()) signals.NotifyStop(/*abort_now=*/false);
+    }
+    // The stream ended: after the result that is the controller closing in order; before it,
+    // the controller is gone and the load must stop now.
+    signals.NotifyStop(/*abort_now=*/!result_sent.load());
+    reader_done.Notify();
+  });
+
+  absl::Mutex write_mu;
+  const absl::Status status =
+      ExecuteRun(spec, AgentIdentity{hostname_}, signals, [&](const v1::RunResponse& r) {
+        absl::MutexLock lock(&write_mu);
+        if (r.has_result()) result_sent.store(true);
+        return stream->Write(r);
+      });
+  // Give the controller a moment to close its side; a silent one is cancelled so the reader
+  // thread cannot hold this handler.
+  if (!reader_done.WaitForNotificationWithTimeout(absl::Seconds(2))) context->TryCancel();
+  reader.join();
+  Log(absl::StrCat("run from ", context->peer(), " ended: ",
+                   status.ok() ? (signals.abort.load() ? "controller went away" : "ok")
+                               : std::string(status.message())));
+  return ToGrpc(status);
+}
+
+absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfig& config) {
+  std::string host;
+  uint16_t port = 0;
+  if (absl::Status s = net::SplitHostPort(config.listen, &host, &port, /*allow_zero_port=*/true);
+      !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<AgentServer> server(new AgentServer());
+  server->host_ = host;
+  server->service_ = std::make_unique<AgentService>(config.log);
+  int selected_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &selected_port);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || selected_port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", config.listen, " (address in use or not on this host?)"));
+  }
+  server->port_ = static_cast<uint16_t>(selected_port);
+  return server;
+}
+
+AgentServer::~AgentServer() { Shutdown(); }
+
+std::string AgentServer::address() const {
+  return host_.find(':') != std::string::npos ? absl::StrCat("[", host_, "]:", port_)
+                                              : absl::StrCat(host_, ":", port_);
+}
+
+void AgentServer::Shutdown() {
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    server_->Wait();
+    server_.reset();
+  }
+}
+
+void AgentServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  AgentConfig effective = config;
+  effective.log = &out;
+  absl::StatusOr<std::unique_ptr<AgentServer>> server = AgentServer::Start(effective);
+  if (!server.ok()) {
+    err << "salvo-agent: " << server.status().message() << "\n";
+    return 1;
+  }
+  if (!config.port_file.empty()) std::ofstream(config.port_file) << (*server)->port() << "\n";
+  out << "salvo-agent " << SALVO_VERSION << " listening on " << (*server)->address() << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  out << "salvo-agent: shutting down" << std::endl;
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace salvo::agent

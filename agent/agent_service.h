@@ -1,0 +1,71 @@
+// salvo-agent's gRPC face: the salvo.v1.Agent service and the server that hosts it.
+//
+//   auto server = AgentServer::Start({.listen = "127.0.0.1:0"});
+//   uint16_t port = (*server)->port();
+//   ...
+//   (*server)->Shutdown();
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "salvo/v1/agent.grpc.pb.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace salvo::agent {
+
+struct AgentConfig {
+  std::string listen = "127.0.0.1:7100";
+  std::string port_file;
+  // Log lines (run started/ended, refusals) go to this stream; null for none.
+  std::ostream* log = nullptr;
+};
+
+class AgentService final : public v1::Agent::Service {
+ public:
+  explicit AgentService(std::ostream* log);
+
+  grpc::Status Info(grpc::ServerContext* context, const v1::InfoRequest* request,
+                    v1::InfoResponse* response) override;
+  grpc::Status Run(grpc::ServerContext* context,
+                   grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) override;
+
+  bool busy() const { return busy_.load(); }
+
+ private:
+  void Log(const std::string& line);
+
+  std::ostream* const log_;
+  const std::string hostname_;
+  std::atomic<bool> busy_{false};
+};
+
+class AgentServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<AgentServer>> Start(const AgentConfig& config);
+  ~AgentServer();
+
+  uint16_t port() const { return port_; }
+  std::string address() const;
+  void Shutdown();
+  void Wait();
+  AgentService& service() { return *service_; }
+
+ private:
+  AgentServer() = default;
+  std::string host_;
+  uint16_t port_ = 0;
+  std::unique_ptr<AgentService> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// The whole salvo-agent process after flag parsing: serve until SIGINT or SIGTERM.
+int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err);
+
+}  // namespace salvo::agent

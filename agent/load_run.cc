@@ -1,0 +1,162 @@
+#include "agent/load_run.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "net/epoll_engine.h"
+#include "plan/split.h"
+
+namespace salvo::agent {
+namespace {
+
+constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
+constexpr uint32_t kMaxPipeline = 1 << 16;
+constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
+
+}  // namespace
+
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
+  LoadPlan plan;
+  if (spec.target().empty()) return absl::InvalidArgumentError("the run spec has no target");
+  absl::StatusOr<net::SocketAddress> target = net::ResolveHostPort(spec.target());
+  if (!target.ok()) return target.status();
+  plan.target_text = spec.target();
+  plan.target = *target;
+  switch (spec.workload()) {
+    case v1::WORKLOAD_ECHO: plan.workload.kind = workload::Kind::kEcho; break;
+    case v1::WORKLOAD_STREAM_OUT: plan.workload.kind = workload::Kind::kStreamOut; break;
+    case v1::WORKLOAD_STREAM_IN: plan.workload.kind = workload::Kind::kStreamIn; break;
+    default: return absl::InvalidArgumentError("the run spec names no workload");
+  }
+  if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message size must be 1 byte to 1 GiB, got ", spec.message_size()));
+  }
+  plan.workload.message_size = spec.message_size();
+  plan.workload.pipeline = spec.pipeline() == 0 ? 1 : spec.pipeline();
+  if (plan.workload.pipeline > kMaxPipeline) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
+  }
+  plan.workload.verify = spec.verify();
+  if (spec.connections() == 0) return absl::InvalidArgumentError("the run spec has 0 connections");
+  plan.connections = spec.connections();
+  uint32_t threads = spec.threads();
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  plan.threads = std::min(threads, plan.connections);
+  if (spec.connect_timeout_ms() > 0) {
+    plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
+  }
+  return plan;
+}
+
+LoadRun::LoadRun(LoadPlan plan) : plan_(std::move(plan)) {}
+
+LoadRun::~LoadRun() { Finish(/*drain=*/false); }
+
+v1::Ready LoadRun::Connect(const absl::Notification* cancel) {
+  const std::vector<uint64_t> shares = plan::SplitEvenly(plan_.connections, plan_.threads);
+  for (uint64_t share : shares) {
+    workers_.emplace_back(&LoadRun::WorkerMain, this, static_cast<uint32_t>(share));
+  }
+  const auto all_ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return workers_ready_ == workers_.size();
+  };
+  absl::MutexLock lock(&mu_);
+  while (!mu_.AwaitWithTimeout(absl::Condition(&all_ready), absl::Milliseconds(50))) {
+    if (cancel != nullptr && cancel->HasBeenNotified()) {
+      stop_.store(kAbort);
+      break;
+    }
+  }
+  v1::Ready ready = ready_;
+  ready.set_threads(static_cast<uint32_t>(workers_.size()));
+  return ready;
+}
+
+void LoadRun::Start() {
+  if (!start_.HasBeenNotified()) start_.Notify();
+}
+
+void LoadRun::Finish(bool drain) {
+  int expected = kRunning;
+  stop_.compare_exchange_strong(expected, drain ? kDrain : kAbort);
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void LoadRun::WorkerMain(uint32_t connections) {
+  metrics::ThreadStats& stats = registry_.Local(connections);
+  net::EngineOptions engine_options;
+  engine_options.stats = &stats;
+  workload::Pattern pattern(plan_.workload.message_size);
+  workload::SessionContext ctx;
+  ctx.stats = &stats;
+  ctx.pattern = &pattern;
+  ctx.options = plan_.workload;
+
+  absl::StatusOr<std::unique_ptr<net::EpollEngine>> engine =
+      net::EpollEngine::Create(engine_options);
+  std::vector<std::unique_ptr<workload::Session>> sessions;
+  if (!engine.ok()) {
+    for (uint32_t i = 0; i < connections; ++i) ctx.RecordConnectError(engine.status());
+  } else {
+    ctx.engine = engine->get();
+    // Set-up order (origin notes, point 6): every socket connects first; the engine arms a
+    // receive on a connection only once its handshake has completed.
+    for (uint32_t i = 0; i < connections; ++i) {
+      sessions.push_back(workload::MakeSession(&ctx, i));
+      sessions.back()->Connect(plan_.target);
+    }
+    const absl::Time deadline = absl::Now() + plan_.connect_timeout;
+    while (ctx.connected + ctx.failed < connections && stop_.load() == kRunning &&
+           absl::Now() < deadline) {
+      (void)ctx.engine->Poll(kPollTimeout);
+    }
+    for (auto& s : sessions) {
+      if (s->state() == workload::Session::State::kConnecting) {
+        s->Close();
+        ctx.RecordConnectError(absl::DeadlineExceededError(absl::StrCat(
+            "connect to ", plan_.target_text, " timed out after ",
+            absl::FormatDuration(plan_.connect_timeout))));
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ready_.set_connections_established(ready_.connections_established() + ctx.connected);
+    ready_.set_connections_failed(ready_.connections_failed() + ctx.failed);
+    if (ready_.first_error().empty() && !ctx.first_error.empty()) {
+      ready_.set_first_error(absl::StrCat(ctx.first_error, " (target ", plan_.target_text, ")"));
+    }
+    ++workers_ready_;
+  }
+
+  // The start barrier (origin notes, point 2): no byte is sent before every connection of every
+  // agent is up and the controller says start. Nothing is polled while waiting, so the counters
+  // stand still and the snapshot taken just before the start is exact.
+  while (!start_.WaitForNotificationWithTimeout(kPollTimeout)) {
+    if (stop_.load() != kRunning) break;
+  }
+  if (start_.HasBeenNotified() && stop_.load() == kRunning && ctx.engine != nullptr) {
+    for (auto& s : sessions) {
+      if (s->state() == workload::Session::State::kOpen) s->Start();
+    }
+    while (stop_.load(std::memory_order_relaxed) == kRunning) (void)ctx.engine->Poll(kPollTimeout);
+    if (stop_.load() == kDrain) {
+      for (auto& s : sessions) s->BeginDrain();
+      const absl::Time deadline = absl::Now() + plan_.drain_timeout;
+      const auto drained = [&] {
+        return std::all_of(sessions.begin(), sessions.end(), [](const auto& s) { return s->Drained(); });
+      };
+      while (!drained() && stop_.load() != kAbort && absl::Now() < deadline) {
+        (void)ctx.engine->Poll(kPollTimeout);
+      }
+    }
+  }
+  for (auto& s : sessions) s->Close();
+}
+
+}  // namespace salvo::agent

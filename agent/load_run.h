@@ -1,0 +1,83 @@
+// The load of one run on one agent: worker threads, each with its own engine and its share of
+// the connections, a start barrier, and the stats registry they count into.
+//
+//   LoadRun run(plan);
+//   v1::Ready ready = run.Connect(&cancel);   // every connection up, failed or timed out
+//   StatsSnapshot before = run.Snapshot();    // exact: nothing moves before Start
+//   run.Start();                              // all workers begin together
+//   ...
+//   run.Finish(/*drain=*/true);               // in-flight messages complete, sockets close
+//   StatsSnapshot after = run.Snapshot();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "metrics/thread_stats.h"
+#include "net/address.h"
+#include "salvo/v1/agent.pb.h"
+#include "workload/session.h"
+
+namespace salvo::agent {
+
+// A run spec checked and turned into what the workers need.
+struct LoadPlan {
+  std::string target_text;
+  net::SocketAddress target;
+  workload::Options workload;
+  uint32_t connections = 1;
+  uint32_t threads = 1;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // How long in-flight messages get to complete at the end of a run.
+  absl::Duration drain_timeout = absl::Seconds(2);
+};
+
+// Rejects specs no run can follow (empty target, zero size, absurd pipeline...).
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec);
+
+class LoadRun {
+ public:
+  explicit LoadRun(LoadPlan plan);
+  ~LoadRun();
+  LoadRun(const LoadRun&) = delete;
+  LoadRun& operator=(const LoadRun&) = delete;
+
+  // Starts the workers, which open their connections (connect first, receives armed after), and
+  // waits until every connection is established, failed or timed out, or `cancel` fires.
+  v1::Ready Connect(const absl::Notification* cancel);
+
+  // Releases the start barrier: every worker begins its load.
+  void Start();
+
+  // Sums the workers' stats. Any thread, any time.
+  metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
+
+  // Ends the load and joins the workers. With `drain`, sessions finish what is in flight (bounded
+  // by the plan's drain timeout) before the sockets close; without, they close at once.
+  void Finish(bool drain);
+
+  const LoadPlan& plan() const { return plan_; }
+
+ private:
+  enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
+  void WorkerMain(uint32_t connections);
+
+  const LoadPlan plan_;
+  metrics::StatsRegistry registry_;
+  std::vector<std::thread> workers_;
+  absl::Notification start_;
+  std::atomic<int> stop_{kRunning};
+
+  absl::Mutex mu_;
+  uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;
+  v1::Ready ready_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace salvo::agent
