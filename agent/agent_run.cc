@@ -112,7 +112,11 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
   const absl::Time measure_end = std::max(measure_from, std::min(absl::Now(), measure_until));
   run.Finish(/*drain=*/!signals.abort.load());
   const StatsSnapshot final_snapshot = run.Snapshot();
-  const StatsSnapshot total = final_snapshot.Since(baseline);
+  StatsSnapshot total = final_snapshot.Since(baseline);
+  // Connections are set up before the baseline; the result states how many there were.
+  for (Stat s : {Stat::kConnectionsEstablished, Stat::kConnectErrors}) {
+    total.counters[static_cast<int>(s)] = final_snapshot.Get(s);
+  }
 
   const double measured_s = absl::ToDoubleSeconds(measure_end - measure_from);
   result.set_agent(spec.agent_name());
@@ -125,6 +129,9 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
   total.latency.ToProto(result.mutable_latency());
   total.latency.Summarize(result.mutable_latency_summary());
   total.FairnessToProto(result.mutable_fairness());
+  // The intervals went out live on this stream already; the controller keeps them. Leaving them
+  // out keeps the final message small however long the run was.
+  result.clear_intervals();
   if (signals.abort.load()) result.set_error("the controller went away; load stopped");
   response.Clear();
   *response.mutable_result() = std::move(result);

@@ -1,0 +1,134 @@
+#include "controller/commands.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "controller/render.h"
+#include "controller/run_controller.h"
+#include "process/child.h"
+
+namespace salvo::controller {
+namespace {
+
+std::atomic<int> g_interrupts{0};
+
+void OnInterrupt(int) { g_interrupts.fetch_add(1); }
+
+// Ctrl-C asks for the results instead of killing the controller: nothing measured is lost.
+void InstallInterruptHandler() {
+  g_interrupts.store(0);
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
+  // The JSON file is opened before the run, so an unwritable path fails before any load.
+  std::optional<std::ofstream> json;
+  if (!config.json_path.empty()) {
+    json.emplace(config.json_path, std::ios::trunc);
+    if (!*json) {
+      err << "salvo: cannot write --json " << config.json_path << ": " << std::strerror(errno)
+          << "\n";
+      return 2;
+    }
+  }
+  InstallInterruptHandler();
+  RunHooks hooks;
+  hooks.interrupts = &g_interrupts;
+  hooks.print = [&out](const std::string& line) { out << line << std::endl; };
+  const v1::RunReport report = ExecuteRun(config, hooks);
+  out << "\n" << RenderReport(report);
+  if (json.has_value()) {
+    *json << ReportToJson(report);
+    json->flush();
+    if (!*json) {
+      err << "salvo: writing " << config.json_path << " failed: " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    out << "report written to " << config.json_path << "\n";
+  }
+  return report.status() == "ok" ? 0 : 1;
+}
+
+}  // namespace
+
+int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = Validate(config); !s.ok()) {
+    err << "salvo run: " << s.message() << "\n";
+    return 2;
+  }
+  return ExecuteAndReport(config, out, err);
+}
+
+int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::string> dir = process::MakeTempDir("salvo-demo-");
+  if (!dir.ok()) {
+    err << "salvo demo: " << dir.status().message() << "\n";
+    return 1;
+  }
+  struct Started {
+    process::Child child;
+    uint16_t port;
+  };
+  std::vector<Started> started;
+  auto start = [&](const std::string& binary, std::vector<std::string> args,
+                   const std::string& tag) -> absl::Status {
+    const std::string port_file = absl::StrCat(*dir, "/", tag, ".port");
+    args.insert(args.end(), {"--port-file", port_file});
+    absl::StatusOr<process::Child> child = process::Child::Spawn(
+        process::BinaryBeside(binary), args, absl::StrCat(*dir, "/", tag, ".log"));
+    if (!child.ok()) return child.status();
+    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, *child, absl::Seconds(10));
+    if (!port.ok()) return absl::UnavailableError(absl::StrCat(binary, ": ", port.status().message()));
+    started.push_back(Started{std::move(*child), *port});
+    return absl::OkStatus();
+  };
+  absl::Status s = start("salvo-target", {"--listen", "127.0.0.1:0", "--mode", "echo", "--quiet"},
+                         "target");
+  for (int i = 1; s.ok() && i <= 2; ++i) {
+    s = start("salvo-agent", {"--listen", "127.0.0.1:0"}, absl::StrCat("agent", i));
+  }
+  if (!s.ok()) {
+    err << "salvo demo: " << s.message() << "\n";
+    return 1;
+  }
+  RunConfig config;
+  config.target = absl::StrCat("127.0.0.1:", started[0].port);
+  config.agents = {absl::StrCat("127.0.0.1:", started[1].port),
+                   absl::StrCat("127.0.0.1:", started[2].port)};
+  config.workload = workload::Kind::kEcho;
+  config.connections = demo.connections;
+  config.message_size = demo.message_size;
+  config.duration = demo.duration;
+  config.warmup = demo.warmup;
+  config.verify = true;
+  config.json_path = demo.json_path;
+  out << "salvo demo: salvo-target (echo) on " << config.target << ", salvo-agent on "
+      << config.agents[0] << " and " << config.agents[1] << "\n"
+      << "equivalent to: salvo run --agents " << config.agents[0] << "," << config.agents[1]
+      << " --target " << config.target << " --workload echo --connections " << config.connections
+      << " --size " << config.message_size << " --duration " << absl::FormatDuration(config.duration)
+      << " --warmup " << absl::FormatDuration(config.warmup) << " --verify\n\n";
+  const int code = ExecuteAndReport(config, out, err);
+  for (Started& p : started) p.child.Terminate(absl::Seconds(3));
+  std::error_code ignored;
+  for (const char* f : {"target", "agent1", "agent2"}) {
+    std::remove(absl::StrCat(*dir, "/", f, ".port").c_str());
+    std::remove(absl::StrCat(*dir, "/", f, ".log").c_str());
+  }
+  ::rmdir(dir->c_str());
+  return code;
+}
+
+}  // namespace salvo::controller

@@ -1,0 +1,27 @@
+// The salvo subcommands after flag parsing. Each returns the process exit code:
+// 0 the run was ok, 1 it failed (the report says why), 2 bad usage.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "controller/run_config.h"
+
+namespace salvo::controller {
+
+int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
+
+struct DemoConfig {
+  uint32_t connections = 20;
+  uint64_t message_size = 64;
+  absl::Duration duration = absl::Seconds(4);
+  absl::Duration warmup = absl::Seconds(1);
+  std::string json_path;
+};
+
+// Starts a local salvo-target and two salvo-agents on loopback (free ports), runs a short echo
+// run through them, prints the report and stops them again.
+int DemoCommand(const DemoConfig& config, std::ostream& out, std::ostream& err);
+
+}  // namespace salvo::controller

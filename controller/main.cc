@@ -1,0 +1,56 @@
+#include <iostream>
+
+#include "absl/strings/str_split.h"
+#include "cli/cli.h"
+#include "controller/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"salvo: a distributed TCP load generator", "salvo"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SALVO_VERSION);
+
+  salvo::controller::RunConfig run;
+  std::string agents, workload = "echo";
+  CLI::App* run_cmd = app.add_subcommand("run", "drive a run through one or more agents");
+  run_cmd->add_option("--agents", agents, "HOST:PORT[,HOST:PORT...] of the salvo-agents")
+      ->required();
+  run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load")->required();
+  run_cmd->add_option("--workload", workload, "echo, stream-out or stream-in")
+      ->check(CLI::IsMember({"echo", "stream-out", "stream-in"}))
+      ->capture_default_str();
+  run_cmd->add_option("--connections", run.connections, "total connections, split across agents")
+      ->check(CLI::Range(1u, 10000000u))
+      ->capture_default_str();
+  salvo::cli::SizeOption(*run_cmd, "--size", &run.message_size,
+                         "bytes per message: 64, 4k, 1m (default 64)");
+  salvo::cli::DurationOption(*run_cmd, "--duration", &run.duration,
+                             "measured time: 10, 10s, 1m (default 10s)");
+  salvo::cli::DurationOption(*run_cmd, "--warmup", &run.warmup,
+                             "load before measuring, not counted (default 1s)");
+  salvo::cli::DurationOption(*run_cmd, "--interval", &run.interval,
+                             "report interval (default 1s)");
+  salvo::cli::DurationOption(*run_cmd, "--connect-timeout", &run.connect_timeout,
+                             "time for every connection to be established (default 5s)");
+  run_cmd->add_option("--pipeline", run.pipeline, "echo: messages in flight per connection")
+      ->check(CLI::Range(1u, 65536u))
+      ->capture_default_str();
+  run_cmd->add_option("--threads", run.threads, "worker threads per agent (0: one per core)")
+      ->capture_default_str();
+  run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");
+  run_cmd->add_option("--json", run.json_path, "write the report as JSON to this file");
+  run_cmd->add_flag("--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
+
+  salvo::controller::DemoConfig demo;
+  CLI::App* demo_cmd =
+      app.add_subcommand("demo", "run a short echo test against a local target and two agents");
+  salvo::cli::DurationOption(*demo_cmd, "--duration", &demo.duration, "measured time (4s)");
+  demo_cmd->add_option("--json", demo.json_path, "write the report as JSON to this file");
+
+  if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  if (run_cmd->parsed()) {
+    run.agents = absl::StrSplit(agents, ',', absl::SkipWhitespace());
+    run.workload = *salvo::workload::ParseKind(workload);
+    return salvo::controller::RunCommand(run, std::cout, std::cerr);
+  }
+  return salvo::controller::DemoCommand(demo, std::cout, std::cerr);
+}

@@ -1,0 +1,20 @@
+// The report a person reads: the live line per interval and the final tables. And the JSON a
+// program reads: the RunReport through protobuf's JSON printer, proto field names kept.
+#pragma once
+
+#include <string>
+
+#include "salvo/v1/report.pb.h"
+
+namespace salvo::controller {
+
+// "[  3.0s]  1.23M tps  612k msg/s  out 39.2 MB/s  in 39.2 MB/s  p50 45.2us  p99 120us"
+std::string LiveLine(const v1::IntervalPoint& point, uint32_t agents_expected);
+
+// The final report: spec line, per-agent and total throughput and latency tables, status,
+// reasons and diagnostics.
+std::string RenderReport(const v1::RunReport& report);
+
+std::string ReportToJson(const v1::RunReport& report);
+
+}  // namespace salvo::controller

@@ -1,0 +1,36 @@
+// Turning what the agents sent into one RunReport: sums of counters, histograms merged bucket by
+// bucket (percentiles never averaged), interval series aligned by index, and the findings a
+// reader should not miss (stalls, collapses, corrupted bytes).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "salvo/v1/agent.pb.h"
+#include "salvo/v1/report.pb.h"
+
+namespace salvo::controller {
+
+// Everything the controller learnt from one agent during a run.
+struct AgentOutcome {
+  std::string name;
+  uint32_t connections = 0;  // the share it was given
+  std::optional<v1::Ready> ready;
+  // Intervals as they arrived live, kept even if the agent never sends its result.
+  std::vector<v1::Interval> intervals;
+  std::optional<v1::AgentResult> result;
+  // Why the agent did not finish its part; empty if it did.
+  std::string error;
+};
+
+// `reasons` are failures the controller already knows (unreachable agents, refused
+// connections); the report adds its own and sets status to "ok" or "failed".
+v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
+                          std::vector<std::string> reasons);
+
+// One interval summed over the agents that reported it.
+v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Interval*>& parts,
+                                double nominal_interval_s);
+
+}  // namespace salvo::controller

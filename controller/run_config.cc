@@ -1,0 +1,90 @@
+#include "controller/run_config.h"
+
+#include "absl/strings/str_cat.h"
+#include "net/address.h"
+
+namespace salvo::controller {
+namespace {
+
+v1::Workload ToProto(workload::Kind kind) {
+  switch (kind) {
+    case workload::Kind::kEcho: return v1::WORKLOAD_ECHO;
+    case workload::Kind::kStreamOut: return v1::WORKLOAD_STREAM_OUT;
+    case workload::Kind::kStreamIn: return v1::WORKLOAD_STREAM_IN;
+  }
+  return v1::WORKLOAD_UNSPECIFIED;
+}
+
+uint64_t Millis(absl::Duration d) { return static_cast<uint64_t>(absl::ToInt64Milliseconds(d)); }
+
+}  // namespace
+
+absl::Status Validate(const RunConfig& config) {
+  if (config.agents.empty()) return absl::InvalidArgumentError("--agents: give at least one agent");
+  std::string host;
+  uint16_t port = 0;
+  for (const std::string& agent : config.agents) {
+    if (absl::Status s = net::SplitHostPort(agent, &host, &port); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--agents: ", s.message()));
+    }
+  }
+  if (config.target.empty()) return absl::InvalidArgumentError("--target is required");
+  if (absl::Status s = net::SplitHostPort(config.target, &host, &port); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--target: ", s.message()));
+  }
+  if (config.connections < config.agents.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--connections ", config.connections, " is fewer than the ", config.agents.size(),
+        " agents: every agent needs at least one connection"));
+  }
+  if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1 byte");
+  if (config.message_size > (uint64_t{1} << 30)) {
+    return absl::InvalidArgumentError("--size must be at most 1g");
+  }
+  if (config.pipeline == 0) return absl::InvalidArgumentError("--pipeline must be at least 1");
+  if (config.duration < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("--duration must be at least 1ms");
+  }
+  if (config.interval < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError("--interval must be at least 10ms");
+  }
+  if (config.connect_timeout < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("--connect-timeout must be at least 1ms");
+  }
+  return absl::OkStatus();
+}
+
+v1::RunSpecSummary SpecSummary(const RunConfig& config) {
+  v1::RunSpecSummary s;
+  s.set_target(config.target);
+  s.set_workload(std::string(workload::KindName(config.workload)));
+  s.set_connections(config.connections);
+  s.set_message_size(config.message_size);
+  s.set_pipeline(config.pipeline);
+  s.set_verify(config.verify);
+  s.set_duration_s(absl::ToDoubleSeconds(config.duration));
+  s.set_warmup_s(absl::ToDoubleSeconds(config.warmup));
+  s.set_interval_s(absl::ToDoubleSeconds(config.interval));
+  for (const std::string& a : config.agents) s.add_agents(a);
+  s.set_threads_per_agent(config.threads);
+  return s;
+}
+
+v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections) {
+  v1::RunSpec spec;
+  spec.set_target(config.target);
+  spec.set_workload(ToProto(config.workload));
+  spec.set_connections(connections);
+  spec.set_message_size(config.message_size);
+  spec.set_pipeline(config.pipeline);
+  spec.set_verify(config.verify);
+  spec.set_duration_ms(Millis(config.duration));
+  spec.set_warmup_ms(Millis(config.warmup));
+  spec.set_interval_ms(Millis(config.interval));
+  spec.set_threads(config.threads);
+  spec.set_connect_timeout_ms(Millis(config.connect_timeout));
+  spec.set_agent_name(agent);
+  return spec;
+}
+
+}  // namespace salvo::controller
