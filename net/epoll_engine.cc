@@ -84,12 +84,13 @@ void EpollEngine::Release(ConnId id) {
 
 void EpollEngine::SetInterest(ConnId id, uint32_t events) {
   Conn& c = conns_[id];
-  if (c.interest == events) return;
+  if (c.registered && c.interest == events) return;
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = Tag(id, c.generation);
-  ::epoll_ctl(epoll_.get(), c.interest == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
+  ::epoll_ctl(epoll_.get(), c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
   c.interest = events;
+  c.registered = true;
 }
 
 absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {

@@ -35,6 +35,7 @@ class EpollEngine final : public Engine {
     int fd = -1;
     uint32_t generation = 0;
     uint32_t interest = 0;  // events registered with epoll
+    bool registered = false;
     ConnectionHandler* handler = nullptr;
     const uint8_t* send_data = nullptr;
     size_t send_len = 0;

@@ -1,0 +1,22 @@
+// Helpers shared by the tests: waiting for a condition, and counting real TCP connections.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace salvo::testing {
+
+// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
+
+// Established TCP connections on this machine whose remote port is `port` (from /proc/net/tcp
+// and tcp6): the client side of every connection to a server on that port.
+int CountEstablishedTo(uint16_t port);
+
+// Reads a whole file; empty if missing.
+std::string ReadFile(const std::string& path);
+
+}  // namespace salvo::testing
