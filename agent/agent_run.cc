@@ -47,14 +47,16 @@ void RunSignals::NotifyStop(bool abort_now) {
   if (!stop_sent_.exchange(true)) stop.Notify();
 }
 
-absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
-                        RunSignals& signals, const Emit& emit) {
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec) {
   absl::StatusOr<LoadPlan> plan = PlanFromSpec(spec);
   if (!plan.ok()) return plan.status();
-  // Said before any socket is opened.
   if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
+  return plan;
+}
 
-  LoadRun run(*plan);
+absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
+                        const AgentIdentity& identity, RunSignals& signals, const Emit& emit) {
+  LoadRun run(plan);
   v1::RunResponse response;
   *response.mutable_ready() = run.Connect(&signals.stop);
   if (signals.stop.HasBeenNotified()) {
@@ -121,8 +123,8 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
   const double measured_s = absl::ToDoubleSeconds(measure_end - measure_from);
   result.set_agent(spec.agent_name());
   result.set_hostname(identity.hostname);
-  result.set_connections(plan->connections);
-  result.set_threads(plan->threads);
+  result.set_connections(plan.connections);
+  result.set_threads(plan.threads);
   result.set_measured_s(measured_s);
   metrics::CountersToProto(total.counters, result.mutable_counters());
   FillRates(total, measured_s, result.mutable_rates());

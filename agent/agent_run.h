@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
+#include "agent/load_run.h"
 #include "salvo/v1/agent.pb.h"
 
 namespace salvo::agent {
@@ -41,11 +42,14 @@ struct AgentIdentity {
 // Returns false when the message could not be delivered (the controller is gone).
 using Emit = std::function<bool(const v1::RunResponse&)>;
 
-// Validates the spec, checks the fd budget before opening any socket, connects, emits Ready,
-// waits for start, runs warm-up and intervals, emits one IntervalReport per interval and the
-// final AgentResult. An error status means the run could not be carried out (bad spec, fd
-// limit, stopped before start); the message is meant for the controller's user.
-absl::Status ExecuteRun(const v1::RunSpec& spec, const AgentIdentity& identity,
-                        RunSignals& signals, const Emit& emit);
+// Validates the spec and checks the fd budget, before any socket is opened. The message of an
+// error is meant for the controller's user.
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec);
+
+// Connects, emits Ready, waits for start, runs warm-up and intervals, emits one IntervalReport
+// per interval and the final AgentResult. An error status means the run could not be carried
+// out (stopped before it started).
+absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
+                        const AgentIdentity& identity, RunSignals& signals, const Emit& emit);
 
 }  // namespace salvo::agent

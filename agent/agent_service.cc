@@ -68,6 +68,12 @@ grpc::Status AgentService::Run(
                         "the first message of Run must be a RunSpec");
   }
   const v1::RunSpec& spec = first.spec();
+  // Checked before the reader thread exists, so the error reaches the caller as the status.
+  absl::StatusOr<LoadPlan> plan = PrepareRun(spec);
+  if (!plan.ok()) {
+    Log(absl::StrCat("refused a run from ", context->peer(), ": ", plan.status().message()));
+    return ToGrpc(plan.status());
+  }
   Log(absl::StrCat("run from ", context->peer(), ": ", v1::Workload_Name(spec.workload()), " ",
                    spec.connections(), " connections to ", spec.target()));
 
@@ -90,7 +96,7 @@ grpc::Status AgentService::Run(
 
   absl::Mutex write_mu;
   const absl::Status status =
-      ExecuteRun(spec, AgentIdentity{hostname_}, signals, [&](const v1::RunResponse& r) {
+      ExecuteRun(spec, *plan, AgentIdentity{hostname_}, signals, [&](const v1::RunResponse& r) {
         absl::MutexLock lock(&write_mu);
         if (r.has_result()) result_sent.store(true);
         return stream->Write(r);

@@ -1,1 +1,382 @@
-int main(){return 0;}
+// The whole system in one process: a salvo-target, two salvo-agents (real gRPC servers on
+// loopback) and the controller library, over real sockets.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent/agent_service.h"
+#include "controller/render.h"
+#include "controller/run_controller.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "net/socket.h"
+#include "salvo/v1/agent.grpc.pb.h"
+#include "target/target_server.h"
+#include "tests/test_util.h"
+
+namespace salvo {
+namespace {
+
+using controller::RunConfig;
+using testing::CountEstablishedTo;
+using testing::WaitFor;
+
+std::unique_ptr<target::TargetServer> StartTarget(target::TargetMode mode, int threads = 1,
+                                                  uint64_t size = 64 * 1024) {
+  target::TargetConfig config;
+  config.listen = "127.0.0.1:0";
+  config.mode = mode;
+  config.threads = threads;
+  config.message_size = size;
+  return std::move(*target::TargetServer::Start(config));
+}
+
+uint16_t FreePort() {
+  net::Fd fd = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});
+  return net::LocalAddress(fd.get())->port();
+}
+
+class InProcess : public ::testing::Test {
+ protected:
+  void StartAgents(int n) {
+    for (int i = 0; i < n; ++i) {
+      agent::AgentConfig config;
+      config.listen = "127.0.0.1:0";
+      agents_.push_back(std::move(*agent::AgentServer::Start(config)));
+    }
+  }
+  RunConfig Config(workload::Kind kind, uint16_t target_port, uint32_t connections) {
+    RunConfig c;
+    for (auto& a : agents_) c.agents.push_back(a->address());
+    c.target = absl::StrCat("127.0.0.1:", target_port);
+    c.workload = kind;
+    c.connections = connections;
+    c.duration = absl::Seconds(2);
+    c.warmup = absl::ZeroDuration();
+    c.interval = absl::Seconds(1);
+    c.threads = 2;
+    c.live = false;
+    return c;
+  }
+  v1::RunReport Run(const RunConfig& c, const std::atomic<int>* interrupts = nullptr) {
+    controller::RunHooks hooks;
+    hooks.interrupts = interrupts;
+    v1::RunReport report = controller::ExecuteRun(c, hooks);
+    // On failure, show what a user would have seen.
+    if (HasFailure() || report.status() != "ok") std::cerr << controller::RenderReport(report);
+    return report;
+  }
+
+  std::vector<std::unique_ptr<agent::AgentServer>> agents_;
+};
+
+TEST_F(InProcess, EchoAccountsForEveryByteOnEveryAgent) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kEcho, target->port(), 20);
+  c.verify = true;
+  c.pipeline = 4;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  ASSERT_EQ(r.agents_size(), 2);
+  uint64_t sent = 0, messages = 0;
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_EQ(a.connections(), 10u);
+    EXPECT_EQ(a.counters().connections_established(), 10u);
+    EXPECT_GT(a.counters().messages(), 100u);
+    // Drained: every echoed byte came back before the agent reported.
+    EXPECT_EQ(a.counters().bytes_received(), a.counters().bytes_sent()) << a.agent();
+    EXPECT_EQ(a.counters().bytes_sent(), a.counters().messages() * 64) << a.agent();
+    EXPECT_EQ(a.counters().verify_errors(), 0u);
+    EXPECT_EQ(a.latency_summary().count(), a.counters().messages());
+    EXPECT_EQ(a.intervals_size(), 2);
+    sent += a.counters().bytes_sent();
+    messages += a.counters().messages();
+  }
+  EXPECT_EQ(r.totals().bytes_sent(), sent);
+  EXPECT_EQ(r.totals().messages(), messages);
+  EXPECT_EQ(r.totals().connections_established(), 20u);
+  EXPECT_EQ(r.latency().count(), messages);
+  EXPECT_GT(r.latency().p50_us(), 0);
+  EXPECT_LE(r.latency().p50_us(), r.latency().p99_us());
+  EXPECT_LE(r.latency().p99_us(), r.latency().max_us());
+  ASSERT_EQ(r.intervals_size(), 2);
+  EXPECT_EQ(r.intervals(0).agents_reporting(), 2u);
+  // The target saw exactly what the agents sent, in both directions.
+  ASSERT_TRUE(WaitFor([&] { return target->Totals().closed_by_peer() == 20; }, absl::Seconds(3)));
+  EXPECT_EQ(target->Totals().bytes_received(), sent);
+  EXPECT_EQ(target->Totals().bytes_sent(), sent);
+  // TPS counts completed sends and receives.
+  EXPECT_NEAR(r.totals().tps(),
+              (r.totals().send_calls() + r.totals().recv_calls()) / r.totals().measured_s(),
+              r.totals().tps() * 0.02);
+}
+
+TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {
+  auto target = StartTarget(target::TargetMode::kSink, 2);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kStreamOut, target->port(), 4);
+  c.message_size = 128 * 1024;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  EXPECT_GT(r.totals().bytes_sent(), 10u << 20);
+  EXPECT_EQ(r.totals().bytes_sent(), r.agents(0).counters().bytes_sent() +
+                                         r.agents(1).counters().bytes_sent());
+  // The agents shut their side and waited for the target to close: it has read everything.
+  EXPECT_EQ(target->Totals().bytes_received(), r.totals().bytes_sent());
+  EXPECT_EQ(target->Totals().closed_by_peer(), 4u);
+}
+
+TEST_F(InProcess, VerifyCountsCorruptedBytes) {
+  // An echo server that flips one byte in every 1000: --verify must notice.
+  net::Fd listener = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});
+  const uint16_t port = net::LocalAddress(listener.get())->port();
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    std::vector<std::thread> conns;
+    while (!stop) {
+      const int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        absl::SleepFor(absl::Milliseconds(5));
+        continue;
+      }
+      conns.emplace_back([fd] {
+        uint8_t buf[4096];
+        uint64_t offset = 0;
+        ssize_t n;
+        while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) {
+          for (ssize_t i = 0; i < n; ++i) {
+            if ((offset + i) % 1000 == 999) buf[i] ^= 0x5a;
+          }
+          offset += n;
+          if (::send(fd, buf, n, MSG_NOSIGNAL) != n) break;
+        }
+        ::close(fd);
+      });
+    }
+    for (auto& t : conns) t.join();
+  });
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, port, 2);
+  c.verify = true;
+  c.duration = absl::Seconds(1);
+  const v1::RunReport r = Run(c);
+  stop = true;
+  server.join();
+  EXPECT_EQ(r.status(), "failed");
+  const uint64_t expected = r.totals().bytes_received() / 1000;
+  EXPECT_GE(r.totals().verify_errors(), expected - 2);
+  EXPECT_LE(r.totals().verify_errors(), expected + 2);
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("verify"), std::string::npos) << r.reasons(0);
+}
+
+TEST_F(InProcess, FiveHundredStreamInConnectionsAllReceiveInEveryInterval) {
+  auto target = StartTarget(target::TargetMode::kSource, 2, 16 * 1024);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kStreamIn, target->port(), 500);
+  c.warmup = absl::Seconds(1);
+  c.duration = absl::Seconds(3);
+  c.verify = true;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  EXPECT_EQ(r.totals().connections_established(), 500u);
+  EXPECT_EQ(r.totals().verify_errors(), 0u);
+  for (const v1::AgentResult& a : r.agents()) {
+    ASSERT_EQ(a.intervals_size(), 3) << a.agent();
+    for (const v1::Interval& i : a.intervals()) {
+      EXPECT_EQ(i.fairness().connections(), 250u);
+      EXPECT_EQ(i.fairness().starved_connections(), 0u)
+          << a.agent() << " interval " << i.index() << " min " << i.fairness().min_bytes()
+          << " max " << i.fairness().max_bytes();
+      EXPECT_GT(i.fairness().min_bytes(), 0u);
+    }
+  }
+  for (const std::string& d : r.diagnostics()) EXPECT_EQ(d.find("stall"), std::string::npos) << d;
+}
+
+// Drives an agent's Run stream by hand, as a controller that then vanishes.
+struct RawRun {
+  grpc::ClientContext context;
+  std::unique_ptr<v1::Agent::Stub> stub;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::RunRequest, v1::RunResponse>> stream;
+
+  explicit RawRun(const std::string& agent)
+      : stub(v1::Agent::NewStub(grpc::CreateChannel(agent, grpc::InsecureChannelCredentials()))),
+        stream(stub->Run(&context)) {}
+  bool Send(const v1::RunRequest& r) { return stream->Write(r); }
+};
+
+v1::RunRequest SpecRequest(uint16_t target_port, v1::Workload w, uint32_t conns) {
+  v1::RunRequest req;
+  v1::RunSpec* spec = req.mutable_spec();
+  spec->set_target(absl::StrCat("127.0.0.1:", target_port));
+  spec->set_workload(w);
+  spec->set_connections(conns);
+  spec->set_message_size(64);
+  spec->set_duration_ms(60000);
+  spec->set_interval_ms(200);
+  return req;
+}
+
+TEST_F(InProcess, ABrokenControllerStreamClosesTheLoadWithinTwoSecondsAndFreesTheAgent) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  {
+    RawRun run(agents_[0]->address());
+    ASSERT_TRUE(run.Send(SpecRequest(target->port(), v1::WORKLOAD_ECHO, 16)));
+    v1::RunResponse response;
+    ASSERT_TRUE(run.stream->Read(&response));
+    ASSERT_TRUE(response.has_ready());
+    EXPECT_EQ(response.ready().connections_established(), 16u);
+    v1::RunRequest start;
+    start.mutable_start();
+    ASSERT_TRUE(run.Send(start));
+    ASSERT_TRUE(run.stream->Read(&response));
+    ASSERT_TRUE(response.has_interval());
+    EXPECT_GT(response.interval().interval().counters().messages(), 0u);
+    EXPECT_EQ(CountEstablishedTo(target->port()), 16);
+    // The controller disappears mid-run.
+    run.context.TryCancel();
+    const absl::Time broken = absl::Now();
+    EXPECT_TRUE(WaitFor([&] { return CountEstablishedTo(target->port()) == 0; }, absl::Seconds(2)))
+        << CountEstablishedTo(target->port()) << " sockets still open";
+    std::cerr << "sockets closed " << absl::FormatDuration(absl::Now() - broken)
+              << " after the stream broke\n";
+  }
+  // And the agent takes the next run.
+  ASSERT_TRUE(WaitFor([&] { return !agents_[0]->service().busy(); }, absl::Seconds(3)));
+  const v1::RunReport r = Run(Config(workload::Kind::kEcho, target->port(), 4));
+  EXPECT_EQ(r.status(), "ok");
+}
+
+TEST_F(InProcess, ASecondControllerIsToldTheAgentIsBusy) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RawRun first(agents_[0]->address());
+  ASSERT_TRUE(first.Send(SpecRequest(target->port(), v1::WORKLOAD_ECHO, 2)));
+  v1::RunResponse response;
+  ASSERT_TRUE(first.stream->Read(&response));
+
+  RawRun second(agents_[0]->address());
+  second.Send(SpecRequest(target->port(), v1::WORKLOAD_ECHO, 2));
+  while (second.stream->Read(&response)) {
+  }
+  const grpc::Status s = second.stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(s.error_message().find("busy"), std::string::npos);
+
+  const v1::RunReport r = Run(Config(workload::Kind::kEcho, target->port(), 2));
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("busy"), std::string::npos) << r.reasons(0);
+  first.context.TryCancel();
+}
+
+TEST_F(InProcess, MalformedRunRequestsAreRejected) {
+  StartAgents(1);
+  auto finish = [](RawRun& run) {
+    run.stream->WritesDone();
+    v1::RunResponse r;
+    while (run.stream->Read(&r)) {
+    }
+    return run.stream->Finish();
+  };
+  {
+    RawRun run(agents_[0]->address());
+    v1::RunRequest start;
+    start.mutable_start();
+    run.Send(start);
+    const grpc::Status s = finish(run);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("RunSpec"), std::string::npos);
+  }
+  ASSERT_TRUE(WaitFor([&] { return !agents_[0]->service().busy(); }, absl::Seconds(3)));
+  {
+    RawRun run(agents_[0]->address());
+    v1::RunRequest req = SpecRequest(FreePort(), v1::WORKLOAD_UNSPECIFIED, 1);
+    run.Send(req);
+    EXPECT_EQ(finish(run).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  ASSERT_TRUE(WaitFor([&] { return !agents_[0]->service().busy(); }, absl::Seconds(3)));
+  {
+    RawRun run(agents_[0]->address());
+    v1::RunRequest req = SpecRequest(FreePort(), v1::WORKLOAD_ECHO, 1);
+    req.mutable_spec()->set_message_size(0);
+    run.Send(req);
+    const grpc::Status s = finish(run);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(s.error_message().find("message size"), std::string::npos) << s.error_message();
+  }
+}
+
+TEST_F(InProcess, ARefusingTargetFailsTheRunWithEveryConnectErrorCounted) {
+  StartAgents(2);
+  const v1::RunReport r = Run(Config(workload::Kind::kEcho, FreePort(), 6));
+  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.totals().connect_errors(), 6u);
+  EXPECT_EQ(r.totals().connections_established(), 0u);
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("6 of 6 connections"), std::string::npos) << r.reasons(0);
+  EXPECT_NE(r.reasons(0).find("refused"), std::string::npos) << r.reasons(0);
+}
+
+TEST_F(InProcess, AnUnreachableAgentIsNamed) {
+  StartAgents(1);
+  auto target = StartTarget(target::TargetMode::kEcho);
+  RunConfig c = Config(workload::Kind::kEcho, target->port(), 2);
+  const std::string dead = absl::StrCat("127.0.0.1:", FreePort());
+  c.agents.push_back(dead);
+  const v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_NE(r.reasons(0).find(dead), std::string::npos) << r.reasons(0);
+  EXPECT_NE(r.reasons(0).find("unreachable"), std::string::npos) << r.reasons(0);
+  EXPECT_EQ(target->Totals().connections_accepted(), 0u);  // no load without every agent
+}
+
+TEST_F(InProcess, MoreConnectionsThanTheFdLimitFailBeforeAnySocketOpens) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  const uint64_t limit = net::RaiseFdLimit();
+  const v1::RunReport r =
+      Run(Config(workload::Kind::kEcho, target->port(), static_cast<uint32_t>(limit + 10)));
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("file descriptors"), std::string::npos) << r.reasons(0);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(target->Totals().connections_accepted(), 0u);
+}
+
+TEST_F(InProcess, StoppingEarlyKeepsEverythingMeasured) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kEcho, target->port(), 4);
+  c.duration = absl::Seconds(30);
+  c.interval = absl::Milliseconds(250);
+  std::atomic<int> interrupts{0};
+  std::thread ctrl_c([&] {
+    absl::SleepFor(absl::Milliseconds(1400));
+    interrupts = 1;
+  });
+  const absl::Time began = absl::Now();
+  const v1::RunReport r = Run(c, &interrupts);
+  ctrl_c.join();
+  EXPECT_LT(absl::Now() - began, absl::Seconds(10));
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_EQ(r.agents_size(), 2);
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_GE(a.intervals_size(), 4) << a.agent();
+    EXPECT_GT(a.counters().messages(), 0u);
+    EXPECT_EQ(a.counters().bytes_received(), a.counters().bytes_sent());
+    EXPECT_LT(a.measured_s(), 3);
+  }
+  EXPECT_NE(r.reasons(0).find("interrupted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace salvo
