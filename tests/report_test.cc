@@ -1,1 +1,165 @@
-int main(){return 0;}
+#include "controller/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "controller/render.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "metrics/histogram.h"
+
+namespace salvo::controller {
+namespace {
+
+using metrics::Histogram;
+
+v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64_t recvs,
+                          uint32_t starved = 0) {
+  v1::Interval i;
+  i.set_index(index);
+  i.set_elapsed_s(elapsed);
+  i.mutable_counters()->set_send_calls(sends);
+  i.mutable_counters()->set_recv_calls(recvs);
+  i.mutable_counters()->set_messages(sends);
+  i.mutable_counters()->set_bytes_sent(sends * 64);
+  i.mutable_fairness()->set_connections(10);
+  i.mutable_fairness()->set_starved_connections(starved);
+  Histogram().ToProto(i.mutable_latency());
+  return i;
+}
+
+v1::RunSpecSummary Spec() {
+  v1::RunSpecSummary s;
+  s.set_workload("echo");
+  s.set_interval_s(1);
+  s.set_duration_s(3);
+  return s;
+}
+
+AgentOutcome Finished(const std::string& name, const std::vector<uint64_t>& latencies_ns,
+                      std::vector<v1::Interval> intervals) {
+  AgentOutcome o;
+  o.name = name;
+  o.connections = 10;
+  v1::AgentResult r;
+  r.set_agent(name);
+  r.set_measured_s(intervals.empty() ? 1 : intervals.back().elapsed_s());
+  Histogram h;
+  for (uint64_t v : latencies_ns) h.Record(v);
+  h.ToProto(r.mutable_latency());
+  h.Summarize(r.mutable_latency_summary());
+  r.mutable_counters()->set_messages(latencies_ns.size());
+  r.mutable_counters()->set_connections_established(10);
+  r.mutable_rates()->set_tps(1000);
+  for (auto& i : intervals) *r.add_intervals() = i;
+  o.intervals = std::move(intervals);
+  o.result = r;
+  return o;
+}
+
+TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
+  // A fast agent and a slow one: the true p99 of all samples is far from the mean of the two
+  // agents' p99s.
+  std::mt19937_64 rng(3);
+  std::exponential_distribution<double> fast(1 / 20000.0), slow(1 / 900000.0);
+  std::vector<uint64_t> a(99000), b(1000), all;
+  for (auto& x : a) x = 1000 + static_cast<uint64_t>(fast(rng));
+  for (auto& x : b) x = 1000 + static_cast<uint64_t>(slow(rng));
+  all.insert(all.end(), a.begin(), a.end());
+  all.insert(all.end(), b.begin(), b.end());
+  std::sort(all.begin(), all.end());
+  const v1::RunReport r = BuildReport(Spec(), {Finished("a", a, {}), Finished("b", b, {})}, {});
+  ASSERT_EQ(r.status(), "ok");
+  EXPECT_EQ(r.latency().count(), all.size());
+  for (auto [p, got] : {std::pair{50.0, r.latency().p50_us()}, {99.0, r.latency().p99_us()},
+                        {99.9, r.latency().p999_us()}}) {
+    const double exact = static_cast<double>(all[static_cast<size_t>(std::ceil(p / 100 * all.size())) - 1]) / 1000;
+    EXPECT_NEAR(got, exact, exact * 0.01) << "p" << p;
+  }
+  const double averaged = (r.agents(0).latency_summary().p99_us() + r.agents(1).latency_summary().p99_us()) / 2;
+  EXPECT_GT(std::abs(averaged - r.latency().p99_us()), 0.2 * r.latency().p99_us());
+  EXPECT_EQ(r.totals().messages(), all.size());
+  EXPECT_EQ(r.totals().tps(), 2000);
+}
+
+TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
+  const v1::RunReport r = BuildReport(
+      Spec(),
+      {Finished("a", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 200, 200),
+                          MakeInterval(2, 3.0, 300, 300)}),
+       Finished("b", {}, {MakeInterval(0, 1.001, 10, 10), MakeInterval(1, 2.001, 20, 20),
+                          MakeInterval(2, 3.0, 30, 30)})},
+      {});
+  ASSERT_EQ(r.intervals_size(), 3);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(r.intervals(k).index(), static_cast<uint32_t>(k));
+    EXPECT_EQ(r.intervals(k).agents_reporting(), 2u);
+    EXPECT_EQ(r.intervals(k).counters().send_calls(), 110u * (k + 1));
+    EXPECT_NEAR(r.intervals(k).tps(), 220.0 * (k + 1), 1e-6);
+  }
+}
+
+TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheRun) {
+  AgentOutcome lost;
+  lost.name = "lost:1";
+  lost.connections = 10;
+  lost.ready = v1::Ready();
+  lost.ready->set_connections_established(10);
+  lost.intervals = {MakeInterval(0, 1.0, 50, 50)};
+  lost.error = "connection to the agent lost";
+  const v1::RunReport r = BuildReport(
+      Spec(), {Finished("ok:1", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 100, 100)}), lost},
+      {});
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_EQ(r.agents_size(), 2);
+  EXPECT_EQ(r.agents(1).counters().send_calls(), 50u);
+  EXPECT_EQ(r.agents(1).intervals_size(), 1);
+  EXPECT_EQ(r.totals().connections_established(), 20u);
+  ASSERT_EQ(r.intervals_size(), 2);
+  EXPECT_EQ(r.intervals(0).agents_reporting(), 2u);
+  EXPECT_EQ(r.intervals(1).agents_reporting(), 1u);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_NE(r.reasons(0).find("lost:1"), std::string::npos);
+}
+
+TEST(BuildReport, DiagnosesStallsAndCollapses) {
+  const v1::RunReport r = BuildReport(
+      Spec(),
+      {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000),
+                          MakeInterval(2, 3.0, 100, 100, /*starved=*/7)})},
+      {});
+  ASSERT_EQ(r.diagnostics_size(), 2);
+  EXPECT_NE(r.diagnostics(0).find("stall"), std::string::npos) << r.diagnostics(0);
+  EXPECT_NE(r.diagnostics(0).find("7 of"), std::string::npos) << r.diagnostics(0);
+  EXPECT_NE(r.diagnostics(1).find("collapse"), std::string::npos) << r.diagnostics(1);
+  EXPECT_EQ(r.intervals(2).starved_connections(), 7u);
+  // A short final interval is not mistaken for a collapse.
+  const v1::RunReport calm = BuildReport(
+      Spec(), {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 1.1, 10, 10)})},
+      {});
+  EXPECT_EQ(calm.diagnostics_size(), 0);
+}
+
+TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
+  std::vector<uint64_t> lat(1000, 50000);
+  const v1::RunReport r = BuildReport(Spec(), {Finished("a", lat, {MakeInterval(0, 1.0, 5, 5)})}, {});
+  const std::string json = ReportToJson(r);
+  for (const char* key : {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"",
+                          "\"recv_calls\"", "\"messages\"", "\"tps\"", "\"connections_established\"",
+                          "\"connect_errors\"", "\"verify_errors\"", "\"latency\"", "\"p50_us\"",
+                          "\"p99_us\"", "\"max_us\"", "\"intervals\"", "\"agents\"", "\"status\"",
+                          "\"spec\""}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  }
+  v1::RunReport back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
+  const std::string text = RenderReport(r);
+  EXPECT_NE(text.find("total"), std::string::npos);
+  EXPECT_NE(text.find("status: ok"), std::string::npos);
+  EXPECT_NE(text.find("50.0us"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace salvo::controller
