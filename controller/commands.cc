@@ -32,6 +32,13 @@ void InstallInterruptHandler() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+bool MeasuredNothing(const v1::RunReport& report) {
+  for (const v1::AgentResult& a : report.agents()) {
+    if (a.intervals_size() > 0 || a.measured_s() > 0) return false;
+  }
+  return report.status() != "ok";
+}
+
 int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
   // The JSON file is opened before the run, so an unwritable path fails before any load.
   std::optional<std::ofstream> json;
@@ -48,7 +55,12 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   hooks.interrupts = &g_interrupts;
   hooks.print = [&out](const std::string& line) { out << line << std::endl; };
   const v1::RunReport report = ExecuteRun(config, hooks);
-  out << "\n" << RenderReport(report);
+  if (MeasuredNothing(report)) {
+    // Nothing ran: the reasons are the whole story, one line each.
+    for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
+  } else {
+    out << "\n" << RenderReport(report);
+  }
   if (json.has_value()) {
     *json << ReportToJson(report);
     json->flush();

@@ -20,7 +20,7 @@
 namespace salvo::process {
 
 absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<std::string>& args,
-                                   const std::string& log_path) {
+                                   const std::string& log_path, const std::string& err_path) {
   if (::access(path.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat("cannot run ", path, ": not found or not executable"));
   }
@@ -45,6 +45,10 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
         ::dup2(fd, STDOUT_FILENO);
         ::dup2(fd, STDERR_FILENO);
       }
+    }
+    if (!err_path.empty()) {
+      const int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
     }
     ::execv(argv[0], argv.data());
     ::_exit(127);

@@ -20,10 +20,12 @@ namespace salvo::process {
 
 class Child {
  public:
-  // Starts `path` with `args`. The child gets SIGKILL if this process dies first. stdout and
-  // stderr go to `log_path` when given, otherwise they are inherited.
+  // Starts `path` with `args`. The child gets SIGKILL if this process dies first. stdout goes
+  // to `log_path` when given, stderr to `err_path` (or with stdout); otherwise both are
+  // inherited.
   static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& args,
-                                     const std::string& log_path = "");
+                                     const std::string& log_path = "",
+                                     const std::string& err_path = "");
   Child(Child&& other) noexcept;
   Child& operator=(Child&& other) noexcept;
   ~Child();

@@ -1,1 +1,253 @@
-int main(){return 0;}
+// The three real binaries, as a user runs them, on loopback.
+#include <dirent.h>
+#include <signal.h>
+
+#include <deque>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "process/child.h"
+#include "salvo/v1/report.pb.h"
+#include "tests/test_util.h"
+
+namespace salvo {
+namespace {
+
+using process::Child;
+using testing::CountEstablishedTo;
+using testing::ReadFile;
+using testing::WaitFor;
+
+std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+
+struct Output {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = *process::MakeTempDir("salvo-e2e-"); }
+  void TearDown() override {
+    for (Child& c : children_) c.Kill();
+    std::system(absl::StrCat("rm -rf ", dir_).c_str());
+  }
+
+  // Runs a command to completion (bounded) and captures its output.
+  Output RunTool(const std::string& binary, const std::vector<std::string>& args,
+                 absl::Duration timeout = absl::Seconds(60), const std::string& env_tmp = "") {
+    const std::string tag = absl::StrCat(runs_++);
+    const std::string out_path = absl::StrCat(dir_, "/out", tag), err_path = absl::StrCat(dir_, "/err", tag);
+    absl::StatusOr<Child> c = Child::Spawn(binary, args, out_path, err_path);
+    EXPECT_TRUE(c.ok()) << c.status();
+    Output o;
+    o.code = c->Wait(timeout);
+    if (o.code == -1) c->Kill();
+    o.out = ReadFile(out_path);
+    o.err = ReadFile(err_path);
+    return o;
+  }
+
+  // Starts a long-running binary that writes its port to a file; returns the port.
+  uint16_t StartServer(const std::string& binary, std::vector<std::string> args) {
+    const std::string port_file = absl::StrCat(dir_, "/port", runs_++);
+    args.insert(args.end(), {"--port-file", port_file});
+    absl::StatusOr<Child> c = Child::Spawn(binary, args, absl::StrCat(port_file, ".log"));
+    EXPECT_TRUE(c.ok()) << c.status();
+    children_.push_back(std::move(*c));
+    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+    EXPECT_TRUE(port.ok()) << port.status();
+    return port.ok() ? *port : 0;
+  }
+
+  uint16_t StartTarget(const std::string& mode, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--mode", mode, "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return StartServer(Binary("salvo-target"), args);
+  }
+  std::string StartAgent() {
+    uint16_t port = StartServer(Binary("salvo-agent"), {"--listen", "127.0.0.1:0"});
+    return absl::StrCat("127.0.0.1:", port);
+  }
+  std::string dir_;
+  std::deque<Child> children_;  // a deque keeps references to earlier children valid
+  int runs_ = 0;
+};
+
+void ExpectOneLineError(const Output& o, int code, const std::string& needle) {
+  EXPECT_EQ(o.code, code) << o.out << o.err;
+  EXPECT_TRUE(absl::StrContains(o.err, needle)) << o.err;
+  const std::vector<std::string> lines = absl::StrSplit(o.err, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 1u) << o.err;
+}
+
+TEST_F(EndToEnd, DemoRunsAndLeavesNoProcessBehind) {
+  const Output o = RunTool(Binary("salvo"), {"demo", "--duration", "2s"}, absl::Seconds(60));
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(absl::StrContains(o.out, "status: ok")) << o.out;
+  EXPECT_TRUE(absl::StrContains(o.out, "total (merged)")) << o.out;
+  EXPECT_TRUE(absl::StrContains(o.out, "p99")) << o.out;
+  // The demo's target and agents listened on the ports in its banner; nothing is left there.
+  std::vector<uint16_t> ports;
+  for (absl::string_view piece : absl::StrSplit(o.out.substr(0, o.out.find('\n')), "127.0.0.1:")) {
+    uint32_t port = 0;
+    if (absl::SimpleAtoi(piece.substr(0, piece.find_first_not_of("0123456789")), &port)) {
+      ports.push_back(static_cast<uint16_t>(port));
+    }
+  }
+  ASSERT_EQ(ports.size(), 3u) << o.out;
+  const std::string listening = ReadFile("/proc/net/tcp");
+  for (uint16_t p : ports) {
+    char hex[8];
+    snprintf(hex, sizeof(hex), ":%04X", p);
+    EXPECT_FALSE(absl::StrContains(listening, absl::StrCat("0100007F", hex, " 00000000:0000 0A")))
+        << "port " << p << " still listening";
+  }
+}
+
+TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
+  const std::string target_json = absl::StrCat(dir_, "/target.json");
+  const uint16_t target = StartTarget("sink", {"--json-out", target_json, "--threads", "2"});
+  Child& target_process = children_.back();
+  const std::string a1 = StartAgent(), a2 = StartAgent();
+  const std::string report_json = absl::StrCat(dir_, "/report.json");
+  const Output o = RunTool(Binary("salvo"),
+                           {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
+                            absl::StrCat("127.0.0.1:", target), "--workload", "stream-out",
+                            "--connections", "4", "--size", "128k", "--duration", "2",
+                            "--warmup", "0", "--json", report_json});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  v1::RunReport report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  EXPECT_EQ(report.status(), "ok");
+  ASSERT_EQ(report.agents_size(), 2);
+  EXPECT_EQ(report.totals().bytes_sent(),
+            report.agents(0).counters().bytes_sent() + report.agents(1).counters().bytes_sent());
+  EXPECT_GT(report.totals().bytes_sent(), 0u);
+  EXPECT_EQ(report.intervals_size(), 2);
+
+  ASSERT_EQ(target_process.Terminate(absl::Seconds(5)), 0);
+  v1::TargetTotals totals;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(target_json), &totals).ok())
+      << ReadFile(target_json);
+  EXPECT_EQ(totals.bytes_received(), report.totals().bytes_sent());
+  EXPECT_EQ(totals.connections_accepted(), 4u);
+  EXPECT_GT(totals.recv_calls(), 0u);
+  EXPECT_EQ(totals.bytes_sent(), 0u);
+}
+
+TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
+  ExpectOneLineError(RunTool(Binary("salvo"), {"run", "--agents", "127.0.0.1:7100", "--target",
+                                               "127.0.0.1:7000", "--bogus"}),
+                     2, "--bogus");
+  ExpectOneLineError(RunTool(Binary("salvo"), {"run", "--target", "127.0.0.1:7000"}), 2,
+                     "--agents is required");
+  ExpectOneLineError(RunTool(Binary("salvo"), {}), 2, "subcommand");
+  const std::vector<std::string> base = {"run", "--agents", "127.0.0.1:7100", "--target",
+                                         "127.0.0.1:7000"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--size", "12q"})), 2, "invalid size '12q'");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--duration", "ten"})), 2,
+                     "invalid duration 'ten'");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "ping"})), 2, "ping");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--connections", "0"})), 2, "--connections");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--size", "0"})), 2, "--size");
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), {"run", "--agents", "nohost", "--target", "127.0.0.1:7000"}), 2,
+      "invalid address 'nohost'");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--mode", "nope"}), 2, "nope");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "0"}), 2, "--threads");
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--frobnicate"}), 2, "--frobnicate");
+}
+
+TEST_F(EndToEnd, UnreachableAgentIsNamedAndFailsTheRun) {
+  const uint16_t target = StartTarget("echo");
+  const Output o = RunTool(Binary("salvo"), {"run", "--agents", "127.0.0.1:1", "--target",
+                                            absl::StrCat("127.0.0.1:", target), "--duration", "1"});
+  ExpectOneLineError(o, 1, "agent 127.0.0.1:1 is unreachable");
+}
+
+TEST_F(EndToEnd, RefusedTargetFailsTheRunAndSaysSo) {
+  const std::string agent = StartAgent();
+  const std::string json = absl::StrCat(dir_, "/r.json");
+  const Output o = RunTool(Binary("salvo"), {"run", "--agents", agent, "--target", "127.0.0.1:1",
+                                            "--connections", "8", "--duration", "1", "--json",
+                                            json});
+  ExpectOneLineError(o, 1, "8 of 8 connections to 127.0.0.1:1 failed");
+  EXPECT_TRUE(absl::StrContains(o.err, "refused")) << o.err;
+  v1::RunReport report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &report).ok());
+  EXPECT_EQ(report.status(), "failed");
+  EXPECT_EQ(report.totals().connect_errors(), 8u);
+}
+
+TEST_F(EndToEnd, TooManyConnectionsForTheFdLimitIsSaidBeforeAnySocketOpens) {
+  const uint16_t target = StartTarget("echo");
+  // An agent whose hard fd limit is 256.
+  const std::string port_file = absl::StrCat(dir_, "/limited.port");
+  absl::StatusOr<Child> c = Child::Spawn(
+      "/usr/bin/prlimit", {"--nofile=256:256", Binary("salvo-agent"), "--listen", "127.0.0.1:0",
+                           "--port-file", port_file});
+  ASSERT_TRUE(c.ok());
+  children_.push_back(std::move(*c));
+  const uint16_t agent_port = *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+  const Output o = RunTool(Binary("salvo"),
+                           {"run", "--agents", absl::StrCat("127.0.0.1:", agent_port), "--target",
+                            absl::StrCat("127.0.0.1:", target), "--connections", "1000",
+                            "--duration", "1"});
+  ExpectOneLineError(o, 1, "1000 connections need about 1064 file descriptors but the limit is 256");
+  EXPECT_EQ(CountEstablishedTo(target), 0);
+}
+
+TEST_F(EndToEnd, KilledControllerLeavesNoLoadBehindAndTheAgentTakesTheNextRun) {
+  const uint16_t target = StartTarget("echo");
+  const std::string agent = StartAgent();
+  const std::vector<std::string> args = {"run", "--agents", agent, "--target",
+                                         absl::StrCat("127.0.0.1:", target), "--connections", "32",
+                                         "--duration", "60", "--warmup", "0"};
+  absl::StatusOr<Child> controller =
+      Child::Spawn(Binary("salvo"), args, absl::StrCat(dir_, "/controller.log"));
+  ASSERT_TRUE(controller.ok());
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target) == 32; }, absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(500));  // load is running
+  ::kill(controller->pid(), SIGKILL);
+  const absl::Time killed = absl::Now();
+  controller->Wait(absl::Seconds(5));
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target) == 0; }, absl::Seconds(2)))
+      << CountEstablishedTo(target) << " connections still open 2s after the controller died";
+  std::cerr << "agent closed its sockets " << absl::FormatDuration(absl::Now() - killed)
+            << " after the controller was killed\n";
+  // The agent is free again.
+  std::vector<std::string> again = args;
+  again[again.size() - 3] = "2";  // --duration 2
+  const Output o = RunTool(Binary("salvo"), again);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(absl::StrContains(o.out, "status: ok")) << o.out;
+}
+
+TEST_F(EndToEnd, TargetWritesItsTotalsAsJsonOnSigterm) {
+  const std::string json = absl::StrCat(dir_, "/t.json");
+  StartTarget("echo", {"--json-out", json});
+  ASSERT_EQ(children_.back().Terminate(absl::Seconds(5)), 0);
+  const std::string text = ReadFile(json);
+  for (const char* key : {"connections_accepted", "bytes_received", "bytes_sent", "recv_calls",
+                          "send_calls"}) {
+    EXPECT_TRUE(absl::StrContains(text, absl::StrCat("\"", key, "\""))) << text;
+  }
+}
+
+}  // namespace
+}  // namespace salvo
