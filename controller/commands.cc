@@ -125,6 +125,9 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
   config.duration = demo.duration;
   config.warmup = demo.warmup;
   config.verify = true;
+  // Three processes share this machine's cores: one worker thread per agent keeps them from
+  // fighting over them.
+  config.threads = 1;
   config.json_path = demo.json_path;
   out << "salvo demo: salvo-target (echo) on " << config.target << ", salvo-agent on "
       << config.agents[0] << " and " << config.agents[1] << "\n"
