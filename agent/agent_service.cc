@@ -12,6 +12,7 @@
 #include "agent/agent_run.h"
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
+#include "process/signals.h"
 
 namespace salvo::agent {
 namespace {
@@ -32,8 +33,8 @@ grpc::Status ToGrpc(const absl::Status& s) {
 AgentService::AgentService(std::ostream* log) : log_(log), hostname_(Hostname()) {}
 
 void AgentService::Log(const std::string& line) {
-  if (log_ != nullptr) *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone())
-                             << line << std::endl;
+  if (log_ != nullptr)
+    *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone()) << line << std::endl;
 }
 
 grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
@@ -46,9 +47,8 @@ grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
   return grpc::Status::OK;
 }
 
-grpc::Status AgentService::Run(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) {
+grpc::Status AgentService::Run(grpc::ServerContext* context,
+                               grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) {
   if (busy_.exchange(true)) {
     Log(absl::StrCat("refused a run from ", context->peer(), ": busy"));
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -127,8 +127,8 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", config.listen, " (address in use or not on this host?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen, " (address in use or not on this host?)"));
   }
   server->port_ = static_cast<uint16_t>(selected_port);
   return server;
@@ -154,11 +154,7 @@ void AgentServer::Wait() {
 }
 
 int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = process::BlockStopSignals();
 
   AgentConfig effective = config;
   effective.log = &out;

@@ -24,10 +24,17 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
   plan.target_text = spec.target();
   plan.target = *target;
   switch (spec.workload()) {
-    case v1::WORKLOAD_ECHO: plan.workload.kind = workload::Kind::kEcho; break;
-    case v1::WORKLOAD_STREAM_OUT: plan.workload.kind = workload::Kind::kStreamOut; break;
-    case v1::WORKLOAD_STREAM_IN: plan.workload.kind = workload::Kind::kStreamIn; break;
-    default: return absl::InvalidArgumentError("the run spec names no workload");
+    case v1::WORKLOAD_ECHO:
+      plan.workload.kind = workload::Kind::kEcho;
+      break;
+    case v1::WORKLOAD_STREAM_OUT:
+      plan.workload.kind = workload::Kind::kStreamOut;
+      break;
+    case v1::WORKLOAD_STREAM_IN:
+      plan.workload.kind = workload::Kind::kStreamIn;
+      break;
+    default:
+      return absl::InvalidArgumentError("the run spec names no workload");
   }
   if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
     return absl::InvalidArgumentError(
@@ -118,9 +125,9 @@ void LoadRun::WorkerMain(uint32_t connections) {
     for (auto& s : sessions) {
       if (s->state() == workload::Session::State::kConnecting) {
         s->Close();
-        ctx.RecordConnectError(absl::DeadlineExceededError(absl::StrCat(
-            "connect to ", plan_.target_text, " timed out after ",
-            absl::FormatDuration(plan_.connect_timeout))));
+        ctx.RecordConnectError(absl::DeadlineExceededError(
+            absl::StrCat("connect to ", plan_.target_text, " timed out after ",
+                         absl::FormatDuration(plan_.connect_timeout))));
       }
     }
   }
@@ -149,7 +156,8 @@ void LoadRun::WorkerMain(uint32_t connections) {
       for (auto& s : sessions) s->BeginDrain();
       const absl::Time deadline = absl::Now() + plan_.drain_timeout;
       const auto drained = [&] {
-        return std::all_of(sessions.begin(), sessions.end(), [](const auto& s) { return s->Drained(); });
+        return std::all_of(sessions.begin(), sessions.end(),
+                           [](const auto& s) { return s->Drained(); });
       };
       while (!drained() && stop_.load() != kAbort && absl::Now() < deadline) {
         (void)ctx.engine->Poll(kPollTimeout);

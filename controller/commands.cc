@@ -102,12 +102,13 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
         process::BinaryBeside(binary), args, absl::StrCat(*dir, "/", tag, ".log"));
     if (!child.ok()) return child.status();
     absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, *child, absl::Seconds(10));
-    if (!port.ok()) return absl::UnavailableError(absl::StrCat(binary, ": ", port.status().message()));
+    if (!port.ok())
+      return absl::UnavailableError(absl::StrCat(binary, ": ", port.status().message()));
     started.push_back(Started{std::move(*child), *port});
     return absl::OkStatus();
   };
-  absl::Status s = start("salvo-target", {"--listen", "127.0.0.1:0", "--mode", "echo", "--quiet"},
-                         "target");
+  absl::Status s =
+      start("salvo-target", {"--listen", "127.0.0.1:0", "--mode", "echo", "--quiet"}, "target");
   for (int i = 1; s.ok() && i <= 2; ++i) {
     s = start("salvo-agent", {"--listen", "127.0.0.1:0"}, absl::StrCat("agent", i));
   }
@@ -133,8 +134,9 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
       << config.agents[0] << " and " << config.agents[1] << "\n"
       << "equivalent to: salvo run --agents " << config.agents[0] << "," << config.agents[1]
       << " --target " << config.target << " --workload echo --connections " << config.connections
-      << " --size " << config.message_size << " --duration " << absl::FormatDuration(config.duration)
-      << " --warmup " << absl::FormatDuration(config.warmup) << " --verify\n\n";
+      << " --size " << config.message_size << " --duration "
+      << absl::FormatDuration(config.duration) << " --warmup "
+      << absl::FormatDuration(config.warmup) << " --verify\n\n";
   const int code = ExecuteAndReport(config, out, err);
   for (Started& p : started) p.child.Terminate(absl::Seconds(3));
   std::error_code ignored;

@@ -27,8 +27,7 @@ int main(int argc, char** argv) {
                              "measured time: 10, 10s, 1m (default 10s)");
   salvo::cli::DurationOption(*run_cmd, "--warmup", &run.warmup,
                              "load before measuring, not counted (default 1s)");
-  salvo::cli::DurationOption(*run_cmd, "--interval", &run.interval,
-                             "report interval (default 1s)");
+  salvo::cli::DurationOption(*run_cmd, "--interval", &run.interval, "report interval (default 1s)");
   salvo::cli::DurationOption(*run_cmd, "--connect-timeout", &run.connect_timeout,
                              "time for every connection to be established (default 5s)");
   run_cmd->add_option("--pipeline", run.pipeline, "echo: messages in flight per connection")
@@ -38,7 +37,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");
   run_cmd->add_option("--json", run.json_path, "write the report as JSON to this file");
-  run_cmd->add_flag("--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
+  run_cmd->add_flag(
+      "--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
 
   salvo::controller::DemoConfig demo;
   CLI::App* demo_cmd =

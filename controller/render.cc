@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/json_util.h"
+#include "proto/json.h"
 #include "units/units.h"
 
 namespace salvo::controller {
@@ -77,9 +77,9 @@ std::vector<std::string> LatencyRow(const std::string& name, const v1::LatencySu
 
 std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
   std::string line = absl::StrFormat(
-      "[%6.1fs] %8s tps %8s msg/s  out %8s MB/s  in %8s MB/s", p.elapsed_s(),
-      FormatCount(p.tps()), FormatCount(p.messages_per_sec()),
-      units::FormatMBps(p.mb_per_sec_sent()), units::FormatMBps(p.mb_per_sec_received()));
+      "[%6.1fs] %8s tps %8s msg/s  out %8s MB/s  in %8s MB/s", p.elapsed_s(), FormatCount(p.tps()),
+      FormatCount(p.messages_per_sec()), units::FormatMBps(p.mb_per_sec_sent()),
+      units::FormatMBps(p.mb_per_sec_received()));
   if (p.counters().messages() > 0 && (p.p50_us() > 0 || p.p99_us() > 0)) {
     absl::StrAppend(&line, absl::StrFormat("  p50 %7s  p99 %7s", FormatMicros(p.p50_us()),
                                            FormatMicros(p.p99_us())));
@@ -103,8 +103,8 @@ std::string RenderReport(const v1::RunReport& r) {
       s.verify() ? ", verified" : "", s.target(), s.agents_size(), s.agents_size() == 1 ? "" : "s",
       s.duration_s(), s.warmup_s());
 
-  Table throughput(
-      {"agent", "conns", "send calls", "recv calls", "sent", "received", "messages", "msg/s", "TPS"});
+  Table throughput({"agent", "conns", "send calls", "recv calls", "sent", "received", "messages",
+                    "msg/s", "TPS"});
   for (const v1::AgentResult& a : r.agents()) {
     throughput.Add(ThroughputRow(a.agent(), a.counters().connections_established(), a.counters(),
                                  a.rates().tps(), a.rates().messages_per_sec()));
@@ -117,11 +117,11 @@ std::string RenderReport(const v1::RunReport& r) {
   totals.set_bytes_received(t.bytes_received());
   totals.set_messages(t.messages());
   throughput.Rule();
-  throughput.Add(ThroughputRow("total", t.connections_established(), totals, t.tps(),
-                               t.messages_per_sec()));
+  throughput.Add(
+      ThroughputRow("total", t.connections_established(), totals, t.tps(), t.messages_per_sec()));
   absl::StrAppend(&out, throughput.Render());
-  absl::StrAppend(&out, absl::StrFormat(
-                            "TPS = completed send and receive calls per second.  Throughput: out "
+  absl::StrAppend(
+      &out, absl::StrFormat("TPS = completed send and receive calls per second.  Throughput: out "
                             "%s MB/s, in %s MB/s over %.2fs.\n\n",
                             units::FormatMBps(t.mb_per_sec_sent()),
                             units::FormatMBps(t.mb_per_sec_received()), t.measured_s()));
@@ -137,12 +137,12 @@ std::string RenderReport(const v1::RunReport& r) {
   }
   if (t.connect_errors() > 0 || t.verify_errors() > 0 || t.send_errors() > 0 ||
       t.recv_errors() > 0) {
-    absl::StrAppend(&out, absl::StrFormat(
-                              "errors: %llu connect, %llu send, %llu recv, %llu verify\n",
-                              static_cast<unsigned long long>(t.connect_errors()),
-                              static_cast<unsigned long long>(t.send_errors()),
-                              static_cast<unsigned long long>(t.recv_errors()),
-                              static_cast<unsigned long long>(t.verify_errors())));
+    absl::StrAppend(&out,
+                    absl::StrFormat("errors: %llu connect, %llu send, %llu recv, %llu verify\n",
+                                    static_cast<unsigned long long>(t.connect_errors()),
+                                    static_cast<unsigned long long>(t.send_errors()),
+                                    static_cast<unsigned long long>(t.recv_errors()),
+                                    static_cast<unsigned long long>(t.verify_errors())));
   }
   for (const std::string& d : r.diagnostics()) absl::StrAppend(&out, "note: ", d, "\n");
   absl::StrAppend(&out, "status: ", r.status(), "\n");
@@ -150,14 +150,6 @@ std::string RenderReport(const v1::RunReport& r) {
   return out;
 }
 
-std::string ReportToJson(const v1::RunReport& report) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  options.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
-  return json;
-}
+std::string ReportToJson(const v1::RunReport& report) { return v1::ToJson(report); }
 
 }  // namespace salvo::controller

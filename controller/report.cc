@@ -46,9 +46,12 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   if (seconds > 0) {
     const double ops = static_cast<double>(Get(sum, Stat::kSendCalls) + Get(sum, Stat::kRecvCalls));
     r.mutable_rates()->set_tps(ops / seconds);
-    r.mutable_rates()->set_messages_per_sec(static_cast<double>(Get(sum, Stat::kMessages)) / seconds);
-    r.mutable_rates()->set_mb_per_sec_sent(static_cast<double>(Get(sum, Stat::kBytesSent)) / 1e6 / seconds);
-    r.mutable_rates()->set_mb_per_sec_received(static_cast<double>(Get(sum, Stat::kBytesReceived)) / 1e6 / seconds);
+    r.mutable_rates()->set_messages_per_sec(static_cast<double>(Get(sum, Stat::kMessages)) /
+                                            seconds);
+    r.mutable_rates()->set_mb_per_sec_sent(static_cast<double>(Get(sum, Stat::kBytesSent)) / 1e6 /
+                                           seconds);
+    r.mutable_rates()->set_mb_per_sec_received(static_cast<double>(Get(sum, Stat::kBytesReceived)) /
+                                               1e6 / seconds);
   }
   latency.ToProto(r.mutable_latency());
   latency.Summarize(r.mutable_latency_summary());
@@ -92,8 +95,8 @@ void Diagnose(const v1::RunReport& report, double nominal_interval_s,
     }
     if (peak > 0 && p->tps() < 0.5 * peak) {
       out->push_back(absl::StrFormat(
-          "throughput collapse: interval %u fell to %.0f%% of the peak (interval %u)%s",
-          p->index(), 100 * p->tps() / peak, peak_index,
+          "throughput collapse: interval %u fell to %.0f%% of the peak (interval %u)%s", p->index(),
+          100 * p->tps() / peak, peak_index,
           p->starved_connections() > 0
               ? absl::StrCat(", with ", p->starved_connections(), " connections starved")
               : ""));
@@ -159,8 +162,8 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     if (h.ok()) {
       latency.Merge(*h);
     } else {
-      reasons.push_back(absl::StrCat("agent ", a.name, " sent a malformed histogram: ",
-                                     h.status().message()));
+      reasons.push_back(
+          absl::StrCat("agent ", a.name, " sent a malformed histogram: ", h.status().message()));
     }
     totals.set_tps(totals.tps() + r.rates().tps());
     totals.set_messages_per_sec(totals.messages_per_sec() + r.rates().messages_per_sec());

@@ -8,9 +8,12 @@ namespace {
 
 v1::Workload ToProto(workload::Kind kind) {
   switch (kind) {
-    case workload::Kind::kEcho: return v1::WORKLOAD_ECHO;
-    case workload::Kind::kStreamOut: return v1::WORKLOAD_STREAM_OUT;
-    case workload::Kind::kStreamIn: return v1::WORKLOAD_STREAM_IN;
+    case workload::Kind::kEcho:
+      return v1::WORKLOAD_ECHO;
+    case workload::Kind::kStreamOut:
+      return v1::WORKLOAD_STREAM_OUT;
+    case workload::Kind::kStreamIn:
+      return v1::WORKLOAD_STREAM_IN;
   }
   return v1::WORKLOAD_UNSPECIFIED;
 }
@@ -33,9 +36,9 @@ absl::Status Validate(const RunConfig& config) {
     return absl::InvalidArgumentError(absl::StrCat("--target: ", s.message()));
   }
   if (config.connections < config.agents.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--connections ", config.connections, " is fewer than the ", config.agents.size(),
-        " agents: every agent needs at least one connection"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--connections ", config.connections, " is fewer than the ",
+                     config.agents.size(), " agents: every agent needs at least one connection"));
   }
   if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1 byte");
   if (config.message_size > (uint64_t{1} << 30)) {

@@ -136,13 +136,12 @@ class RunDriver {
     v1::RunRequest start;
     start.mutable_start();
     for (auto& link : links_) link->stream->Write(start);
-    hooks_.print(absl::StrCat("all ", config_.connections, " connections up; running ",
-                              workload::KindName(config_.workload), " for ",
-                              absl::FormatDuration(config_.duration),
-                              config_.warmup > absl::ZeroDuration()
-                                  ? absl::StrCat(" after ", absl::FormatDuration(config_.warmup),
-                                                 " of warm-up")
-                                  : ""));
+    hooks_.print(absl::StrCat(
+        "all ", config_.connections, " connections up; running ",
+        workload::KindName(config_.workload), " for ", absl::FormatDuration(config_.duration),
+        config_.warmup > absl::ZeroDuration()
+            ? absl::StrCat(" after ", absl::FormatDuration(config_.warmup), " of warm-up")
+            : ""));
     AwaitResults(&reasons);
     return Finish(std::move(reasons));
   }
@@ -174,8 +173,8 @@ class RunDriver {
     link.ended = true;
     AgentOutcome& o = outcomes_[e.agent];
     if (!o.result.has_value() && o.error.empty()) {
-      o.error = e.status.ok() ? "the agent ended the run without a result"
-                              : e.status.error_message();
+      o.error =
+          e.status.ok() ? "the agent ended the run without a result" : e.status.error_message();
       if (e.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
         o.error = absl::StrCat("connection to the agent lost (", e.status.error_message(), ")");
       }

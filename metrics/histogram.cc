@@ -62,8 +62,8 @@ double Histogram::Percentile(double p) const {
   if (count_ == 0) return 0;
   p = std::clamp(p, 0.0, 100.0);
   if (p >= 100) return static_cast<double>(max_);
-  const uint64_t rank =
-      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(p / 100 * static_cast<double>(count_))));
+  const uint64_t rank = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(p / 100 * static_cast<double>(count_))));
   uint64_t seen = 0;
   for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
     seen += counts_[b];
@@ -115,8 +115,8 @@ absl::StatusOr<Histogram> Histogram::FromProto(const v1::Histogram& in) {
   Histogram h;
   for (int i = 0; i < in.bucket_size(); ++i) {
     if (in.bucket(i) >= HistogramLayout::kNumBuckets) {
-      return absl::InvalidArgumentError(absl::StrCat("histogram bucket ", in.bucket(i),
-                                                     " is outside the layout"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("histogram bucket ", in.bucket(i), " is outside the layout"));
     }
     h.counts_[in.bucket(i)] += in.count(i);
     h.count_ += in.count(i);

@@ -26,12 +26,11 @@ class HistogramLayout {
  public:
   static constexpr int kSubBucketBits = 7;
   static constexpr uint64_t kSubBuckets = uint64_t{1} << kSubBucketBits;  // 128
-  static constexpr uint64_t kLinearLimit = 2 * kSubBuckets;                // 256 ns
+  static constexpr uint64_t kLinearLimit = 2 * kSubBuckets;               // 256 ns
   // Highest bit of a trackable value: 2^41 ns is about 36 minutes. Larger values land in the
   // last bucket; max() still reports them exactly.
   static constexpr int kMaxBit = 40;
-  static constexpr uint32_t kNumBuckets =
-      kLinearLimit + (kMaxBit - kSubBucketBits) * kSubBuckets;
+  static constexpr uint32_t kNumBuckets = kLinearLimit + (kMaxBit - kSubBucketBits) * kSubBuckets;
 
   static uint32_t BucketOf(uint64_t value);
   // The bucket covers [Lower, Upper).

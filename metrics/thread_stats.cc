@@ -8,9 +8,18 @@
 namespace salvo::metrics {
 
 const std::array<const char*, kNumStats> kStatNames = {
-    "connections_established", "connect_errors", "closed_by_peer",   "send_calls",
-    "recv_calls",              "bytes_sent",     "bytes_received",   "messages",
-    "verify_errors",           "send_errors",    "recv_errors",      "send_would_block",
+    "connections_established",
+    "connect_errors",
+    "closed_by_peer",
+    "send_calls",
+    "recv_calls",
+    "bytes_sent",
+    "bytes_received",
+    "messages",
+    "verify_errors",
+    "send_errors",
+    "recv_errors",
+    "send_would_block",
     "recv_would_block",
 };
 

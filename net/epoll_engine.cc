@@ -160,7 +160,8 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
   if (write_queue_.empty()) {
     timeout_ms = timeout == absl::InfiniteDuration()
                      ? -1
-                     : static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1))));
+                     : static_cast<int>(
+                           absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1))));
   }
   const int n = ::epoll_wait(epoll_.get(), events_.data(), kMaxEvents, timeout_ms);
   if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");

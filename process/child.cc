@@ -133,9 +133,8 @@ absl::StatusOr<uint16_t> WaitForPortFile(const std::string& path, Child& child,
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("process ", child.pid(), " did not start listening within ",
-                   absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(absl::StrCat(
+      "process ", child.pid(), " did not start listening within ", absl::FormatDuration(timeout)));
 }
 
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix) {

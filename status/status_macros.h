@@ -10,12 +10,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define SALVO_RETURN_IF_ERROR(expr)                \
-  do {                                             \
-    if (absl::Status _salvo_status = (expr);       \
-        !_salvo_status.ok()) {                     \
-      return _salvo_status;                        \
-    }                                              \
+#define SALVO_RETURN_IF_ERROR(expr)                                 \
+  do {                                                              \
+    if (absl::Status _salvo_status = (expr); !_salvo_status.ok()) { \
+      return _salvo_status;                                         \
+    }                                                               \
   } while (0)
 
 #define SALVO_STATUS_CONCAT_INNER(a, b) a##b
@@ -24,7 +23,7 @@
 #define SALVO_ASSIGN_OR_RETURN(lhs, expr) \
   SALVO_ASSIGN_OR_RETURN_IMPL(SALVO_STATUS_CONCAT(_salvo_statusor_, __LINE__), lhs, expr)
 
-#define SALVO_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
-  auto statusor = (expr);                                \
+#define SALVO_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr)   \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()

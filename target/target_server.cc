@@ -4,13 +4,15 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/util/json_util.h"
 #include "net/epoll_engine.h"
 #include "net/socket.h"
+#include "process/signals.h"
+#include "proto/json.h"
 #include "units/units.h"
 #include "workload/pattern.h"
 
@@ -79,8 +81,12 @@ class Acceptor final : public net::AcceptHandler {
   net::ConnectionHandler* OnAccept(net::ConnId id) override {
     if (conns_.size() <= id) conns_.resize(id + 1);
     switch (mode_) {
-      case TargetMode::kEcho: conns_[id] = std::make_unique<EchoConn>(engine_, &conns_); break;
-      case TargetMode::kSink: conns_[id] = std::make_unique<TargetConn>(engine_, &conns_); break;
+      case TargetMode::kEcho:
+        conns_[id] = std::make_unique<EchoConn>(engine_, &conns_);
+        break;
+      case TargetMode::kSink:
+        conns_[id] = std::make_unique<TargetConn>(engine_, &conns_);
+        break;
       case TargetMode::kSource:
         conns_[id] = std::make_unique<SourceConn>(engine_, &conns_, pattern_, size_);
         break;
@@ -109,9 +115,12 @@ absl::StatusOr<TargetMode> ParseMode(absl::string_view name) {
 
 absl::string_view ModeName(TargetMode mode) {
   switch (mode) {
-    case TargetMode::kEcho: return "echo";
-    case TargetMode::kSink: return "sink";
-    case TargetMode::kSource: return "source";
+    case TargetMode::kEcho:
+      return "echo";
+    case TargetMode::kSink:
+      return "sink";
+    case TargetMode::kSource:
+      return "source";
   }
   return "unknown";
 }
@@ -205,13 +214,17 @@ std::string RateLine(const metrics::StatsSnapshot& d, double seconds, uint64_t o
 }  // namespace
 
 int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& err) {
-  // Signals are taken synchronously by this thread; the workers never see them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  const sigset_t signals = process::BlockStopSignals();
+  // Opened now, so an unwritable path is said before serving instead of lost at the end.
+  std::optional<std::ofstream> json;
+  if (!config.json_out.empty()) {
+    json.emplace(config.json_out, std::ios::trunc);
+    if (!*json) {
+      err << "salvo-target: cannot write --json-out " << config.json_out << ": "
+          << std::strerror(errno) << "\n";
+      return 1;
+    }
+  }
   absl::StatusOr<std::unique_ptr<TargetServer>> server = TargetServer::Start(config);
   if (!server.ok()) {
     err << "salvo-target: " << server.status().message() << "\n";
@@ -223,8 +236,9 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   }
   out << "salvo-target " << ModeName(config.mode) << " listening on " << s.address().ToString()
       << " (" << config.threads << " thread" << (config.threads == 1 ? "" : "s")
-      << (config.mode == TargetMode::kSource ? absl::StrCat(", ", config.message_size, "-byte messages")
-                                             : "")
+      << (config.mode == TargetMode::kSource
+              ? absl::StrCat(", ", config.message_size, "-byte messages")
+              : "")
       << ")" << std::endl;
   metrics::StatsSnapshot last = s.Snapshot();
   absl::Time last_time = absl::Now();
@@ -252,16 +266,10 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
              units::FormatBytes(totals.bytes_sent()),
              static_cast<unsigned long long>(totals.send_calls()))
       << std::endl;
-  if (!config.json_out.empty()) {
-    std::string json;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    options.always_print_primitive_fields = true;
-    options.add_whitespace = true;
-    (void)google::protobuf::util::MessageToJsonString(totals, &json, options);
-    std::ofstream file(config.json_out);
-    file << json;
-    if (!file) {
+  if (json.has_value()) {
+    *json << v1::ToJson(totals);
+    json->flush();
+    if (!*json) {
       err << "salvo-target: cannot write " << config.json_out << ": " << std::strerror(errno)
           << "\n";
       return 1;

@@ -46,7 +46,8 @@ class EndToEnd : public ::testing::Test {
   Output RunTool(const std::string& binary, const std::vector<std::string>& args,
                  absl::Duration timeout = absl::Seconds(60), const std::string& env_tmp = "") {
     const std::string tag = absl::StrCat(runs_++);
-    const std::string out_path = absl::StrCat(dir_, "/out", tag), err_path = absl::StrCat(dir_, "/err", tag);
+    const std::string out_path = absl::StrCat(dir_, "/out", tag),
+                      err_path = absl::StrCat(dir_, "/err", tag);
     absl::StatusOr<Child> c = Child::Spawn(binary, args, out_path, err_path);
     EXPECT_TRUE(c.ok()) << c.status();
     Output o;
@@ -64,7 +65,8 @@ class EndToEnd : public ::testing::Test {
     absl::StatusOr<Child> c = Child::Spawn(binary, args, absl::StrCat(port_file, ".log"));
     EXPECT_TRUE(c.ok()) << c.status();
     children_.push_back(std::move(*c));
-    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+    absl::StatusOr<uint16_t> port =
+        process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
     EXPECT_TRUE(port.ok()) << port.status();
     return port.ok() ? *port : 0;
   }
@@ -120,11 +122,11 @@ TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
   Child& target_process = children_.back();
   const std::string a1 = StartAgent(), a2 = StartAgent();
   const std::string report_json = absl::StrCat(dir_, "/report.json");
-  const Output o = RunTool(Binary("salvo"),
-                           {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
-                            absl::StrCat("127.0.0.1:", target), "--workload", "stream-out",
-                            "--connections", "4", "--size", "128k", "--duration", "2",
-                            "--warmup", "0", "--json", report_json});
+  const Output o =
+      RunTool(Binary("salvo"),
+              {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
+               absl::StrCat("127.0.0.1:", target), "--workload", "stream-out", "--connections", "4",
+               "--size", "128k", "--duration", "2", "--warmup", "0", "--json", report_json});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   v1::RunReport report;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
@@ -175,17 +177,18 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
 
 TEST_F(EndToEnd, UnreachableAgentIsNamedAndFailsTheRun) {
   const uint16_t target = StartTarget("echo");
-  const Output o = RunTool(Binary("salvo"), {"run", "--agents", "127.0.0.1:1", "--target",
-                                            absl::StrCat("127.0.0.1:", target), "--duration", "1"});
+  const Output o =
+      RunTool(Binary("salvo"), {"run", "--agents", "127.0.0.1:1", "--target",
+                                absl::StrCat("127.0.0.1:", target), "--duration", "1"});
   ExpectOneLineError(o, 1, "agent 127.0.0.1:1 is unreachable");
 }
 
 TEST_F(EndToEnd, RefusedTargetFailsTheRunAndSaysSo) {
   const std::string agent = StartAgent();
   const std::string json = absl::StrCat(dir_, "/r.json");
-  const Output o = RunTool(Binary("salvo"), {"run", "--agents", agent, "--target", "127.0.0.1:1",
-                                            "--connections", "8", "--duration", "1", "--json",
-                                            json});
+  const Output o =
+      RunTool(Binary("salvo"), {"run", "--agents", agent, "--target", "127.0.0.1:1",
+                                "--connections", "8", "--duration", "1", "--json", json});
   ExpectOneLineError(o, 1, "8 of 8 connections to 127.0.0.1:1 failed");
   EXPECT_TRUE(absl::StrContains(o.err, "refused")) << o.err;
   v1::RunReport report;
@@ -198,26 +201,36 @@ TEST_F(EndToEnd, TooManyConnectionsForTheFdLimitIsSaidBeforeAnySocketOpens) {
   const uint16_t target = StartTarget("echo");
   // An agent whose hard fd limit is 256.
   const std::string port_file = absl::StrCat(dir_, "/limited.port");
-  absl::StatusOr<Child> c = Child::Spawn(
-      "/usr/bin/prlimit", {"--nofile=256:256", Binary("salvo-agent"), "--listen", "127.0.0.1:0",
-                           "--port-file", port_file});
+  absl::StatusOr<Child> c =
+      Child::Spawn("/usr/bin/prlimit", {"--nofile=256:256", Binary("salvo-agent"), "--listen",
+                                        "127.0.0.1:0", "--port-file", port_file});
   ASSERT_TRUE(c.ok());
   children_.push_back(std::move(*c));
-  const uint16_t agent_port = *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
-  const Output o = RunTool(Binary("salvo"),
-                           {"run", "--agents", absl::StrCat("127.0.0.1:", agent_port), "--target",
-                            absl::StrCat("127.0.0.1:", target), "--connections", "1000",
-                            "--duration", "1"});
-  ExpectOneLineError(o, 1, "1000 connections need about 1064 file descriptors but the limit is 256");
+  const uint16_t agent_port =
+      *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+  const Output o =
+      RunTool(Binary("salvo"),
+              {"run", "--agents", absl::StrCat("127.0.0.1:", agent_port), "--target",
+               absl::StrCat("127.0.0.1:", target), "--connections", "1000", "--duration", "1"});
+  ExpectOneLineError(o, 1,
+                     "1000 connections need about 1064 file descriptors but the limit is 256");
   EXPECT_EQ(CountEstablishedTo(target), 0);
 }
 
 TEST_F(EndToEnd, KilledControllerLeavesNoLoadBehindAndTheAgentTakesTheNextRun) {
   const uint16_t target = StartTarget("echo");
   const std::string agent = StartAgent();
-  const std::vector<std::string> args = {"run", "--agents", agent, "--target",
-                                         absl::StrCat("127.0.0.1:", target), "--connections", "32",
-                                         "--duration", "60", "--warmup", "0"};
+  const std::vector<std::string> args = {"run",
+                                         "--agents",
+                                         agent,
+                                         "--target",
+                                         absl::StrCat("127.0.0.1:", target),
+                                         "--connections",
+                                         "32",
+                                         "--duration",
+                                         "60",
+                                         "--warmup",
+                                         "0"};
   absl::StatusOr<Child> controller =
       Child::Spawn(Binary("salvo"), args, absl::StrCat(dir_, "/controller.log"));
   ASSERT_TRUE(controller.ok());
@@ -243,8 +256,8 @@ TEST_F(EndToEnd, TargetWritesItsTotalsAsJsonOnSigterm) {
   StartTarget("echo", {"--json-out", json});
   ASSERT_EQ(children_.back().Terminate(absl::Seconds(5)), 0);
   const std::string text = ReadFile(json);
-  for (const char* key : {"connections_accepted", "bytes_received", "bytes_sent", "recv_calls",
-                          "send_calls"}) {
+  for (const char* key :
+       {"connections_accepted", "bytes_received", "bytes_sent", "recv_calls", "send_calls"}) {
     EXPECT_TRUE(absl::StrContains(text, absl::StrCat("\"", key, "\""))) << text;
   }
 }

@@ -63,7 +63,8 @@ class EpollEngineTest : public ::testing::Test {
   }
   void PollUntil(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(5)) {
     const absl::Time deadline = absl::Now() + timeout;
-    while (!done() && absl::Now() < deadline) ASSERT_TRUE(engine_->Poll(absl::Milliseconds(5)).ok());
+    while (!done() && absl::Now() < deadline)
+      ASSERT_TRUE(engine_->Poll(absl::Milliseconds(5)).ok());
   }
   metrics::StatsRegistry registry_;
   EngineOptions options_;

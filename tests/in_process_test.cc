@@ -124,8 +124,8 @@ TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {
   const v1::RunReport r = Run(c);
   ASSERT_EQ(r.status(), "ok");
   EXPECT_GT(r.totals().bytes_sent(), 10u << 20);
-  EXPECT_EQ(r.totals().bytes_sent(), r.agents(0).counters().bytes_sent() +
-                                         r.agents(1).counters().bytes_sent());
+  EXPECT_EQ(r.totals().bytes_sent(),
+            r.agents(0).counters().bytes_sent() + r.agents(1).counters().bytes_sent());
   // The agents shut their side and waited for the target to close: it has read everything.
   EXPECT_EQ(target->Totals().bytes_received(), r.totals().bytes_sent());
   EXPECT_EQ(target->Totals().closed_by_peer(), 4u);
@@ -323,6 +323,25 @@ TEST_F(InProcess, ARefusingTargetFailsTheRunWithEveryConnectErrorCounted) {
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("6 of 6 connections"), std::string::npos) << r.reasons(0);
   EXPECT_NE(r.reasons(0).find("refused"), std::string::npos) << r.reasons(0);
+}
+
+TEST_F(InProcess, ATargetThatNeverAnswersTimesOutTheConnects) {
+  // A listener with a backlog of one that never accepts: once its queue is full the kernel drops
+  // further SYNs, so those connects neither succeed nor fail.
+  net::ListenOptions options;
+  options.backlog = 1;
+  net::Fd silent = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), options);
+  const uint16_t port = net::LocalAddress(silent.get())->port();
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, port, 16);
+  c.connect_timeout = absl::Milliseconds(700);
+  const absl::Time began = absl::Now();
+  const v1::RunReport r = Run(c);
+  EXPECT_LT(absl::Now() - began, absl::Seconds(5));
+  EXPECT_EQ(r.status(), "failed");
+  EXPECT_GT(r.totals().connect_errors(), 0u);
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("timed out"), std::string::npos) << r.reasons(0);
 }
 
 TEST_F(InProcess, AnUnreachableAgentIsNamed) {

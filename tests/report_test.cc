@@ -72,25 +72,30 @@ TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
   const v1::RunReport r = BuildReport(Spec(), {Finished("a", a, {}), Finished("b", b, {})}, {});
   ASSERT_EQ(r.status(), "ok");
   EXPECT_EQ(r.latency().count(), all.size());
-  for (auto [p, got] : {std::pair{50.0, r.latency().p50_us()}, {99.0, r.latency().p99_us()},
+  for (auto [p, got] : {std::pair{50.0, r.latency().p50_us()},
+                        {99.0, r.latency().p99_us()},
                         {99.9, r.latency().p999_us()}}) {
-    const double exact = static_cast<double>(all[static_cast<size_t>(std::ceil(p / 100 * all.size())) - 1]) / 1000;
+    const double exact =
+        static_cast<double>(all[static_cast<size_t>(std::ceil(p / 100 * all.size())) - 1]) / 1000;
     EXPECT_NEAR(got, exact, exact * 0.01) << "p" << p;
   }
-  const double averaged = (r.agents(0).latency_summary().p99_us() + r.agents(1).latency_summary().p99_us()) / 2;
+  const double averaged =
+      (r.agents(0).latency_summary().p99_us() + r.agents(1).latency_summary().p99_us()) / 2;
   EXPECT_GT(std::abs(averaged - r.latency().p99_us()), 0.2 * r.latency().p99_us());
   EXPECT_EQ(r.totals().messages(), all.size());
   EXPECT_EQ(r.totals().tps(), 2000);
 }
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
-  const v1::RunReport r = BuildReport(
-      Spec(),
-      {Finished("a", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 200, 200),
-                          MakeInterval(2, 3.0, 300, 300)}),
-       Finished("b", {}, {MakeInterval(0, 1.001, 10, 10), MakeInterval(1, 2.001, 20, 20),
-                          MakeInterval(2, 3.0, 30, 30)})},
-      {});
+  const v1::RunReport r =
+      BuildReport(Spec(),
+                  {Finished("a", {},
+                            {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 200, 200),
+                             MakeInterval(2, 3.0, 300, 300)}),
+                   Finished("b", {},
+                            {MakeInterval(0, 1.001, 10, 10), MakeInterval(1, 2.001, 20, 20),
+                             MakeInterval(2, 3.0, 30, 30)})},
+                  {});
   ASSERT_EQ(r.intervals_size(), 3);
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(r.intervals(k).index(), static_cast<uint32_t>(k));
@@ -109,7 +114,9 @@ TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheR
   lost.intervals = {MakeInterval(0, 1.0, 50, 50)};
   lost.error = "connection to the agent lost";
   const v1::RunReport r = BuildReport(
-      Spec(), {Finished("ok:1", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 100, 100)}), lost},
+      Spec(),
+      {Finished("ok:1", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 100, 100)}),
+       lost},
       {});
   EXPECT_EQ(r.status(), "failed");
   ASSERT_EQ(r.agents_size(), 2);
@@ -124,11 +131,12 @@ TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheR
 }
 
 TEST(BuildReport, DiagnosesStallsAndCollapses) {
-  const v1::RunReport r = BuildReport(
-      Spec(),
-      {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000),
-                          MakeInterval(2, 3.0, 100, 100, /*starved=*/7)})},
-      {});
+  const v1::RunReport r =
+      BuildReport(Spec(),
+                  {Finished("a", {},
+                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000),
+                             MakeInterval(2, 3.0, 100, 100, /*starved=*/7)})},
+                  {});
   ASSERT_EQ(r.diagnostics_size(), 2);
   EXPECT_NE(r.diagnostics(0).find("stall"), std::string::npos) << r.diagnostics(0);
   EXPECT_NE(r.diagnostics(0).find("7 of"), std::string::npos) << r.diagnostics(0);
@@ -143,13 +151,14 @@ TEST(BuildReport, DiagnosesStallsAndCollapses) {
 
 TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   std::vector<uint64_t> lat(1000, 50000);
-  const v1::RunReport r = BuildReport(Spec(), {Finished("a", lat, {MakeInterval(0, 1.0, 5, 5)})}, {});
+  const v1::RunReport r =
+      BuildReport(Spec(), {Finished("a", lat, {MakeInterval(0, 1.0, 5, 5)})}, {});
   const std::string json = ReportToJson(r);
-  for (const char* key : {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"",
-                          "\"recv_calls\"", "\"messages\"", "\"tps\"", "\"connections_established\"",
-                          "\"connect_errors\"", "\"verify_errors\"", "\"latency\"", "\"p50_us\"",
-                          "\"p99_us\"", "\"max_us\"", "\"intervals\"", "\"agents\"", "\"status\"",
-                          "\"spec\""}) {
+  for (const char* key :
+       {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"", "\"recv_calls\"",
+        "\"messages\"", "\"tps\"", "\"connections_established\"", "\"connect_errors\"",
+        "\"verify_errors\"", "\"latency\"", "\"p50_us\"", "\"p99_us\"", "\"max_us\"",
+        "\"intervals\"", "\"agents\"", "\"status\"", "\"spec\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
   v1::RunReport back;

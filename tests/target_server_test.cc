@@ -71,8 +71,8 @@ TEST(TargetServer, EchoReturnsEveryByteInOrder) {
   writer.join();
   EXPECT_EQ(workload::Pattern::CountMismatches(0, back.data(), back.size()), 0u);
   c.Reset();
-  ASSERT_TRUE(testing::WaitFor([&] { return server->Totals().closed_by_peer() == 1; },
-                               absl::Seconds(5)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return server->Totals().closed_by_peer() == 1; }, absl::Seconds(5)));
   const v1::TargetTotals t = server->Totals();
   EXPECT_EQ(t.connections_accepted(), 1u);
   EXPECT_EQ(t.bytes_received(), 1u << 20);
@@ -89,8 +89,8 @@ TEST(TargetServer, SinkCountsWhatItReadsAndSendsNothing) {
     ASSERT_TRUE(c.valid());
     ASSERT_EQ(::send(c.get(), data.data(), data.size(), MSG_NOSIGNAL), 100000);
   }
-  ASSERT_TRUE(testing::WaitFor([&] { return server->Totals().closed_by_peer() == 4; },
-                               absl::Seconds(5)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return server->Totals().closed_by_peer() == 4; }, absl::Seconds(5)));
   EXPECT_EQ(server->Totals().bytes_received(), 400000u);
   EXPECT_EQ(server->Totals().bytes_sent(), 0u);
   EXPECT_EQ(server->Totals().connections_accepted(), 4u);
@@ -127,8 +127,7 @@ TEST(TargetServer, ABusyPortIsAClearError) {
   absl::StatusOr<std::unique_ptr<TargetServer>> second = TargetServer::Start(config);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("bind"), absl::string_view::npos);
-  EXPECT_NE(second.status().message().find("in use"), absl::string_view::npos)
-      << second.status();
+  EXPECT_NE(second.status().message().find("in use"), absl::string_view::npos) << second.status();
 }
 
 TEST(TargetServer, RejectsBadConfig) {

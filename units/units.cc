@@ -28,7 +28,7 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
   static constexpr struct {
     absl::string_view unit;
     int shift;
-  } kUnits[] = {{"", 0},    {"b", 0},   {"k", 10},   {"kb", 10}, {"kib", 10}, {"m", 20},
+  } kUnits[] = {{"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
                 {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
   for (const auto& u : kUnits) {
     if (suffix == u.unit) multiplier = uint64_t{1} << u.shift;
@@ -45,8 +45,8 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   if (absl::SimpleAtod(s, &seconds) && std::isfinite(seconds)) {
     d = absl::Seconds(seconds);
   } else if (s.empty() || !absl::ParseDuration(s, &d) || d == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid duration '", text, "' (examples: 10, 10s, 250ms, 1m30s)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid duration '", text, "' (examples: 10, 10s, 250ms, 1m30s)"));
   }
   if (d < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("invalid duration '", text, "': negative"));
@@ -78,8 +78,10 @@ std::string FormatCount(double value) {
     value /= 1000;
     ++unit;
   }
-  return absl::StrFormat(value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s", value,
-                         kUnits[unit]);
+  return absl::StrFormat(value < 10    ? "%.2f%s"
+                         : value < 100 ? "%.1f%s"
+                                       : "%.0f%s",
+                         value, kUnits[unit]);
 }
 
 std::string FormatMicros(double us) {

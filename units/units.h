@@ -26,7 +26,8 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 std::string FormatBytes(uint64_t bytes);
 // 1234567 -> "1.23M", 999 -> "999".
 std::string FormatCount(double value);
-// Microseconds with a unit that keeps three significant digits: "850ns", "45.2us", "1.20ms", "3.00s".
+// Microseconds with a unit that keeps three significant digits: "850ns", "45.2us", "1.20ms",
+// "3.00s".
 std::string FormatMicros(double us);
 // Decimal megabytes per second, the unit iperf-style tools print: "1234.5".
 std::string FormatMBps(double mb_per_sec);

@@ -116,9 +116,12 @@ absl::StatusOr<Kind> ParseKind(absl::string_view name) {
 
 absl::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kEcho: return "echo";
-    case Kind::kStreamOut: return "stream-out";
-    case Kind::kStreamIn: return "stream-in";
+    case Kind::kEcho:
+      return "echo";
+    case Kind::kStreamOut:
+      return "stream-out";
+    case Kind::kStreamIn:
+      return "stream-in";
   }
   return "unknown";
 }
@@ -176,9 +179,12 @@ void Session::OnClosed(net::ConnId, absl::Status why) {
 
 std::unique_ptr<Session> MakeSession(SessionContext* ctx, size_t slot) {
   switch (ctx->options.kind) {
-    case Kind::kEcho: return std::make_unique<EchoSession>(ctx, slot);
-    case Kind::kStreamOut: return std::make_unique<StreamOutSession>(ctx, slot);
-    case Kind::kStreamIn: return std::make_unique<StreamInSession>(ctx, slot);
+    case Kind::kEcho:
+      return std::make_unique<EchoSession>(ctx, slot);
+    case Kind::kStreamOut:
+      return std::make_unique<StreamOutSession>(ctx, slot);
+    case Kind::kStreamIn:
+      return std::make_unique<StreamInSession>(ctx, slot);
   }
   return nullptr;
 }
