@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include <sys/resource.h>
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/load_run.h"
@@ -19,7 +20,7 @@ void FillInterval(uint32_t index, double elapsed_s, const StatsSnapshot& delta, 
   out->set_index(index);
   out->set_elapsed_s(elapsed_s);
   metrics::CountersToProto(delta.counters, out->mutable_counters());
-  delta.latency.ToProto(out->mutable_latency());
+  delta.latency().ToProto(out->mutable_latency());
   delta.FairnessToProto(out->mutable_fairness());
 }
 
@@ -33,6 +34,14 @@ void FillRates(const StatsSnapshot& d, double seconds, v1::Rates* out) {
   out->set_recv_calls_per_sec(recvs / seconds);
   out->set_mb_per_sec_sent(static_cast<double>(d.Get(Stat::kBytesSent)) / 1e6 / seconds);
   out->set_mb_per_sec_received(static_cast<double>(d.Get(Stat::kBytesReceived)) / 1e6 / seconds);
+}
+
+// CPU seconds (user + system) this process has used so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 // Waits until `deadline` or a stop; returns true if stopped.
@@ -86,6 +95,7 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
     stopped = WaitUntil(signals, measure_from);
     baseline = run.Snapshot();
   }
+  const double cpu_at_start = ProcessCpuSeconds();
 
   v1::AgentResult result;
   StatsSnapshot previous = baseline;
@@ -112,6 +122,7 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
     boundary = next;
   }
   const absl::Time measure_end = std::max(measure_from, std::min(absl::Now(), measure_until));
+  const double cpu_s = ProcessCpuSeconds() - cpu_at_start;
   run.Finish(/*drain=*/!signals.abort.load());
   const StatsSnapshot final_snapshot = run.Snapshot();
   StatsSnapshot total = final_snapshot.Since(baseline);
@@ -128,9 +139,19 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   result.set_measured_s(measured_s);
   metrics::CountersToProto(total.counters, result.mutable_counters());
   FillRates(total, measured_s, result.mutable_rates());
-  total.latency.ToProto(result.mutable_latency());
-  total.latency.Summarize(result.mutable_latency_summary());
+  total.latency().ToProto(result.mutable_latency());
+  total.latency().Summarize(result.mutable_latency_summary());
   total.FairnessToProto(result.mutable_fairness());
+  result.set_engine(std::string(net::EngineKindName(plan.engine.kind)));
+  result.set_send_mode(std::string(net::SendModeName(plan.send_mode)));
+  total.timing(metrics::Timing::kSendCall).ToProto(result.mutable_send_call());
+  total.timing(metrics::Timing::kSendCall).Summarize(result.mutable_send_call_summary());
+  total.timing(metrics::Timing::kZcCompletion).ToProto(result.mutable_zc_completion());
+  total.timing(metrics::Timing::kZcCompletion).Summarize(result.mutable_zc_completion_summary());
+  result.set_cpu_s(cpu_s);
+  const net::AppliedBuffers applied = net::ProbeBufferSizes({plan.sndbuf, plan.rcvbuf, false});
+  result.set_sndbuf_applied(static_cast<uint32_t>(applied.sndbuf));
+  result.set_rcvbuf_applied(static_cast<uint32_t>(applied.rcvbuf));
   // The intervals went out live on this stream already; the controller keeps them. Leaving them
   // out keeps the final message small however long the run was.
   result.clear_intervals();

@@ -12,6 +12,7 @@
 #include "agent/agent_run.h"
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
+#include "net/engine_factory.h"
 #include "process/signals.h"
 
 namespace salvo::agent {
@@ -42,7 +43,7 @@ grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
   response->set_version(SALVO_VERSION);
   response->set_hostname(hostname_);
   response->set_cores(std::thread::hardware_concurrency());
-  response->add_engines("epoll");
+  for (const std::string& e : net::AvailableEngines()) response->add_engines(e);
   response->set_busy(busy_.load());
   return grpc::Status::OK;
 }

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "net/epoll_engine.h"
 #include "plan/split.h"
 
 namespace salvo::agent {
@@ -47,6 +46,20 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
+  absl::StatusOr<net::EngineKind> engine = net::ParseEngineKind(spec.engine());
+  if (!engine.ok()) return engine.status();
+  absl::StatusOr<net::SendMode> send_mode = net::ParseSendMode(spec.send_mode());
+  if (!send_mode.ok()) return send_mode.status();
+  absl::StatusOr<net::EngineChoice> choice = net::ChooseEngine(*engine, *send_mode);
+  if (!choice.ok()) return choice.status();
+  plan.engine = *choice;
+  plan.send_mode = *send_mode;
+  constexpr uint32_t kMaxBuffer = 1u << 30;
+  if (spec.sndbuf() > kMaxBuffer || spec.rcvbuf() > kMaxBuffer) {
+    return absl::InvalidArgumentError("socket buffer sizes must be at most 1 GiB");
+  }
+  plan.sndbuf = static_cast<int>(spec.sndbuf());
+  plan.rcvbuf = static_cast<int>(spec.rcvbuf());
   if (spec.connections() == 0) return absl::InvalidArgumentError("the run spec has 0 connections");
   plan.connections = spec.connections();
   uint32_t threads = spec.threads();
@@ -79,6 +92,8 @@ v1::Ready LoadRun::Connect(const absl::Notification* cancel) {
   }
   v1::Ready ready = ready_;
   ready.set_threads(static_cast<uint32_t>(workers_.size()));
+  ready.set_engine(std::string(net::EngineKindName(plan_.engine.kind)));
+  ready.set_engine_note(plan_.engine.note);
   return ready;
 }
 
@@ -98,14 +113,16 @@ void LoadRun::WorkerMain(uint32_t connections) {
   metrics::ThreadStats& stats = registry_.Local(connections);
   net::EngineOptions engine_options;
   engine_options.stats = &stats;
+  engine_options.send_mode = plan_.send_mode;
+  engine_options.sndbuf = plan_.sndbuf;
+  engine_options.rcvbuf = plan_.rcvbuf;
   workload::Pattern pattern(plan_.workload.message_size);
   workload::SessionContext ctx;
   ctx.stats = &stats;
   ctx.pattern = &pattern;
   ctx.options = plan_.workload;
 
-  absl::StatusOr<std::unique_ptr<net::EpollEngine>> engine =
-      net::EpollEngine::Create(engine_options);
+  absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(plan_.engine.kind, engine_options);
   std::vector<std::unique_ptr<workload::Session>> sessions;
   if (!engine.ok()) {
     for (uint32_t i = 0; i < connections; ++i) ctx.RecordConnectError(engine.status());

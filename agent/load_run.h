@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
+#include "net/engine_factory.h"
 #include "salvo/v1/agent.pb.h"
 #include "workload/session.h"
 
@@ -32,6 +33,10 @@ struct LoadPlan {
   std::string target_text;
   net::SocketAddress target;
   workload::Options workload;
+  net::EngineChoice engine;
+  net::SendMode send_mode = net::SendMode::kCopy;
+  int sndbuf = 0;
+  int rcvbuf = 0;
   uint32_t connections = 1;
   uint32_t threads = 1;
   absl::Duration connect_timeout = absl::Seconds(5);

@@ -36,6 +36,18 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "worker threads per agent (0: one per core)")
       ->capture_default_str();
   run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");
+  run_cmd->add_option("--engine", run.engine, "auto, io_uring or epoll")
+      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
+      ->capture_default_str();
+  run_cmd
+      ->add_option("--send-mode", run.send_mode,
+                   "copy (send), zerocopy (MSG_ZEROCOPY) or uring-zc (io_uring SEND_ZC)")
+      ->check(CLI::IsMember({"copy", "zerocopy", "uring-zc"}))
+      ->capture_default_str();
+  salvo::cli::SizeOption(*run_cmd, "--sndbuf", &run.sndbuf,
+                         "SO_SNDBUF per socket (default: kernel)");
+  salvo::cli::SizeOption(*run_cmd, "--rcvbuf", &run.rcvbuf,
+                         "SO_RCVBUF per socket (default: kernel)");
   run_cmd->add_option("--json", run.json_path, "write the report as JSON to this file");
   run_cmd->add_flag(
       "--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");

@@ -135,6 +135,22 @@ std::string RenderReport(const v1::RunReport& r) {
     latency.Add(LatencyRow("total (merged)", r.latency()));
     absl::StrAppend(&out, latency.Render(), "\n");
   }
+  if (r.send_call().count() > 0) {
+    Table send({"send side", "engine", "mode", "sends/s", "call p50", "call p99", "zc done p50",
+                "zc done p99", "copied"});
+    for (const v1::AgentResult& a : r.agents()) {
+      const uint64_t zc = a.counters().zc_sends();
+      send.Add({a.agent(), a.engine(), a.send_mode(), FormatCount(a.rates().send_calls_per_sec()),
+                FormatMicros(a.send_call_summary().p50_us()),
+                FormatMicros(a.send_call_summary().p99_us()),
+                zc > 0 ? FormatMicros(a.zc_completion_summary().p50_us()) : "-",
+                zc > 0 ? FormatMicros(a.zc_completion_summary().p99_us()) : "-",
+                zc > 0 ? absl::StrFormat("%.0f%%", 100.0 * a.counters().zc_copied() / zc) : "-"});
+    }
+    absl::StrAppend(&out, send.Render());
+    absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent\n\n", t.cpu_s(),
+                                          t.cpu_ns_per_byte_sent()));
+  }
   if (t.connect_errors() > 0 || t.verify_errors() > 0 || t.send_errors() > 0 ||
       t.recv_errors() > 0) {
     absl::StrAppend(&out,

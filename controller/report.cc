@@ -103,6 +103,15 @@ void Diagnose(const v1::RunReport& report, double nominal_interval_s,
       break;
     }
   }
+  const v1::Totals& t = report.totals();
+  if (t.zc_sends() > 0 && t.zc_copied() == t.zc_sends()) {
+    out->push_back(absl::StrCat(
+        "zero-copy fell back to copy for 100% of sends: the kernel copied every one (always so "
+        "over loopback and veth), so this is not a zero-copy result"));
+  } else if (t.zc_copied() > 0) {
+    out->push_back(absl::StrFormat("zero-copy fell back to copy for %.1f%% of sends",
+                                   100 * t.zc_copied_share()));
+  }
   uint64_t closed = 0;
   for (const auto& p : report.intervals()) closed += p.counters().closed_by_peer();
   if (closed > 0) {
@@ -148,7 +157,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   report.set_salvo_version(SALVO_VERSION);
   *report.mutable_spec() = spec;
   CounterValues sum{};
-  Histogram latency;
+  Histogram latency, send_call, zc_completion;
   v1::Totals& totals = *report.mutable_totals();
   std::map<uint32_t, std::vector<const v1::Interval*>> by_index;
   for (const AgentOutcome& a : agents) {
@@ -170,6 +179,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     totals.set_mb_per_sec_sent(totals.mb_per_sec_sent() + r.rates().mb_per_sec_sent());
     totals.set_mb_per_sec_received(totals.mb_per_sec_received() + r.rates().mb_per_sec_received());
     totals.set_measured_s(std::max(totals.measured_s(), r.measured_s()));
+    totals.set_cpu_s(totals.cpu_s() + r.cpu_s());
+    if (auto s = Histogram::FromProto(r.send_call()); s.ok()) send_call.Merge(*s);
+    if (auto z = Histogram::FromProto(r.zc_completion()); z.ok()) zc_completion.Merge(*z);
   }
   // Pointers into report.agents() are stable now that no agent is added any more.
   for (const v1::AgentResult& r : report.agents()) {
@@ -186,7 +198,19 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   totals.set_verify_errors(Get(sum, Stat::kVerifyErrors));
   totals.set_send_errors(Get(sum, Stat::kSendErrors));
   totals.set_recv_errors(Get(sum, Stat::kRecvErrors));
+  totals.set_zc_sends(Get(sum, Stat::kZcSends));
+  totals.set_zc_copied(Get(sum, Stat::kZcCopied));
+  if (totals.zc_sends() > 0) {
+    totals.set_zc_copied_share(static_cast<double>(totals.zc_copied()) /
+                               static_cast<double>(totals.zc_sends()));
+  }
+  if (totals.bytes_sent() > 0) {
+    totals.set_cpu_ns_per_byte_sent(totals.cpu_s() * 1e9 /
+                                    static_cast<double>(totals.bytes_sent()));
+  }
   latency.Summarize(report.mutable_latency());
+  send_call.Summarize(report.mutable_send_call());
+  zc_completion.Summarize(report.mutable_zc_completion());
   for (const auto& [index, parts] : by_index) {
     *report.add_intervals() = MergeInterval(index, parts, spec.interval_s());
   }

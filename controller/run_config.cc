@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "net/address.h"
+#include "net/engine_factory.h"
 
 namespace salvo::controller {
 namespace {
@@ -51,6 +52,15 @@ absl::Status Validate(const RunConfig& config) {
   if (config.interval < absl::Milliseconds(10)) {
     return absl::InvalidArgumentError("--interval must be at least 10ms");
   }
+  if (absl::Status s = net::ParseEngineKind(config.engine).status(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--engine: ", s.message()));
+  }
+  if (absl::Status s = net::ParseSendMode(config.send_mode).status(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--send-mode: ", s.message()));
+  }
+  if (config.sndbuf > (1u << 30) || config.rcvbuf > (1u << 30)) {
+    return absl::InvalidArgumentError("--sndbuf and --rcvbuf must be at most 1g");
+  }
   if (config.connect_timeout < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("--connect-timeout must be at least 1ms");
   }
@@ -70,6 +80,10 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   s.set_interval_s(absl::ToDoubleSeconds(config.interval));
   for (const std::string& a : config.agents) s.add_agents(a);
   s.set_threads_per_agent(config.threads);
+  s.set_engine(config.engine);
+  s.set_send_mode(config.send_mode);
+  s.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
+  s.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   return s;
 }
 
@@ -87,6 +101,10 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   spec.set_threads(config.threads);
   spec.set_connect_timeout_ms(Millis(config.connect_timeout));
   spec.set_agent_name(agent);
+  spec.set_engine(config.engine);
+  spec.set_send_mode(config.send_mode);
+  spec.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
+  spec.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   return spec;
 }
 

@@ -26,6 +26,11 @@ struct RunConfig {
   bool verify = false;
   // Worker threads per agent; 0 means one per core of the agent.
   uint32_t threads = 0;
+  std::string engine = "auto";
+  std::string send_mode = "copy";
+  // Requested SO_SNDBUF / SO_RCVBUF per socket; 0 keeps the kernel's default.
+  uint64_t sndbuf = 0;
+  uint64_t rcvbuf = 0;
   absl::Duration connect_timeout = absl::Seconds(5);
   std::string json_path;
   // Live lines on the terminal.

@@ -21,6 +21,9 @@ const std::array<const char*, kNumStats> kStatNames = {
     "recv_errors",
     "send_would_block",
     "recv_would_block",
+    "zc_sends",
+    "zc_copied",
+    "send_nobufs",
 };
 
 namespace {
@@ -72,7 +75,8 @@ StatsSnapshot StatsSnapshot::Since(const StatsSnapshot& before) const {
   for (int i = 0; i < kNumStats; ++i) {
     d.counters[i] = counters[i] - std::min(counters[i], before.counters[i]);
   }
-  d.latency = Histogram::Delta(latency, before.latency);
+  for (int t = 0; t < kNumTimings; ++t)
+    d.timings[t] = Histogram::Delta(timings[t], before.timings[t]);
   d.connection_bytes = connection_bytes;
   for (size_t i = 0; i < d.connection_bytes.size() && i < before.connection_bytes.size(); ++i) {
     d.connection_bytes[i] -= std::min(d.connection_bytes[i], before.connection_bytes[i]);
@@ -113,7 +117,7 @@ StatsSnapshot StatsRegistry::Snapshot() const {
     for (int i = 0; i < kNumStats; ++i) {
       s.counters[i] += block->counters_[i].load(std::memory_order_relaxed);
     }
-    block->latency_.MergeInto(&s.latency);
+    for (int t = 0; t < kNumTimings; ++t) block->timings_[t].MergeInto(&s.timings[t]);
     for (size_t c = 0; c < block->connection_slots_; ++c) {
       s.connection_bytes.push_back(block->connection_bytes_[c].load(std::memory_order_relaxed));
     }

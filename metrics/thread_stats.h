@@ -41,6 +41,9 @@ enum class Stat : int {
   kRecvErrors,
   kSendWouldBlock,
   kRecvWouldBlock,
+  kZcSends,
+  kZcCopied,
+  kSendNoBufs,
   kNumStats,
 };
 inline constexpr int kNumStats = static_cast<int>(Stat::kNumStats);
@@ -48,6 +51,15 @@ inline constexpr int kNumStats = static_cast<int>(Stat::kNumStats);
 extern const std::array<const char*, kNumStats> kStatNames;
 
 using CounterValues = std::array<uint64_t, kNumStats>;
+
+// The timings each thread keeps as histograms.
+enum class Timing : int {
+  kRoundTrip,     // echo: send of a message to the last byte of its echo
+  kSendCall,      // one send call, or submission to completion on io_uring
+  kZcCompletion,  // zero-copy send to its buffer-free notification
+  kNumTimings,
+};
+inline constexpr int kNumTimings = static_cast<int>(Timing::kNumTimings);
 
 void CountersToProto(const CounterValues& values, v1::Counters* out);
 CounterValues CountersFromProto(const v1::Counters& in);
@@ -57,7 +69,8 @@ class ThreadStats {
   explicit ThreadStats(size_t connection_slots);
 
   void Add(Stat stat, uint64_t n = 1) { Bump(counters_[static_cast<int>(stat)], n); }
-  void RecordLatency(uint64_t ns) { latency_.Record(ns); }
+  void RecordLatency(uint64_t ns) { Record(Timing::kRoundTrip, ns); }
+  void Record(Timing timing, uint64_t ns) { timings_[static_cast<int>(timing)].Record(ns); }
   // Bytes received on one of this thread's connections, for the fairness report.
   void AddConnectionBytes(size_t slot, uint64_t n) { Bump(connection_bytes_[slot], n); }
 
@@ -74,14 +87,16 @@ class ThreadStats {
 
   // Kept on separate cache lines from other threads' blocks by being separate allocations.
   std::array<std::atomic<uint64_t>, kNumStats> counters_{};
-  AtomicHistogram latency_;
+  std::array<AtomicHistogram, kNumTimings> timings_;
   const size_t connection_slots_;
   std::unique_ptr<std::atomic<uint64_t>[]> connection_bytes_;
 };
 
 struct StatsSnapshot {
   CounterValues counters{};
-  Histogram latency;
+  std::array<Histogram, kNumTimings> timings;
+  const Histogram& latency() const { return timing(Timing::kRoundTrip); }
+  const Histogram& timing(Timing t) const { return timings[static_cast<int>(t)]; }
   // Bytes received per connection, all threads' slots in registration order.
   std::vector<uint64_t> connection_bytes;
 

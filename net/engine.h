@@ -56,7 +56,25 @@ class AcceptHandler {
   virtual ConnectionHandler* OnAccept(ConnId id) = 0;
 };
 
+// How the bytes of a Send() reach the kernel.
+enum class SendMode {
+  // send(): copied into the socket buffer, done at once (the origin notes' "fast I/O").
+  kCopy,
+  // send(MSG_ZEROCOPY) on an SO_ZEROCOPY socket; done when the error queue says the pages are
+  // free (the notes' "direct I/O"). Runs on the epoll engine.
+  kZeroCopy,
+  // io_uring SEND_ZC; done at its F_NOTIF completion. Runs on the io_uring engine.
+  kUringZc,
+};
+
+absl::StatusOr<SendMode> ParseSendMode(absl::string_view name);
+absl::string_view SendModeName(SendMode mode);
+
 struct EngineOptions {
+  SendMode send_mode = SendMode::kCopy;
+  // SO_SNDBUF / SO_RCVBUF for every socket; 0 keeps the kernel's default (and autotuning).
+  int sndbuf = 0;
+  int rcvbuf = 0;
   // Upper bound on the bytes one OnRecv delivers.
   size_t recv_chunk_bytes = 64 * 1024;
   // Bytes one connection may send in one Poll before the others get their turn.

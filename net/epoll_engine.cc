@@ -1,20 +1,21 @@
 #include "net/epoll_engine.h"
 
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "metrics/clock.h"
 #include "metrics/thread_stats.h"
-#include "net/socket.h"
 
 namespace salvo::net {
 namespace {
 
 using metrics::Stat;
+using metrics::Timing;
 
 // Listener tags live above every connection tag's generation range.
 constexpr uint64_t kListenerTag = uint64_t{1} << 63;
@@ -32,6 +33,9 @@ absl::Status SocketError(int fd, absl::string_view what) {
 
 absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOptions& options) {
   if (options.stats == nullptr) return absl::InvalidArgumentError("engine needs a stats block");
+  if (options.send_mode == SendMode::kUringZc) {
+    return absl::InvalidArgumentError("the epoll engine cannot send with uring-zc");
+  }
   Fd fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
   return std::unique_ptr<EpollEngine>(new EpollEngine(std::move(fd), options));
@@ -40,6 +44,7 @@ absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOpt
 EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
     : epoll_(std::move(epoll_fd)),
       options_(options),
+      socket_options_{options.sndbuf, options.rcvbuf, options.send_mode == SendMode::kZeroCopy},
       events_(kMaxEvents),
       recv_buffer_(options.recv_chunk_bytes),
       spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
@@ -93,8 +98,16 @@ void EpollEngine::SetInterest(ConnId id, uint32_t events) {
   c.registered = true;
 }
 
+void EpollEngine::Enqueue(ConnId id) {
+  Conn& c = conns_[id];
+  if (!c.queued) {
+    c.queued = true;
+    write_queue_.push_back(id);
+  }
+}
+
 absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
-  absl::StatusOr<Fd> fd = NewTcpSocket(to.family());
+  absl::StatusOr<Fd> fd = NewTcpSocket(to.family(), socket_options_);
   if (!fd.ok()) return fd.status();
   if (::connect(fd->get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
     return absl::ErrnoToStatus(errno, absl::StrCat("connect to ", to.ToString()));
@@ -124,10 +137,7 @@ void EpollEngine::Send(ConnId id, const uint8_t* data, size_t len) {
   c.send_len = len;
   c.send_off = 0;
   c.sending = true;
-  if (!c.queued) {
-    c.queued = true;
-    write_queue_.push_back(id);
-  }
+  Enqueue(id);
 }
 
 void EpollEngine::SetReceiving(ConnId id, bool on) {
@@ -172,8 +182,7 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
       continue;
     }
     const ConnId id = static_cast<ConnId>(tag & 0xffffffff);
-    if (id >= conns_.size() || conns_[id].fd < 0 ||
-        conns_[id].generation != static_cast<uint32_t>(tag >> 32)) {
+    if (id >= conns_.size() || !Alive(id, static_cast<uint32_t>(tag >> 32))) {
       continue;  // released earlier in this batch
     }
     HandleEvent(id, events_[i].events);
@@ -183,23 +192,27 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
 }
 
 void EpollEngine::HandleEvent(ConnId id, uint32_t events) {
-  Conn& c = conns_[id];
-  if (c.connecting) {
+  if (conns_[id].connecting) {
     HandleConnect(id, events);
     return;
   }
+  const uint32_t generation = conns_[id].generation;
+  if ((events & EPOLLERR) && socket_options_.zerocopy) {
+    // Most EPOLLERRs of a zero-copy socket are completions, not errors.
+    if (!DrainErrorQueue(id)) return;
+    events &= ~EPOLLERR;
+    if (!Alive(id, generation)) return;
+  }
+  Conn& c = conns_[id];
   if (events & EPOLLOUT) {
-    if (c.sending && !c.queued) {
-      c.queued = true;
-      write_queue_.push_back(id);
-    }
+    if (c.sending) Enqueue(id);
     // Writability is watched only while a send waits for room.
     SetInterest(id, c.interest & ~EPOLLOUT);
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-    if (conns_[id].receiving) {
+    if (c.receiving) {
       HandleRecv(id);
-    } else if (events & EPOLLERR) {
+    } else if (events & (EPOLLERR | EPOLLHUP)) {
       Fail(id, SocketError(c.fd, "socket"));
     } else {
       SetInterest(id, c.interest & ~EPOLLIN);
@@ -248,6 +261,50 @@ void EpollEngine::HandleRecv(ConnId id) {
   Fail(id, absl::ErrnoToStatus(errno, "recv"));
 }
 
+bool EpollEngine::DrainErrorQueue(ConnId id) {
+  metrics::ThreadStats& stats = *options_.stats;
+  const uint64_t now = metrics::MonoNanos();
+  for (;;) {
+    Conn& c = conns_[id];
+    alignas(cmsghdr) char control[256];
+    msghdr msg{};
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    if (::recvmsg(c.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;  // EAGAIN: drained
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+      const bool is_err = (cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+                          (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR);
+      if (!is_err) continue;
+      const auto* err = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(cm));
+      if (err->ee_errno != 0 || err->ee_origin != SO_EE_ORIGIN_ZEROCOPY) {
+        stats.Add(Stat::kSendErrors);
+        Fail(id, absl::ErrnoToStatus(err->ee_errno != 0 ? static_cast<int>(err->ee_errno) : EIO,
+                                     "socket error queue"));
+        return false;
+      }
+      // Completions cover the inclusive range [ee_info, ee_data] of send numbers.
+      const uint32_t lo = err->ee_info, hi = err->ee_data;
+      const uint32_t count = hi - lo + 1;
+      c.zc_completed += count;
+      stats.Add(Stat::kZcSends, count);
+      if (err->ee_code & SO_EE_CODE_ZEROCOPY_COPIED) stats.Add(Stat::kZcCopied, count);
+      for (uint32_t seq = lo; seq != hi + 1; ++seq) {
+        if (c.zc_issued - seq <= kZcTimed) {
+          stats.Record(Timing::kZcCompletion, now - c.zc_sent_at[seq % kZcTimed]);
+        }
+      }
+    }
+  }
+  Conn& c = conns_[id];
+  if (c.zc_waiting) {
+    c.zc_waiting = false;
+    Enqueue(id);
+  }
+  // All bytes out and every zero-copy send completed: the buffer is the handler's again.
+  if (c.sending && c.send_off == c.send_len && c.zc_completed == c.zc_issued) FinishSend(id);
+  return true;
+}
+
 void EpollEngine::AcceptAll(Listener& listener) {
   // Bounded so a connect storm cannot hold the loop away from established connections.
   for (int i = 0; i < 64; ++i) {
@@ -262,8 +319,7 @@ void EpollEngine::AcceptAll(Listener& listener) {
       }
       return;
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    (void)ApplySocketOptions(fd, socket_options_);
     options_.stats->Add(Stat::kConnectionsEstablished);
     const ConnId id = Allocate(fd, nullptr);
     ConnectionHandler* handler = listener.handler->OnAccept(id);
@@ -286,44 +342,68 @@ void EpollEngine::FlushWrites() {
   flushing_.clear();
 }
 
+void EpollEngine::FinishSend(ConnId id) {
+  Conn& c = conns_[id];
+  c.sending = false;
+  if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
+  // The handler may Send() again from here; Send() queues it.
+  c.handler->OnSendDone(id);
+}
+
 void EpollEngine::FlushOne(ConnId id) {
   metrics::ThreadStats& stats = *options_.stats;
+  const bool zerocopy = socket_options_.zerocopy;
+  const int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (zerocopy ? MSG_ZEROCOPY : 0);
   size_t budget = options_.send_budget_bytes;
   const uint32_t generation = conns_[id].generation;
-  while (conns_[id].fd >= 0 && conns_[id].generation == generation && conns_[id].sending) {
+  while (Alive(id, generation) && conns_[id].sending) {
     Conn& c = conns_[id];
-    const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off,
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (c.send_off == c.send_len) return;  // waiting for zero-copy completions
+    if (zerocopy && c.zc_issued - c.zc_completed >= kZcTimed) {
+      c.zc_waiting = true;  // let completions catch up
+      return;
+    }
+    const uint64_t started = metrics::MonoNanos();
+    const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off, flags);
+    const int err = errno;
+    stats.Record(Timing::kSendCall, metrics::MonoNanos() - started);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) {
+      if (err == EAGAIN || err == EINTR) {
         stats.Add(Stat::kSendWouldBlock);
         SetInterest(id, c.interest | EPOLLOUT);
         return;
       }
+      if (err == ENOBUFS && zerocopy) {
+        // optmem is full of pending notifications: wait for one, or retry on the next Poll
+        // when none is pending.
+        stats.Add(Stat::kSendNoBufs);
+        if (c.zc_issued != c.zc_completed) {
+          c.zc_waiting = true;
+        } else {
+          Enqueue(id);
+        }
+        return;
+      }
       stats.Add(Stat::kSendErrors);
-      Fail(id, absl::ErrnoToStatus(errno, "send"));
+      Fail(id, absl::ErrnoToStatus(err, "send"));
       return;
     }
     stats.Add(Stat::kSendCalls);
     stats.Add(Stat::kBytesSent, static_cast<uint64_t>(n));
+    if (zerocopy) c.zc_sent_at[c.zc_issued++ % kZcTimed] = started;
     c.send_off += static_cast<size_t>(n);
     budget -= std::min(budget, static_cast<size_t>(n));
     if (c.send_off < c.send_len) {
       if (budget == 0) break;
       continue;
     }
-    c.sending = false;
-    if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
-    // The handler may Send() again from here; Send() queues it, and the loop above continues
-    // with it directly while the budget lasts.
-    c.handler->OnSendDone(id);
+    if (zerocopy && c.zc_completed != c.zc_issued) return;  // DrainErrorQueue finishes it
+    FinishSend(id);
     if (budget == 0) break;
   }
-  Conn& c = conns_[id];
-  if (c.fd >= 0 && c.generation == generation && c.sending && !c.queued &&
-      !(c.interest & EPOLLOUT)) {
-    c.queued = true;
-    write_queue_.push_back(id);
+  if (Alive(id, generation)) {
+    Conn& c = conns_[id];
+    if (c.sending && c.send_off < c.send_len && !(c.interest & EPOLLOUT)) Enqueue(id);
   }
 }
 

@@ -4,14 +4,24 @@
 // one recv of at most recv_chunk_bytes, and at most send_budget_bytes of sends. The kernel puts a
 // reported level-triggered fd back at the tail of its ready list, so with more ready connections
 // than one epoll_wait returns, the next call continues with the rest.
+//
+// With SendMode::kZeroCopy every send is send(MSG_ZEROCOPY) on an SO_ZEROCOPY socket. The
+// kernel numbers those sends per socket and reports their completion on the socket's error
+// queue, as ranges and possibly out of order; epoll signals it as EPOLLERR, which is a
+// notification when the queued error has ee_errno 0. A Send() is done only when all of its bytes
+// are sent and every one of its zero-copy sends has completed, so its buffer is never reused
+// early. ENOBUFS (the socket's optmem is full of pending notifications) backs off until a
+// notification frees some.
 #pragma once
 
 #include <sys/epoll.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "net/engine.h"
+#include "net/socket.h"
 
 namespace salvo::net {
 
@@ -31,6 +41,9 @@ class EpollEngine final : public Engine {
   size_t open_connections() const override { return open_; }
 
  private:
+  // Zero-copy sends a connection may have in flight with their start times recorded.
+  static constexpr uint32_t kZcTimed = 64;
+
   struct Conn {
     int fd = -1;
     uint32_t generation = 0;
@@ -45,6 +58,12 @@ class EpollEngine final : public Engine {
     bool receiving = true;
     bool queued = false;  // in write_queue_
     bool shutdown_after_send = false;
+    // MSG_ZEROCOPY bookkeeping: sends the kernel numbered, completions it reported.
+    uint32_t zc_issued = 0;
+    uint32_t zc_completed = 0;
+    // Waiting for completions before sending more (ENOBUFS, or kZcTimed in flight).
+    bool zc_waiting = false;
+    std::array<uint64_t, kZcTimed> zc_sent_at{};
   };
   struct Listener {
     Fd fd;
@@ -58,18 +77,24 @@ class EpollEngine final : public Engine {
   void HandleEvent(ConnId id, uint32_t events);
   void HandleConnect(ConnId id, uint32_t events);
   void HandleRecv(ConnId id);
+  // Reads zero-copy notifications; returns false if the connection failed instead.
+  bool DrainErrorQueue(ConnId id);
   void AcceptAll(Listener& listener);
-  // Writes the pending send of `id` within the budget; returns false when it must wait for
-  // EPOLLOUT or the connection died.
   void FlushOne(ConnId id);
   void FlushWrites();
+  void FinishSend(ConnId id);
+  void Enqueue(ConnId id);
   void Fail(ConnId id, absl::Status why);
+  bool Alive(ConnId id, uint32_t generation) const {
+    return conns_[id].fd >= 0 && conns_[id].generation == generation;
+  }
   static uint64_t Tag(ConnId id, uint32_t generation) {
     return (static_cast<uint64_t>(generation) << 32) | id;
   }
 
   Fd epoll_;
   EngineOptions options_;
+  SocketOptions socket_options_;
   std::vector<Conn> conns_;
   std::vector<ConnId> free_ids_;
   std::vector<Listener> listeners_;

@@ -21,12 +21,39 @@ constexpr uint64_t kReservedFds = 64;
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-absl::StatusOr<Fd> NewTcpSocket(int family) {
+absl::Status ApplySocketOptions(int fd, const SocketOptions& options) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (options.sndbuf > 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options.sndbuf, sizeof(options.sndbuf)) != 0) {
+    return absl::ErrnoToStatus(errno, "setsockopt(SO_SNDBUF)");
+  }
+  if (options.rcvbuf > 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options.rcvbuf, sizeof(options.rcvbuf)) != 0) {
+    return absl::ErrnoToStatus(errno, "setsockopt(SO_RCVBUF)");
+  }
+  if (options.zerocopy && ::setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) != 0) {
+    return absl::ErrnoToStatus(errno, "setsockopt(SO_ZEROCOPY)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Fd> NewTcpSocket(int family, const SocketOptions& options) {
   Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket");
-  int one = 1;
-  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (absl::Status s = ApplySocketOptions(fd.get(), options); !s.ok()) return s;
   return fd;
+}
+
+AppliedBuffers ProbeBufferSizes(const SocketOptions& options) {
+  AppliedBuffers applied;
+  absl::StatusOr<Fd> fd = NewTcpSocket(AF_INET, options);
+  if (!fd.ok()) return applied;
+  socklen_t len = sizeof(int);
+  ::getsockopt(fd->get(), SOL_SOCKET, SO_SNDBUF, &applied.sndbuf, &len);
+  len = sizeof(int);
+  ::getsockopt(fd->get(), SOL_SOCKET, SO_RCVBUF, &applied.rcvbuf, &len);
+  return applied;
 }
 
 absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& options) {

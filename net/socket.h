@@ -17,9 +17,29 @@ struct ListenOptions {
 
 absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& options);
 
-// A nonblocking TCP socket for `family`, with TCP_NODELAY (salvo measures round trips, and
-// Nagle would measure its own delay instead).
-absl::StatusOr<Fd> NewTcpSocket(int family);
+struct SocketOptions {
+  // SO_SNDBUF / SO_RCVBUF; 0 keeps the kernel's default and its autotuning.
+  int sndbuf = 0;
+  int rcvbuf = 0;
+  // SO_ZEROCOPY, for MSG_ZEROCOPY sends.
+  bool zerocopy = false;
+};
+
+// TCP_NODELAY (salvo measures round trips, and Nagle would measure its own delay instead), then
+// the buffer sizes and SO_ZEROCOPY as asked.
+absl::Status ApplySocketOptions(int fd, const SocketOptions& options);
+
+// A nonblocking TCP socket for `family` with `options` applied.
+absl::StatusOr<Fd> NewTcpSocket(int family, const SocketOptions& options = {});
+
+// The SO_SNDBUF and SO_RCVBUF the kernel actually applies for `options` (Linux doubles the
+// request for its own bookkeeping and clamps it to net.core.[wr]mem_max), read back from a
+// throwaway socket.
+struct AppliedBuffers {
+  int sndbuf = 0;
+  int rcvbuf = 0;
+};
+AppliedBuffers ProbeBufferSizes(const SocketOptions& options);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit and returns the soft limit now in force.
 uint64_t RaiseFdLimit();

@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "net/epoll_engine.h"
 #include "net/socket.h"
 #include "process/signals.h"
 #include "proto/json.h"
@@ -131,6 +130,8 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
         absl::StrCat("--threads must be 1-1024, got ", config.threads));
   }
   if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1");
+  absl::StatusOr<net::EngineChoice> engine = net::ChooseEngine(config.engine, config.send_mode);
+  if (!engine.ok()) return engine.status();
   absl::StatusOr<net::SocketAddress> address =
       net::ResolveHostPort(config.listen, /*allow_zero_port=*/true);
   if (!address.ok()) return address.status();
@@ -151,6 +152,7 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
     listeners.push_back(std::move(*fd));
   }
   server->address_ = *address;
+  server->engine_ = *engine;
   for (net::Fd& fd : listeners) {
     server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), std::move(fd));
   }
@@ -170,7 +172,10 @@ void TargetServer::WorkerMain(net::Fd listener) {
   metrics::ThreadStats& stats = registry_.Local();
   net::EngineOptions options;
   options.stats = &stats;
-  absl::StatusOr<std::unique_ptr<net::EpollEngine>> engine = net::EpollEngine::Create(options);
+  options.send_mode = config_.send_mode;
+  options.sndbuf = config_.sndbuf;
+  options.rcvbuf = config_.rcvbuf;
+  absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(engine_.kind, options);
   if (!engine.ok()) return;
   workload::Pattern pattern(config_.message_size);
   Acceptor acceptor(engine->get(), config_.mode, &pattern, config_.message_size);
@@ -195,6 +200,12 @@ v1::TargetTotals TargetServer::Totals() const {
   t.set_recv_calls(s.Get(Stat::kRecvCalls));
   t.set_send_calls(s.Get(Stat::kSendCalls));
   t.set_closed_by_peer(s.Get(Stat::kClosedByPeer));
+  t.set_engine(std::string(net::EngineKindName(engine_.kind)));
+  t.set_send_mode(std::string(net::SendModeName(config_.send_mode)));
+  t.set_zc_sends(s.Get(Stat::kZcSends));
+  t.set_zc_copied(s.Get(Stat::kZcCopied));
+  s.timing(metrics::Timing::kSendCall).Summarize(t.mutable_send_call());
+  s.timing(metrics::Timing::kZcCompletion).Summarize(t.mutable_zc_completion());
   return t;
 }
 
@@ -234,8 +245,10 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   if (!config.port_file.empty()) {
     std::ofstream(config.port_file) << s.port() << "\n";
   }
+  if (!s.engine().note.empty()) out << "salvo-target: " << s.engine().note << std::endl;
   out << "salvo-target " << ModeName(config.mode) << " listening on " << s.address().ToString()
-      << " (" << config.threads << " thread" << (config.threads == 1 ? "" : "s")
+      << " (" << net::EngineKindName(s.engine().kind) << ", " << net::SendModeName(config.send_mode)
+      << " sends, " << config.threads << " thread" << (config.threads == 1 ? "" : "s")
       << (config.mode == TargetMode::kSource
               ? absl::StrCat(", ", config.message_size, "-byte messages")
               : "")

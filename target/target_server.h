@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
+#include "net/engine_factory.h"
 #include "net/fd.h"
 #include "salvo/v1/report.pb.h"
 
@@ -36,6 +37,10 @@ struct TargetConfig {
   // Source mode: the size of each pushed message.
   uint64_t message_size = 64 * 1024;
   int threads = 1;
+  net::EngineKind engine = net::EngineKind::kAuto;
+  net::SendMode send_mode = net::SendMode::kCopy;
+  int sndbuf = 0;
+  int rcvbuf = 0;
   // Where to write the bound port (useful with port 0); empty for none.
   std::string port_file;
   std::string json_out;
@@ -49,6 +54,7 @@ class TargetServer {
   ~TargetServer();
 
   uint16_t port() const { return address_.port(); }
+  const net::EngineChoice& engine() const { return engine_; }
   const net::SocketAddress& address() const { return address_; }
   metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
   // Totals since the start, for --json-out and tests.
@@ -62,6 +68,7 @@ class TargetServer {
 
   const TargetConfig config_;
   net::SocketAddress address_;
+  net::EngineChoice engine_;
   metrics::StatsRegistry registry_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;

@@ -32,6 +32,7 @@ net::Fd Dial(uint16_t port) {
 bool ReadExactly(int fd, uint8_t* out, size_t len) {
   while (len > 0) {
     const ssize_t n = ::recv(fd, out, len, 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     out += n;
     len -= static_cast<size_t>(n);

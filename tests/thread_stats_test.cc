@@ -45,9 +45,9 @@ TEST(StatsRegistry, RegistersEachThreadOnFirstUseAndSumsThem) {
   EXPECT_EQ(registry.threads(), static_cast<size_t>(kThreads));
   const StatsSnapshot s = registry.Snapshot();
   EXPECT_EQ(s.Get(Stat::kBytesSent), 3 * kPerThread * kThreads);
-  EXPECT_EQ(s.latency.count(), kPerThread * kThreads);
-  EXPECT_EQ(s.latency.min(), 1000u);
-  EXPECT_EQ(s.latency.max(), 1000u + kThreads - 1);
+  EXPECT_EQ(s.latency().count(), kPerThread * kThreads);
+  EXPECT_EQ(s.latency().min(), 1000u);
+  EXPECT_EQ(s.latency().max(), 1000u + kThreads - 1);
   // Two slots per thread; the second of each received nothing.
   ASSERT_EQ(s.connection_bytes.size(), 2u * kThreads);
   v1::Fairness f;

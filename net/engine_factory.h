@@ -1,0 +1,41 @@
+// Choosing and creating an engine: `--engine auto|io_uring|epoll`.
+//
+// auto takes io_uring when this kernel lets this process use it (and the send mode runs there),
+// otherwise epoll, and says why. An explicit choice that cannot be honoured is an error that
+// says why, never a silent substitute.
+//
+//   absl::StatusOr<EngineChoice> choice = ChooseEngine(EngineKind::kAuto, SendMode::kCopy);
+//   if (!choice->note.empty()) log << choice->note;
+//   absl::StatusOr<EnginePtr> engine = CreateEngine(choice->kind, options);
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "net/engine.h"
+
+namespace salvo::net {
+
+enum class EngineKind { kAuto, kIoUring, kEpoll };
+
+absl::StatusOr<EngineKind> ParseEngineKind(absl::string_view name);
+absl::string_view EngineKindName(EngineKind kind);
+
+struct EngineChoice {
+  EngineKind kind = EngineKind::kEpoll;  // never kAuto
+  // Why auto did not take io_uring; empty otherwise.
+  std::string note;
+};
+
+// OK when io_uring works here: rings with the features the io_uring engine needs. Probed once.
+absl::Status IoUringAvailable();
+
+absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mode);
+
+absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& options);
+
+// The engines this machine can run, best first: {"io_uring", "epoll"} or {"epoll"}.
+std::vector<std::string> AvailableEngines();
+
+}  // namespace salvo::net

@@ -1,0 +1,512 @@
+#include "net/io_uring_engine.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "metrics/clock.h"
+#include "metrics/thread_stats.h"
+
+// liburing 2.3's header predates these; the kernel (6.0+) has them.
+#ifndef IORING_SEND_ZC_REPORT_USAGE
+#define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
+#endif
+#ifndef IORING_NOTIF_USAGE_ZC_COPIED
+#define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
+#endif
+
+namespace salvo::net {
+namespace {
+
+using metrics::Stat;
+using metrics::Timing;
+
+constexpr unsigned kSqEntries = 4096;
+// Multishot receives and zero-copy notifications post more completions than submissions.
+constexpr unsigned kCqEntries = 8 * kSqEntries;
+constexpr unsigned kBuffers = 256;  // a power of two, as the buffer ring requires
+constexpr uint16_t kBufferGroup = 0;
+// Receives a paused connection may hold before its multishot receive is cancelled.
+constexpr size_t kMaxHeld = 4;
+
+absl::Status UringError(int negative_errno, absl::string_view what) {
+  return absl::ErrnoToStatus(-negative_errno, what);
+}
+
+}  // namespace
+
+IoUringEngine::IoUringEngine(const EngineOptions& options)
+    : options_(options),
+      socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
+      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+absl::Status IoUringEngine::Probe() {
+  metrics::ThreadStats stats(0);
+  EngineOptions options;
+  options.stats = &stats;
+  options.recv_chunk_bytes = 4096;
+  IoUringEngine probe(options);
+  return probe.Init();
+}
+
+absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const EngineOptions& options) {
+  if (options.stats == nullptr) return absl::InvalidArgumentError("engine needs a stats block");
+  if (options.send_mode == SendMode::kZeroCopy) {
+    return absl::InvalidArgumentError(
+        "the io_uring engine sends zero-copy with uring-zc, not MSG_ZEROCOPY");
+  }
+  std::unique_ptr<IoUringEngine> engine(new IoUringEngine(options));
+  if (absl::Status s = engine->Init(); !s.ok()) return s;
+  return engine;
+}
+
+absl::Status IoUringEngine::Init() {
+  io_uring_params params{};
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+                 IORING_SETUP_DEFER_TASKRUN;
+  params.cq_entries = kCqEntries;
+  int rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+  if (rc == -EINVAL) {
+    // Kernels before 6.1 lack SINGLE_ISSUER and DEFER_TASKRUN; the ring works without them.
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = kCqEntries;
+    rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+  }
+  if (rc < 0) {
+    return UringError(rc,
+                      "io_uring_setup (no io_uring in this kernel, or it is disabled by "
+                      "kernel.io_uring_disabled or a seccomp policy)");
+  }
+  ring_ready_ = true;
+
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  if (probe == nullptr) return absl::UnavailableError("io_uring: cannot probe opcodes");
+  const bool has_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+  const bool has_recv = io_uring_opcode_supported(probe, IORING_OP_RECV);
+  io_uring_free_probe(probe);
+  if (!has_recv) return absl::UnavailableError("io_uring: this kernel has no IORING_OP_RECV");
+  if (options_.send_mode == SendMode::kUringZc) {
+    if (!has_zc) return absl::UnavailableError("io_uring: this kernel has no SEND_ZC");
+    zc_flags_ = IORING_SEND_ZC_REPORT_USAGE;
+  }
+
+  buffer_size_ = options_.recv_chunk_bytes;
+  buffers_.resize(kBuffers * buffer_size_);
+  buf_ring_bytes_ = kBuffers * sizeof(io_uring_buf);
+  void* mem =
+      ::mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mem == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap(buffer ring)");
+  buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(buf_ring_);
+  reg.ring_entries = kBuffers;
+  reg.bgid = kBufferGroup;
+  rc = io_uring_register_buf_ring(&ring_, &reg, 0);
+  if (rc < 0) return UringError(rc, "io_uring: registering the provided-buffer ring");
+  io_uring_buf_ring_init(buf_ring_);
+  const int mask = io_uring_buf_ring_mask(kBuffers);
+  for (unsigned i = 0; i < kBuffers; ++i) {
+    io_uring_buf_ring_add(buf_ring_, buffers_.data() + i * buffer_size_,
+                          static_cast<unsigned>(buffer_size_), static_cast<uint16_t>(i), mask,
+                          static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(buf_ring_, kBuffers);
+  batch_.reserve(kCqEntries);
+  return absl::OkStatus();
+}
+
+IoUringEngine::~IoUringEngine() {
+  for (Conn& c : conns_) {
+    if (c.fd >= 0) ::close(c.fd);
+  }
+  listeners_.clear();
+  // Exiting the ring cancels what is still in flight before the buffers below go away.
+  if (ring_ready_) io_uring_queue_exit(&ring_);
+  if (buf_ring_ != nullptr) ::munmap(buf_ring_, buf_ring_bytes_);
+}
+
+io_uring_sqe* IoUringEngine::Sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    io_uring_submit(&ring_);
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  return sqe;
+}
+
+ConnId IoUringEngine::Allocate(int fd, ConnectionHandler* handler) {
+  ConnId id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<ConnId>(conns_.size());
+    conns_.emplace_back();
+    conns_.back().held.reserve(kMaxHeld + 1);
+  }
+  Conn& c = conns_[id];
+  const uint32_t generation = c.generation + 1;
+  std::vector<Held> held = std::move(c.held);
+  c = Conn{};
+  c.held = std::move(held);
+  c.held.clear();
+  c.fd = fd;
+  c.generation = generation;
+  c.handler = handler;
+  ++open_;
+  return id;
+}
+
+void IoUringEngine::Release(ConnId id) {
+  Conn& c = conns_[id];
+  if (c.fd < 0) return;
+  // Requests already prepared for this fd must reach the kernel before the number can be
+  // reused by another socket.
+  io_uring_submit(&ring_);
+  // Shutting down completes the armed receive and any send; their late completions are stale
+  // by generation and only hand their buffers back.
+  ::shutdown(c.fd, SHUT_RDWR);
+  ::close(c.fd);
+  for (const Held& h : c.held) ReturnBuffer(h.bid);
+  c.held.clear();
+  c.fd = -1;
+  c.handler = nullptr;
+  ++c.generation;
+  free_ids_.push_back(id);
+  --open_;
+}
+
+void IoUringEngine::Fail(ConnId id, absl::Status why) {
+  ConnectionHandler* handler = conns_[id].handler;
+  Release(id);
+  handler->OnClosed(id, std::move(why));
+}
+
+void IoUringEngine::ReturnBuffer(uint16_t bid) {
+  io_uring_buf_ring_add(buf_ring_, buffers_.data() + static_cast<size_t>(bid) * buffer_size_,
+                        static_cast<unsigned>(buffer_size_), bid, io_uring_buf_ring_mask(kBuffers),
+                        0);
+  io_uring_buf_ring_advance(buf_ring_, 1);
+}
+
+void IoUringEngine::ArmRecv(ConnId id) {
+  Conn& c = conns_[id];
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kBufferGroup;
+  io_uring_sqe_set_data64(sqe, Tag(kRecv, id, c.generation));
+  c.recv_armed = true;
+  c.cancel_sent = false;
+}
+
+void IoUringEngine::ArmAccept(size_t index) {
+  Listener& l = listeners_[index];
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_multishot_accept(sqe, l.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, Tag(kAccept, static_cast<ConnId>(index), 0));
+  l.armed = true;
+}
+
+absl::StatusOr<ConnId> IoUringEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
+  absl::StatusOr<Fd> fd = NewTcpSocket(to.family(), socket_options_);
+  if (!fd.ok()) return fd.status();
+  const ConnId id = Allocate(fd->Release(), handler);
+  Conn& c = conns_[id];
+  c.peer = to;
+  c.connecting = true;
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_connect(sqe, c.fd, c.peer.get(), c.peer.length);
+  io_uring_sqe_set_data64(sqe, Tag(kConnect, id, c.generation));
+  return id;
+}
+
+absl::Status IoUringEngine::Listen(Fd listener, AcceptHandler* handler) {
+  listeners_.push_back(Listener{std::move(listener), handler});
+  ArmAccept(listeners_.size() - 1);
+  return absl::OkStatus();
+}
+
+void IoUringEngine::Send(ConnId id, const uint8_t* data, size_t len) {
+  Conn& c = conns_[id];
+  c.send_data = data;
+  c.send_len = len;
+  c.send_off = 0;
+  c.sending = true;
+  SubmitSend(id);
+}
+
+void IoUringEngine::SubmitSend(ConnId id) {
+  Conn& c = conns_[id];
+  const bool zc = options_.send_mode == SendMode::kUringZc;
+  if (zc && c.zc_pending >= kSendSlots - 1) {
+    c.zc_waiting = true;  // the start-time slots are all taken: wait for notifications
+    return;
+  }
+  const uint32_t slot = c.sends_submitted++ % kSendSlots;
+  c.started[slot] = metrics::MonoNanos();
+  io_uring_sqe* sqe = Sqe();
+  if (zc) {
+    io_uring_prep_send_zc(sqe, c.fd, c.send_data + c.send_off, c.send_len - c.send_off,
+                          MSG_NOSIGNAL, zc_flags_);
+    io_uring_sqe_set_data64(sqe, Tag(kSendZc, id, c.generation, slot));
+  } else {
+    io_uring_prep_send(sqe, c.fd, c.send_data + c.send_off, c.send_len - c.send_off, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, Tag(kSend, id, c.generation, slot));
+  }
+  c.send_in_flight = true;
+  c.zc_waiting = false;
+}
+
+void IoUringEngine::SetReceiving(ConnId id, bool on) {
+  Conn& c = conns_[id];
+  if (c.receiving == on) return;
+  c.receiving = on;
+  // Held data is delivered and the receive re-armed after this batch, never from inside the
+  // handler call that resumed it.
+  if (on) resume_.push_back(id);
+}
+
+void IoUringEngine::ShutdownWrite(ConnId id) {
+  Conn& c = conns_[id];
+  if (c.sending) {
+    c.shutdown_after_send = true;
+  } else {
+    ::shutdown(c.fd, SHUT_WR);
+  }
+}
+
+void IoUringEngine::Close(ConnId id) { Release(id); }
+
+absl::Status IoUringEngine::Poll(absl::Duration timeout) {
+  __kernel_timespec ts{};
+  if (timeout > absl::ZeroDuration() && timeout != absl::InfiniteDuration()) {
+    ts.tv_sec = absl::ToInt64Seconds(timeout);
+    ts.tv_nsec = absl::ToInt64Nanoseconds(timeout - absl::Seconds(ts.tv_sec));
+  }
+  io_uring_cqe* first = nullptr;
+  const int rc = io_uring_submit_and_wait_timeout(
+      &ring_, &first, 1, timeout == absl::InfiniteDuration() ? nullptr : &ts, nullptr);
+  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
+    return UringError(rc, "io_uring_submit_and_wait");
+  }
+  // Completions are copied out first so that handlers may queue new requests freely.
+  batch_.clear();
+  unsigned head;
+  io_uring_cqe* cqe;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    batch_.push_back(*cqe);
+    if (batch_.size() == batch_.capacity()) break;
+  }
+  io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
+  for (const io_uring_cqe& c : batch_) HandleCqe(c);
+  AfterCompletions();
+  return absl::OkStatus();
+}
+
+void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
+  const uint64_t tag = cqe.user_data;
+  const Op op = static_cast<Op>(tag >> 60);
+  const ConnId id = static_cast<ConnId>(tag & 0xffffffff);
+  const uint32_t generation = static_cast<uint32_t>((tag >> 32) & 0xffffff);
+  if (op == kAccept) {
+    HandleAccept(id, cqe);
+    return;
+  }
+  if (op == kCancel) return;
+  if (!Alive(id, generation)) {
+    // A completion for a connection already released: only its buffer matters.
+    if (cqe.flags & IORING_CQE_F_BUFFER) {
+      ReturnBuffer(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
+    }
+    return;
+  }
+  switch (op) {
+    case kConnect: {
+      Conn& c = conns_[id];
+      if (cqe.res < 0) {
+        ConnectionHandler* handler = c.handler;
+        Release(id);
+        handler->OnConnected(id, UringError(cqe.res, "connect"));
+        return;
+      }
+      c.connecting = false;
+      // Connected: now, and only now, arm the receive.
+      if (c.receiving) ArmRecv(id);
+      c.handler->OnConnected(id, absl::OkStatus());
+      return;
+    }
+    case kRecv:
+      HandleRecv(id, cqe);
+      return;
+    case kSend:
+    case kSendZc:
+      HandleSend(id, cqe, op == kSendZc);
+      return;
+    default:
+      return;
+  }
+}
+
+void IoUringEngine::Deliver(ConnId id, uint16_t bid, uint32_t len) {
+  conns_[id].handler->OnRecv(id, buffers_.data() + static_cast<size_t>(bid) * buffer_size_, len);
+  ReturnBuffer(bid);
+}
+
+void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
+  metrics::ThreadStats& stats = *options_.stats;
+  Conn& c = conns_[id];
+  const uint32_t generation = c.generation;
+  if (!(cqe.flags & IORING_CQE_F_MORE)) c.recv_armed = false;
+  if (cqe.res > 0) {
+    const uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    const uint32_t len = static_cast<uint32_t>(cqe.res);
+    stats.Add(Stat::kRecvCalls);
+    stats.Add(Stat::kBytesReceived, len);
+    if (c.receiving && c.held.empty()) {
+      Deliver(id, bid, len);
+    } else {
+      c.held.push_back(Held{bid, len});
+      if (c.held.size() >= kMaxHeld && c.recv_armed && !c.cancel_sent) {
+        // Paused too long: stop the receive so one connection cannot take every buffer.
+        io_uring_sqe* sqe = Sqe();
+        io_uring_prep_cancel64(sqe, Tag(kRecv, id, c.generation), 0);
+        io_uring_sqe_set_data64(sqe, Tag(kCancel, id, c.generation));
+        c.cancel_sent = true;
+      }
+    }
+    if (Alive(id, generation) && !conns_[id].recv_armed) rearm_.push_back(id);
+    return;
+  }
+  if (cqe.res == 0) {
+    stats.Add(Stat::kClosedByPeer);
+    Fail(id, absl::OkStatus());
+    return;
+  }
+  if (cqe.res == -ENOBUFS || cqe.res == -ECANCELED) {
+    // The buffer ring ran dry (buffers come back during this batch) or a pause cancelled it.
+    if (cqe.res == -ENOBUFS) stats.Add(Stat::kRecvWouldBlock);
+    rearm_.push_back(id);
+    return;
+  }
+  stats.Add(Stat::kRecvErrors);
+  Fail(id, UringError(cqe.res, "recv"));
+}
+
+void IoUringEngine::HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_copy) {
+  metrics::ThreadStats& stats = *options_.stats;
+  Conn& c = conns_[id];
+  const uint32_t slot = static_cast<uint32_t>((cqe.user_data >> 56) & 0xf);
+  const uint64_t now = metrics::MonoNanos();
+  if (zero_copy && (cqe.flags & IORING_CQE_F_NOTIF)) {
+    --c.zc_pending;
+    stats.Add(Stat::kZcSends);
+    if (static_cast<uint32_t>(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED) stats.Add(Stat::kZcCopied);
+    stats.Record(Timing::kZcCompletion, now - c.started[slot]);
+    if (c.sending && !c.send_in_flight) {
+      if (c.send_off < c.send_len) {
+        if (c.zc_waiting) SubmitSend(id);
+      } else if (c.zc_pending == 0) {
+        FinishSend(id);
+      }
+    }
+    return;
+  }
+  c.send_in_flight = false;
+  if (zero_copy && (cqe.flags & IORING_CQE_F_MORE)) ++c.zc_pending;
+  stats.Record(Timing::kSendCall, now - c.started[slot]);
+  if (cqe.res < 0) {
+    if (cqe.res == -EAGAIN || cqe.res == -EINTR) {
+      stats.Add(Stat::kSendWouldBlock);
+      SubmitSend(id);
+      return;
+    }
+    if (zero_copy && cqe.res == -EINVAL && zc_flags_ != 0) {
+      // A kernel without usage reports: send on, without knowing what it copied.
+      zc_flags_ = 0;
+      SubmitSend(id);
+      return;
+    }
+    stats.Add(Stat::kSendErrors);
+    Fail(id, UringError(cqe.res, "send"));
+    return;
+  }
+  stats.Add(Stat::kSendCalls);
+  stats.Add(Stat::kBytesSent, static_cast<uint64_t>(cqe.res));
+  c.send_off += static_cast<size_t>(cqe.res);
+  if (c.send_off < c.send_len) {
+    SubmitSend(id);
+  } else if (c.zc_pending == 0) {
+    FinishSend(id);
+  }
+}
+
+void IoUringEngine::FinishSend(ConnId id) {
+  Conn& c = conns_[id];
+  c.sending = false;
+  if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
+  c.handler->OnSendDone(id);
+}
+
+void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
+  Listener& l = listeners_[index];
+  if (!(cqe.flags & IORING_CQE_F_MORE)) l.armed = false;
+  if (cqe.res < 0) {
+    options_.stats->Add(Stat::kConnectErrors);
+    if ((cqe.res == -EMFILE || cqe.res == -ENFILE) && spare_fd_.valid()) {
+      // Out of descriptors: accept and drop one so the backlog moves and the loop does not spin.
+      spare_fd_.Reset();
+      ::close(::accept(l.fd.get(), nullptr, nullptr));
+      spare_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    }
+    return;
+  }
+  const int fd = cqe.res;
+  (void)ApplySocketOptions(fd, socket_options_);
+  options_.stats->Add(Stat::kConnectionsEstablished);
+  const ConnId id = Allocate(fd, nullptr);
+  ConnectionHandler* handler = l.handler->OnAccept(id);
+  if (handler == nullptr) {
+    Release(id);
+    return;
+  }
+  if (Alive(id, conns_[id].generation & 0xffffff)) {
+    conns_[id].handler = handler;
+    if (conns_[id].receiving && !conns_[id].recv_armed) ArmRecv(id);
+  }
+}
+
+void IoUringEngine::AfterCompletions() {
+  for (size_t i = 0; i < resume_.size(); ++i) {
+    const ConnId id = resume_[i];
+    if (id >= conns_.size() || conns_[id].fd < 0) continue;
+    const uint32_t generation = conns_[id].generation;
+    // Deliver what arrived while paused, in order, until the handler pauses again. Each item
+    // leaves the list before delivery, so a Close from the handler cannot return it twice.
+    while (Alive(id, generation & 0xffffff) && conns_[id].receiving && !conns_[id].held.empty()) {
+      const Held h = conns_[id].held.front();
+      conns_[id].held.erase(conns_[id].held.begin());
+      Deliver(id, h.bid, h.len);
+    }
+    if (!Alive(id, generation & 0xffffff)) continue;
+    Conn& c = conns_[id];
+    if (c.receiving && c.held.empty() && !c.recv_armed) ArmRecv(id);
+  }
+  resume_.clear();
+  for (ConnId id : rearm_) {
+    if (id >= conns_.size() || conns_[id].fd < 0) continue;
+    Conn& c = conns_[id];
+    if (c.receiving && c.held.empty() && !c.recv_armed && !c.connecting) ArmRecv(id);
+  }
+  rearm_.clear();
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (!listeners_[i].armed) ArmAccept(i);
+  }
+}
+
+}  // namespace salvo::net

@@ -1,0 +1,132 @@
+// The completion backend: one io_uring per engine (so per worker thread).
+//
+// - The ring is created SINGLE_ISSUER and DEFER_TASKRUN where the kernel has them (completion
+//   work then runs only when this thread asks for completions), with a completion queue sized
+//   for multishot receives and zero-copy notifications.
+// - Receives are multishot, one per connection, drawing from a provided-buffer ring shared by
+//   the engine's connections; a receive the kernel ends (the buffer ring ran dry, or ENOBUFS) is
+//   re-armed after this Poll's buffers have been handed back.
+// - Sends are prepared as they are asked for and submitted in one io_uring_enter per Poll, so
+//   there is no syscall per message. One send per connection is in flight, which keeps the byte
+//   order; a short send resubmits the rest.
+// - SendMode::kUringZc uses SEND_ZC with IORING_SEND_ZC_REPORT_USAGE: each send completes twice,
+//   first with its result (F_MORE), then with F_NOTIF when the kernel no longer needs the pages.
+//   A Send() is done only after every notification of it has arrived.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "net/engine.h"
+#include "net/socket.h"
+
+namespace salvo::net {
+
+class IoUringEngine final : public Engine {
+ public:
+  // OK when rings with the features this engine uses can be created here.
+  static absl::Status Probe();
+  static absl::StatusOr<std::unique_ptr<IoUringEngine>> Create(const EngineOptions& options);
+  ~IoUringEngine() override;
+
+  absl::string_view name() const override { return "io_uring"; }
+  absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
+  absl::Status Listen(Fd listener, AcceptHandler* handler) override;
+  void Send(ConnId id, const uint8_t* data, size_t len) override;
+  void SetReceiving(ConnId id, bool on) override;
+  void ShutdownWrite(ConnId id) override;
+  void Close(ConnId id) override;
+  absl::Status Poll(absl::Duration timeout) override;
+  size_t open_connections() const override { return open_; }
+
+ private:
+  enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel };
+  // Sends of one connection that may be in flight or awaiting their notification; each has a
+  // slot for its start time, carried in its tag.
+  static constexpr uint32_t kSendSlots = 16;
+
+  struct Held {
+    uint16_t bid;
+    uint32_t len;
+  };
+  struct Conn {
+    int fd = -1;
+    uint32_t generation = 0;
+    ConnectionHandler* handler = nullptr;
+    SocketAddress peer;  // a connect's address must outlive the request
+    const uint8_t* send_data = nullptr;
+    size_t send_len = 0;
+    size_t send_off = 0;
+    uint64_t started[kSendSlots] = {};
+    uint32_t sends_submitted = 0;
+    uint32_t zc_pending = 0;  // notifications still to come
+    bool zc_waiting = false;  // the rest of a send waits for notifications
+    bool connecting = false;
+    bool sending = false;
+    bool send_in_flight = false;
+    bool receiving = true;
+    bool recv_armed = false;
+    bool cancel_sent = false;
+    bool shutdown_after_send = false;
+    // Receives that arrived while paused, delivered in order on resume.
+    std::vector<Held> held;
+  };
+  struct Listener {
+    Fd fd;
+    AcceptHandler* handler;
+    bool armed = false;
+  };
+
+  IoUringEngine(const EngineOptions& options);
+  absl::Status Init();
+  io_uring_sqe* Sqe();
+  // user_data: op (4 bits) | send slot (4 bits) | generation (24 bits) | connection (32 bits).
+  static uint64_t Tag(Op op, ConnId id, uint32_t generation, uint32_t slot = 0) {
+    return (static_cast<uint64_t>(op) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
+           (static_cast<uint64_t>(generation & 0xffffff) << 32) | id;
+  }
+  ConnId Allocate(int fd, ConnectionHandler* handler);
+  void Release(ConnId id);
+  void Fail(ConnId id, absl::Status why);
+  bool Alive(ConnId id, uint32_t generation) const {
+    return id < conns_.size() && conns_[id].fd >= 0 &&
+           (conns_[id].generation & 0xffffff) == generation;
+  }
+  void ArmRecv(ConnId id);
+  void ArmAccept(size_t listener);
+  void SubmitSend(ConnId id);
+  void FinishSend(ConnId id);
+  void ReturnBuffer(uint16_t bid);
+  void Deliver(ConnId id, uint16_t bid, uint32_t len);
+  void HandleCqe(const io_uring_cqe& cqe);
+  std::vector<io_uring_cqe> batch_;
+  void HandleRecv(ConnId id, const io_uring_cqe& cqe);
+  void HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_copy);
+  void HandleAccept(size_t listener, const io_uring_cqe& cqe);
+  void AfterCompletions();
+
+  EngineOptions options_;
+  SocketOptions socket_options_;
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  unsigned zc_flags_ = 0;
+  // Provided buffers: one ring of kBuffers buffers of buffer_size_ bytes.
+  io_uring_buf_ring* buf_ring_ = nullptr;
+  size_t buf_ring_bytes_ = 0;
+  std::vector<uint8_t> buffers_;
+  size_t buffer_size_ = 0;
+  // A deque: a connect request points into its Conn until it is submitted, so Conns must not
+  // move when more are added.
+  std::deque<Conn> conns_;
+  std::vector<ConnId> free_ids_;
+  std::vector<Listener> listeners_;
+  std::vector<ConnId> rearm_;   // receives to re-arm after this batch
+  std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
+  size_t open_ = 0;
+  Fd spare_fd_;
+};
+
+}  // namespace salvo::net
