@@ -1,6 +1,15 @@
 // The three real binaries, as a user runs them, on loopback.
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstddef>
 
 #include <deque>
 #include <fstream>
@@ -260,6 +269,76 @@ TEST_F(EndToEnd, TargetWritesItsTotalsAsJsonOnSigterm) {
        {"connections_accepted", "bytes_received", "bytes_sent", "recv_calls", "send_calls"}) {
     EXPECT_TRUE(absl::StrContains(text, absl::StrCat("\"", key, "\""))) << text;
   }
+}
+
+// Runs `binary args` in a child where io_uring_setup fails with ENOSYS, as on a kernel built
+// without io_uring; returns the exit code (or -1 if it was still running after `timeout` and
+// had to be killed) and the combined output.
+Output RunWithoutIoUring(const std::string& binary, const std::vector<std::string>& args,
+                         const std::string& dir, absl::Duration timeout) {
+  const std::string out_path = absl::StrCat(dir, "/no-uring.out");
+  std::vector<std::string> storage = {binary};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+      _exit(99);
+    }
+    execv(argv[0], argv.data());
+    _exit(98);
+  }
+  Output o;
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      kill(pid, SIGTERM);
+      waitpid(pid, &status, 0);
+      o.code = -1;
+      o.out = ReadFile(out_path);
+      return o;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  o.out = ReadFile(out_path);
+  return o;
+}
+
+TEST_F(EndToEnd, WithoutIoUringAnExplicitChoiceFailsClearlyAndAutoFallsBackToEpoll) {
+  const Output explicit_choice =
+      RunWithoutIoUring(Binary("salvo-target"), {"--listen", "127.0.0.1:0", "--engine", "io_uring"},
+                        dir_, absl::Seconds(10));
+  ASSERT_NE(explicit_choice.code, 99) << "could not install the seccomp filter";
+  EXPECT_EQ(explicit_choice.code, 1) << explicit_choice.out;
+  EXPECT_TRUE(absl::StrContains(explicit_choice.out, "--engine io_uring is not available here"))
+      << explicit_choice.out;
+  EXPECT_TRUE(absl::StrContains(explicit_choice.out, "Function not implemented"))
+      << explicit_choice.out;
+
+  // auto serves on epoll and says why; it runs until stopped.
+  const Output fallback = RunWithoutIoUring(
+      Binary("salvo-target"), {"--listen", "127.0.0.1:0", "--engine", "auto", "--quiet"}, dir_,
+      absl::Seconds(1));
+  EXPECT_EQ(fallback.code, -1) << fallback.out;
+  EXPECT_TRUE(
+      absl::StrContains(fallback.out, "engine auto: epoll, because io_uring is not available"))
+      << fallback.out;
+  EXPECT_TRUE(absl::StrContains(fallback.out, "(epoll, copy sends")) << fallback.out;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "controller/run_controller.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "net/engine_factory.h"
 #include "net/socket.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "target/target_server.h"
@@ -26,13 +27,20 @@ using testing::CountEstablishedTo;
 using testing::WaitFor;
 
 std::unique_ptr<target::TargetServer> StartTarget(target::TargetMode mode, int threads = 1,
-                                                  uint64_t size = 64 * 1024) {
+                                                  uint64_t size = 64 * 1024,
+                                                  net::EngineKind engine = net::EngineKind::kAuto,
+                                                  net::SendMode send_mode = net::SendMode::kCopy) {
   target::TargetConfig config;
   config.listen = "127.0.0.1:0";
   config.mode = mode;
   config.threads = threads;
   config.message_size = size;
-  return std::move(*target::TargetServer::Start(config));
+  config.engine = engine;
+  config.send_mode = send_mode;
+  absl::StatusOr<std::unique_ptr<target::TargetServer>> server =
+      target::TargetServer::Start(config);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? std::move(*server) : nullptr;
 }
 
 uint16_t FreePort() {
@@ -396,6 +404,109 @@ TEST_F(InProcess, StoppingEarlyKeepsEverythingMeasured) {
   }
   EXPECT_NE(r.reasons(0).find("interrupted"), std::string::npos);
 }
+
+// Every workload on every engine and send mode: the workloads must not know which runs them.
+struct MatrixParam {
+  net::EngineKind engine;
+  net::SendMode send_mode;
+  workload::Kind workload;
+};
+
+void PrintTo(const MatrixParam& p, std::ostream* os) {
+  *os << net::EngineKindName(p.engine) << "/" << net::SendModeName(p.send_mode) << "/"
+      << workload::KindName(p.workload);
+}
+
+class WorkloadMatrix : public InProcess, public ::testing::WithParamInterface<MatrixParam> {};
+
+TEST_P(WorkloadMatrix, VerifiedAndAccountedToTheByte) {
+  const MatrixParam p = GetParam();
+  if (p.engine == net::EngineKind::kIoUring && !net::IoUringAvailable().ok()) {
+    GTEST_SKIP() << "io_uring is not available here: " << net::IoUringAvailable().message();
+  }
+  const target::TargetMode mode = p.workload == workload::Kind::kEcho ? target::TargetMode::kEcho
+                                  : p.workload == workload::Kind::kStreamOut
+                                      ? target::TargetMode::kSink
+                                      : target::TargetMode::kSource;
+  auto target = StartTarget(mode, 1, 16 * 1024, p.engine, p.send_mode);
+  ASSERT_NE(target, nullptr);
+  StartAgents(1);
+  RunConfig c = Config(p.workload, target->port(), 4);
+  c.duration = absl::Seconds(1);
+  c.interval = absl::Milliseconds(500);
+  c.verify = true;
+  c.message_size = p.workload == workload::Kind::kEcho ? 1000 : 16 * 1024;
+  c.pipeline = 2;
+  c.engine = std::string(net::EngineKindName(p.engine));
+  c.send_mode = std::string(net::SendModeName(p.send_mode));
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  const v1::AgentResult& a = r.agents(0);
+  EXPECT_EQ(a.engine(), net::EngineKindName(p.engine));
+  EXPECT_EQ(a.send_mode(), net::SendModeName(p.send_mode));
+  EXPECT_EQ(a.counters().verify_errors(), 0u);
+  EXPECT_GT(a.counters().messages(), 0u);
+  EXPECT_EQ(a.counters().connections_established(), 4u);
+  switch (p.workload) {
+    case workload::Kind::kEcho:
+      EXPECT_EQ(a.counters().bytes_received(), a.counters().bytes_sent());
+      EXPECT_EQ(a.counters().bytes_sent(), a.counters().messages() * c.message_size);
+      EXPECT_EQ(a.latency_summary().count(), a.counters().messages());
+      break;
+    case workload::Kind::kStreamOut:
+      EXPECT_EQ(target->Totals().bytes_received(), a.counters().bytes_sent());
+      break;
+    case workload::Kind::kStreamIn:
+      EXPECT_GT(a.counters().bytes_received(), 0u);
+      EXPECT_EQ(a.counters().bytes_sent(), 0u);
+      break;
+  }
+  // What the agent sent went through the send mode it asked for.
+  if (p.send_mode != net::SendMode::kCopy && a.counters().bytes_sent() > 0) {
+    EXPECT_GT(a.counters().zc_sends(), 0u);
+    EXPECT_EQ(a.counters().zc_copied(), a.counters().zc_sends());  // loopback copies them all
+    EXPECT_DOUBLE_EQ(r.totals().zc_copied_share(), 1.0);
+    bool said = false;
+    for (const std::string& d : r.diagnostics())
+      said |= d.find("100% of sends") != std::string::npos;
+    EXPECT_TRUE(said) << "the report must say zero-copy fell back to copy";
+  }
+  if (a.counters().bytes_sent() > 0) EXPECT_GT(a.send_call_summary().count(), 0u);
+  // A source target pushes with the same send mode and reports the same send-side figures.
+  if (p.workload == workload::Kind::kStreamIn && p.send_mode != net::SendMode::kCopy) {
+    EXPECT_GT(target->Totals().zc_sends(), 0u);
+    EXPECT_EQ(target->Totals().zc_copied(), target->Totals().zc_sends());
+    EXPECT_GT(target->Totals().send_call().count(), 0u);
+  }
+}
+
+std::vector<MatrixParam> Matrix() {
+  std::vector<MatrixParam> out;
+  const std::pair<net::EngineKind, net::SendMode> engines[] = {
+      {net::EngineKind::kEpoll, net::SendMode::kCopy},
+      {net::EngineKind::kEpoll, net::SendMode::kZeroCopy},
+      {net::EngineKind::kIoUring, net::SendMode::kCopy},
+      {net::EngineKind::kIoUring, net::SendMode::kUringZc}};
+  for (auto [engine, mode] : engines) {
+    for (workload::Kind w :
+         {workload::Kind::kEcho, workload::Kind::kStreamOut, workload::Kind::kStreamIn}) {
+      out.push_back({engine, mode, w});
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, WorkloadMatrix, ::testing::ValuesIn(Matrix()),
+                         [](const ::testing::TestParamInfo<MatrixParam>& info) {
+                           std::string name =
+                               absl::StrCat(net::EngineKindName(info.param.engine), "_",
+                                            net::SendModeName(info.param.send_mode), "_",
+                                            workload::KindName(info.param.workload));
+                           for (char& ch : name) {
+                             if (ch == '-') ch = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace salvo
