@@ -320,8 +320,15 @@ struct Scribbler : ConnectionHandler {
   void OnClosed(ConnId, absl::Status) override {}
 };
 
-TEST_P(EngineTest, ZeroCopyBuffersAreNotReleasedBeforeTheirCompletion) {
-  if (!zero_copy()) GTEST_SKIP() << "a copying send owns no buffer after the call";
+// The zero-copy send modes only: a copying send owns no buffer after its call.
+class ZeroCopyEngineTest : public EngineTest {};
+
+INSTANTIATE_TEST_SUITE_P(ZeroCopy, ZeroCopyEngineTest,
+                         ::testing::Values(EngineParam{EngineKind::kEpoll, SendMode::kZeroCopy},
+                                           EngineParam{EngineKind::kIoUring, SendMode::kUringZc}),
+                         ParamName);
+
+TEST_P(ZeroCopyEngineTest, BuffersAreNotReleasedBeforeTheirCompletion) {
   Listener listener = Listener::Open();
   Scribbler s;
   s.engine = engine_.get();
@@ -355,8 +362,7 @@ TEST_P(EngineTest, ZeroCopyBuffersAreNotReleasedBeforeTheirCompletion) {
   EXPECT_EQ(s.early, 0) << "sends reported done before their zero-copy completion";
 }
 
-TEST_P(EngineTest, ZeroCopyOverLoopbackIsReportedAsCopied) {
-  if (!zero_copy()) GTEST_SKIP() << "copy mode has no zero-copy completions";
+TEST_P(ZeroCopyEngineTest, LoopbackSendsAreReportedAsCopied) {
   Listener listener = Listener::Open();
   Recorder r;
   ConnId id = *engine_->Connect(listener.address, &r);
