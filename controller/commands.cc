@@ -13,6 +13,7 @@
 #include "controller/render.h"
 #include "controller/run_controller.h"
 #include "process/child.h"
+#include "proto/json.h"
 
 namespace salvo::controller {
 namespace {
@@ -39,17 +40,34 @@ bool MeasuredNothing(const v1::RunReport& report) {
   return report.status() != "ok";
 }
 
-int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
-  // The JSON file is opened before the run, so an unwritable path fails before any load.
-  std::optional<std::ofstream> json;
-  if (!config.json_path.empty()) {
-    json.emplace(config.json_path, std::ios::trunc);
-    if (!*json) {
-      err << "salvo: cannot write --json " << config.json_path << ": " << std::strerror(errno)
-          << "\n";
-      return 2;
-    }
+// Output files are opened before any load, so an unwritable path fails before anything is
+// measured rather than after. False (and a message) when one cannot be opened.
+bool OpenOutput(const std::string& path, const char* flag, std::optional<std::ofstream>* file,
+                std::ostream& err) {
+  if (path.empty()) return true;
+  file->emplace(path, std::ios::trunc);
+  if (**file) return true;
+  err << "salvo: cannot write " << flag << " " << path << ": " << std::strerror(errno) << "\n";
+  return false;
+}
+
+// Writes `text` to an opened output; false (and a message) if the write failed.
+bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
+                 const std::string& text, std::ostream& out, std::ostream& err) {
+  if (!file.has_value()) return true;
+  *file << text;
+  file->flush();
+  if (!*file) {
+    err << "salvo: writing " << path << " failed: " << std::strerror(errno) << "\n";
+    return false;
   }
+  out << "written: " << path << "\n";
+  return true;
+}
+
+int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
+  std::optional<std::ofstream> json;
+  if (!OpenOutput(config.json_path, "--json", &json, err)) return 2;
   InstallInterruptHandler();
   RunHooks hooks;
   hooks.interrupts = &g_interrupts;
@@ -61,15 +79,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   } else {
     out << "\n" << RenderReport(report);
   }
-  if (json.has_value()) {
-    *json << ReportToJson(report);
-    json->flush();
-    if (!*json) {
-      err << "salvo: writing " << config.json_path << " failed: " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    out << "report written to " << config.json_path << "\n";
-  }
+  if (!WriteOutput(json, config.json_path, ReportToJson(report), out, err)) return 1;
   return report.status() == "ok" ? 0 : 1;
 }
 
@@ -81,6 +91,29 @@ int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
     return 2;
   }
   return ExecuteAndReport(config, out, err);
+}
+
+int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = ValidateSweep(config); !s.ok()) {
+    err << "salvo sweep: " << s.message() << "\n";
+    return 2;
+  }
+  std::optional<std::ofstream> json, csv, svg;
+  if (!OpenOutput(config.json_path, "--json", &json, err) ||
+      !OpenOutput(config.csv_path, "--csv", &csv, err) ||
+      !OpenOutput(config.svg_path, "--svg", &svg, err)) {
+    return 2;
+  }
+  InstallInterruptHandler();
+  RunHooks hooks;
+  hooks.interrupts = &g_interrupts;
+  hooks.print = [&out](const std::string& line) { out << line << std::endl; };
+  const v1::SweepReport report = ExecuteSweep(config, hooks);
+  out << "\n" << SweepTable(report);
+  const bool written = WriteOutput(json, config.json_path, v1::ToJson(report), out, err) &&
+                       WriteOutput(csv, config.csv_path, SweepCsv(report), out, err) &&
+                       WriteOutput(svg, config.svg_path, SweepSvg(report), out, err);
+  return written && report.status() == "ok" ? 0 : 1;
 }
 
 int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {

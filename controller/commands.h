@@ -7,10 +7,14 @@
 
 #include "absl/time/time.h"
 #include "controller/run_config.h"
+#include "controller/sweep.h"
 
 namespace salvo::controller {
 
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
+
+// Runs the sweep, prints its table and findings, writes --json, --csv and --svg.
+int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err);
 
 struct DemoConfig {
   uint32_t connections = 20;

@@ -52,6 +52,35 @@ int main(int argc, char** argv) {
   run_cmd->add_flag(
       "--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
 
+  salvo::controller::SweepConfig sweep;
+  std::string sweep_agents, sizes = "1k,4k,16k,64k,256k", modes = "copy,zerocopy,uring-zc",
+                            conns = "10", engines = "auto", workloads = "stream-out";
+  sweep.base.duration = absl::Seconds(3);
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "run a matrix of sizes x send modes x connections (x engines, x workloads)");
+  sweep_cmd->add_option("--agents", sweep_agents, "HOST:PORT[,HOST:PORT...] of the salvo-agents")
+      ->required();
+  sweep_cmd->add_option("--target", sweep.base.target, "HOST:PORT of the server to load")
+      ->required();
+  sweep_cmd->add_option("--sizes", sizes, "message sizes")->capture_default_str();
+  sweep_cmd->add_option("--send-modes", modes, "copy, zerocopy, uring-zc")->capture_default_str();
+  sweep_cmd->add_option("--connections", conns, "connection counts")->capture_default_str();
+  sweep_cmd->add_option("--engines", engines, "auto, io_uring, epoll")->capture_default_str();
+  sweep_cmd->add_option("--workloads", workloads, "echo, stream-out, stream-in")
+      ->capture_default_str();
+  salvo::cli::DurationOption(*sweep_cmd, "--duration", &sweep.base.duration,
+                             "measured time per point (default 3s)");
+  salvo::cli::DurationOption(*sweep_cmd, "--warmup", &sweep.base.warmup,
+                             "warm-up before each point (default 1s)");
+  sweep_cmd->add_option("--pipeline", sweep.base.pipeline, "echo: messages in flight")
+      ->check(CLI::Range(1u, 65536u));
+  sweep_cmd->add_option("--threads", sweep.base.threads, "worker threads per agent (0: per core)");
+  salvo::cli::SizeOption(*sweep_cmd, "--sndbuf", &sweep.base.sndbuf, "SO_SNDBUF per socket");
+  salvo::cli::SizeOption(*sweep_cmd, "--rcvbuf", &sweep.base.rcvbuf, "SO_RCVBUF per socket");
+  sweep_cmd->add_option("--json", sweep.json_path, "write the sweep as JSON");
+  sweep_cmd->add_option("--csv", sweep.csv_path, "write one CSV row per point");
+  sweep_cmd->add_option("--svg", sweep.svg_path, "write throughput and completion charts");
+
   salvo::controller::DemoConfig demo;
   CLI::App* demo_cmd =
       app.add_subcommand("demo", "run a short echo test against a local target and two agents");
@@ -63,6 +92,16 @@ int main(int argc, char** argv) {
     run.agents = absl::StrSplit(agents, ',', absl::SkipWhitespace());
     run.workload = *salvo::workload::ParseKind(workload);
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
+  }
+  if (sweep_cmd->parsed()) {
+    sweep.base.agents = absl::StrSplit(sweep_agents, ',', absl::SkipWhitespace());
+    if (absl::Status s =
+            salvo::controller::ParseSweepLists(sizes, modes, conns, engines, workloads, &sweep);
+        !s.ok()) {
+      std::cerr << "salvo sweep: " << s.message() << "\n";
+      return 2;
+    }
+    return salvo::controller::SweepCommand(sweep, std::cout, std::cerr);
   }
   return salvo::controller::DemoCommand(demo, std::cout, std::cerr);
 }

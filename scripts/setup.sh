@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev
+  libabsl-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev libexpat1-dev
   util-linux iproute2
 )
 

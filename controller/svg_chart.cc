@@ -1,0 +1,148 @@
+#include "controller/svg_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+
+namespace salvo::controller {
+namespace {
+
+constexpr double kWidth = 760, kHeight = 360;
+constexpr double kLeft = 80, kRight = 170, kTop = 40, kBottom = 60;
+constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                   "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+std::string Escape(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+// A "nice" step (1, 2 or 5 times a power of ten) giving about `ticks` ticks up to `max`.
+double NiceStep(double max, int ticks) {
+  if (max <= 0) return 1;
+  const double raw = max / ticks;
+  const double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (raw <= m * magnitude) return m * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+std::string FormatTick(double v) {
+  if (v >= 1e6) return absl::StrFormat("%gM", v / 1e6);
+  if (v >= 1e3) return absl::StrFormat("%gk", v / 1e3);
+  return absl::StrFormat("%g", v);
+}
+
+std::string RenderChart(const Chart& chart, double y0) {
+  std::string out;
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  std::set<double> xs;
+  double y_max = 0;
+  for (const Series& s : chart.series) {
+    for (const auto& [x, y] : s.points) {
+      if (chart.log_x && x <= 0) continue;
+      xs.insert(x);
+      y_max = std::max(y_max, y);
+    }
+  }
+  if (xs.empty()) xs.insert(1);
+  const auto fx = [&](double x) { return chart.log_x ? std::log2(x) : x; };
+  double x_lo = fx(*xs.begin()), x_hi = fx(*xs.rbegin());
+  if (x_hi == x_lo) {
+    x_lo -= 1;
+    x_hi += 1;
+  }
+  const double step = NiceStep(y_max, 5);
+  const double y_top = std::max(step, std::ceil(y_max / step) * step);
+  const auto px = [&](double x) { return kLeft + (fx(x) - x_lo) / (x_hi - x_lo) * plot_w; };
+  const auto py = [&](double y) { return y0 + kTop + plot_h - y / y_top * plot_h; };
+
+  absl::StrAppend(
+      &out, absl::StrFormat("<g class=\"chart\">\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" "
+                            "text-anchor=\"middle\">%s</text>\n",
+                            kLeft + plot_w / 2, y0 + 24, Escape(chart.title)));
+  // Axes.
+  absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                                        "y2=\"%.1f\" stroke=\"#000\"/>\n",
+                                        kLeft, py(0), kLeft + plot_w, py(0)));
+  absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                                        "y2=\"%.1f\" stroke=\"#000\"/>\n",
+                                        kLeft, py(0), kLeft, py(y_top)));
+  for (double x : xs) {
+    const std::string label = chart.x_format ? chart.x_format(x) : FormatTick(x);
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
+                  px(x), py(0), px(x), py(0) + 5, px(x), py(0) + 18, Escape(label)));
+  }
+  for (double y = 0; y <= y_top + step / 2; y += step) {
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+                  kLeft, py(y), kLeft + plot_w, py(y), kLeft - 6, py(y) + 4, FormatTick(y)));
+  }
+  absl::StrAppend(
+      &out, absl::StrFormat(
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\">%s%s</text>\n",
+                kLeft + plot_w / 2, y0 + kHeight - 18, Escape(chart.x_label),
+                chart.log_x ? " (log scale)" : ""));
+  absl::StrAppend(
+      &out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
+                            "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+                            22.0, y0 + kTop + plot_h / 2, 22.0, y0 + kTop + plot_h / 2,
+                            Escape(chart.y_label)));
+  // One path per series, and its legend entry.
+  for (size_t i = 0; i < chart.series.size(); ++i) {
+    const Series& s = chart.series[i];
+    const char* color = kColors[i % (sizeof(kColors) / sizeof(kColors[0]))];
+    std::vector<std::pair<double, double>> pts = s.points;
+    std::sort(pts.begin(), pts.end());
+    std::string d;
+    for (const auto& [x, y] : pts) {
+      if (chart.log_x && x <= 0) continue;
+      absl::StrAppend(&d, d.empty() ? "M" : " L", absl::StrFormat("%.1f %.1f", px(x), py(y)));
+    }
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
+                  "stroke-width=\"2\"/>\n",
+                  Escape(s.name), d, color));
+    for (const auto& [x, y] : pts) {
+      absl::StrAppend(
+          &out, absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px(x),
+                                py(y), color));
+    }
+    const double ly = y0 + kTop + 10 + 20 * static_cast<double>(i);
+    absl::StrAppend(&out,
+                    absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                    "stroke=\"%s\" stroke-width=\"2\"/>"
+                                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
+                                    kWidth - kRight + 15, ly, kWidth - kRight + 40, ly, color,
+                                    kWidth - kRight + 46, ly + 4, Escape(s.name)));
+  }
+  absl::StrAppend(&out, "</g>\n");
+  return out;
+}
+
+}  // namespace
+
+std::string RenderSvg(const std::vector<Chart>& charts) {
+  std::string out = absl::StrFormat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+      "font-family=\"sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+      kWidth, kHeight * static_cast<double>(std::max<size_t>(1, charts.size())));
+  for (size_t i = 0; i < charts.size(); ++i) {
+    absl::StrAppend(&out, RenderChart(charts[i], kHeight * static_cast<double>(i)));
+  }
+  absl::StrAppend(&out, "</svg>\n");
+  return out;
+}
+
+}  // namespace salvo::controller

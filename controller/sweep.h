@@ -1,0 +1,52 @@
+// `salvo sweep`: the origin notes' experiment as a command. Runs every combination of message
+// size x send mode x connection count (x engine, x workload) through the same agents and target,
+// each point with its own warm-up, then names the size at which zero-copy starts to beat copy.
+//
+//   SweepConfig s;
+//   s.base = run_config;                       // agents, target, duration, warm-up, ...
+//   s.sizes = {1024, 4096, 65536};
+//   s.send_modes = {"copy", "zerocopy", "uring-zc"};
+//   v1::SweepReport r = ExecuteSweep(s, hooks);
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "controller/run_config.h"
+#include "controller/run_controller.h"
+#include "salvo/v1/sweep.pb.h"
+
+namespace salvo::controller {
+
+struct SweepConfig {
+  RunConfig base;
+  std::vector<uint64_t> sizes;
+  std::vector<std::string> send_modes = {"copy"};
+  std::vector<uint32_t> connections;
+  std::vector<std::string> engines = {"auto"};
+  std::vector<workload::Kind> workloads = {workload::Kind::kStreamOut};
+  std::string json_path;
+  std::string csv_path;
+  std::string svg_path;
+};
+
+absl::Status ValidateSweep(const SweepConfig& config);
+
+// Fills the sweep's axes from comma-separated flag values ("1k,4k", "copy,uring-zc", "1,10").
+absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_modes,
+                             absl::string_view connections, absl::string_view engines,
+                             absl::string_view workloads, SweepConfig* config);
+
+// Runs every point; a failed point is kept and the sweep goes on. Progress goes to hooks.print.
+// An interrupt ends the sweep after the point it stopped.
+v1::SweepReport ExecuteSweep(const SweepConfig& config, const RunHooks& hooks);
+
+// The crossover findings for a finished sweep (also stored in its `findings`).
+std::vector<std::string> FindCrossovers(const v1::SweepReport& report);
+
+std::string SweepTable(const v1::SweepReport& report);
+std::string SweepCsv(const v1::SweepReport& report);
+std::string SweepSvg(const v1::SweepReport& report);
+
+}  // namespace salvo::controller
