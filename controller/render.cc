@@ -151,6 +151,16 @@ std::string RenderReport(const v1::RunReport& r) {
     absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent\n\n", t.cpu_s(),
                                           t.cpu_ns_per_byte_sent()));
   }
+  if ((s.sndbuf() > 0 || s.rcvbuf() > 0) && r.agents_size() > 0) {
+    // Linux doubles the request for its bookkeeping and clamps it to net.core.[wr]mem_max.
+    absl::StrAppend(&out, absl::StrFormat(
+                              "socket buffers: SO_SNDBUF asked %s, applied %s; SO_RCVBUF asked "
+                              "%s, applied %s\n",
+                              s.sndbuf() > 0 ? FormatBytes(s.sndbuf()) : "default",
+                              FormatBytes(r.agents(0).sndbuf_applied()),
+                              s.rcvbuf() > 0 ? FormatBytes(s.rcvbuf()) : "default",
+                              FormatBytes(r.agents(0).rcvbuf_applied())));
+  }
   if (t.connect_errors() > 0 || t.verify_errors() > 0 || t.send_errors() > 0 ||
       t.recv_errors() > 0) {
     absl::StrAppend(&out,

@@ -279,6 +279,20 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
              units::FormatBytes(totals.bytes_sent()),
              static_cast<unsigned long long>(totals.send_calls()))
       << std::endl;
+  if (totals.send_call().count() > 0) {
+    out << absl::StrFormat("send side (%s, %s): send call p50 %s, p99 %s", totals.engine(),
+                           totals.send_mode(), units::FormatMicros(totals.send_call().p50_us()),
+                           units::FormatMicros(totals.send_call().p99_us()));
+    if (totals.zc_sends() > 0) {
+      out << absl::StrFormat("; %llu zero-copy sends, completion p50 %s, %.0f%% copied by the "
+                             "kernel",
+                             static_cast<unsigned long long>(totals.zc_sends()),
+                             units::FormatMicros(totals.zc_completion().p50_us()),
+                             100.0 * static_cast<double>(totals.zc_copied()) /
+                                 static_cast<double>(totals.zc_sends()));
+    }
+    out << std::endl;
+  }
   if (json.has_value()) {
     *json << v1::ToJson(totals);
     json->flush();

@@ -139,6 +139,22 @@ TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {
   EXPECT_EQ(target->Totals().closed_by_peer(), 4u);
 }
 
+TEST_F(InProcess, SocketBuffersAreAppliedAndReportedAsTheKernelSetThem) {
+  auto target = StartTarget(target::TargetMode::kSink);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kStreamOut, target->port(), 2);
+  c.duration = absl::Milliseconds(500);
+  c.sndbuf = 64 * 1024;
+  c.rcvbuf = 32 * 1024;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  // Linux doubles a request below net.core.wmem_max / rmem_max (4 MiB here and by default).
+  EXPECT_EQ(r.agents(0).sndbuf_applied(), 2u * 64 * 1024);
+  EXPECT_EQ(r.agents(0).rcvbuf_applied(), 2u * 32 * 1024);
+  EXPECT_NE(controller::RenderReport(r).find("SO_SNDBUF asked 64KiB, applied 128KiB"),
+            std::string::npos);
+}
+
 TEST_F(InProcess, VerifyCountsCorruptedBytes) {
   // An echo server that flips one byte in every 1000: --verify must notice.
   net::Fd listener = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});
