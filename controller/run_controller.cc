@@ -203,6 +203,10 @@ class RunDriver {
       }
       if (e->response->has_ready()) {
         outcomes_[e->agent].ready = e->response->ready();
+        if (!e->response->ready().engine_note().empty()) {
+          hooks_.print(absl::StrCat("agent ", links_[e->agent]->name, ": ",
+                                    e->response->ready().engine_note()));
+        }
         ++ready;
       }
     }
