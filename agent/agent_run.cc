@@ -81,6 +81,15 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
     }
   }
 
+  // The common start: every agent begins at the same instant, given in its own clock. A start
+  // more than a minute away is a controller's mistake; start then rather than hang.
+  if (const int64_t at = signals.start_at_unix_ns.load(); at > 0) {
+    const absl::Time start_at = std::min(absl::FromUnixNanos(at), absl::Now() + absl::Minutes(1));
+    if (WaitUntil(signals, start_at)) {
+      run.Finish(/*drain=*/false);
+      return absl::CancelledError("the run was stopped before it started");
+    }
+  }
   const absl::Duration interval =
       absl::Milliseconds(spec.interval_ms() > 0 ? spec.interval_ms() : 1000);
   StatsSnapshot baseline = run.Snapshot();  // exact: the workers have not moved yet
@@ -149,6 +158,8 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   total.timing(metrics::Timing::kZcCompletion).ToProto(result.mutable_zc_completion());
   total.timing(metrics::Timing::kZcCompletion).Summarize(result.mutable_zc_completion_summary());
   result.set_cpu_s(cpu_s);
+  result.set_first_send_unix_ns(run.first_send_unix_ns());
+  result.set_weight(spec.weight());
   const net::AppliedBuffers applied = net::ProbeBufferSizes({plan.sndbuf, plan.rcvbuf, false});
   result.set_sndbuf_applied(static_cast<uint32_t>(applied.sndbuf));
   result.set_rcvbuf_applied(static_cast<uint32_t>(applied.rcvbuf));

@@ -25,6 +25,9 @@ struct RunSignals {
   absl::Notification stop;
   // Set before `stop` when the controller vanished: no drain, sockets close at once.
   std::atomic<bool> abort{false};
+  // From the Start message: when to begin in this agent's clock (Unix ns), 0 for at once. Set
+  // before `start` is notified.
+  std::atomic<int64_t> start_at_unix_ns{0};
 
   void NotifyStart() {
     if (!start.HasBeenNotified()) start.Notify();

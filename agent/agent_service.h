@@ -33,6 +33,8 @@ class AgentService final : public v1::Agent::Service {
 
   grpc::Status Info(grpc::ServerContext* context, const v1::InfoRequest* request,
                     v1::InfoResponse* response) override;
+  grpc::Status Clock(grpc::ServerContext* context, const v1::ClockRequest* request,
+                     v1::ClockResponse* response) override;
   grpc::Status Run(grpc::ServerContext* context,
                    grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) override;
 

@@ -165,6 +165,11 @@ void LoadRun::WorkerMain(uint32_t connections) {
     if (stop_.load() != kRunning) break;
   }
   if (start_.HasBeenNotified() && stop_.load() == kRunning && ctx.engine != nullptr) {
+    // The earliest worker's start is the agent's first send, for the start-skew report.
+    const int64_t now = absl::GetCurrentTimeNanos();
+    int64_t first = first_send_unix_ns_.load();
+    while ((first == 0 || now < first) && !first_send_unix_ns_.compare_exchange_weak(first, now)) {
+    }
     for (auto& s : sessions) {
       if (s->state() == workload::Session::State::kOpen) s->Start();
     }

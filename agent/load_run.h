@@ -70,6 +70,9 @@ class LoadRun {
 
   const LoadPlan& plan() const { return plan_; }
 
+  // When the first worker began its load (Unix ns, this machine's clock); 0 before Start.
+  int64_t first_send_unix_ns() const { return first_send_unix_ns_.load(); }
+
  private:
   enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
   void WorkerMain(uint32_t connections);
@@ -79,6 +82,7 @@ class LoadRun {
   std::vector<std::thread> workers_;
   absl::Notification start_;
   std::atomic<int> stop_{kRunning};
+  std::atomic<int64_t> first_send_unix_ns_{0};
 
   absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;

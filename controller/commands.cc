@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "controller/render.h"
 #include "controller/run_controller.h"
 #include "process/child.h"
@@ -31,6 +33,11 @@ void InstallInterruptHandler() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+}
+
+int ExitCode(const std::string& status) {
+  if (status == "ok") return 0;
+  return status == "partial" ? 3 : 1;
 }
 
 bool MeasuredNothing(const v1::RunReport& report) {
@@ -80,7 +87,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     out << "\n" << RenderReport(report);
   }
   if (!WriteOutput(json, config.json_path, ReportToJson(report), out, err)) return 1;
-  return report.status() == "ok" ? 0 : 1;
+  return ExitCode(report.status());
 }
 
 }  // namespace
@@ -91,6 +98,34 @@ int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
     return 2;
   }
   return ExecuteAndReport(config, out, err);
+}
+
+int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
+                  std::ostream& out, std::ostream& err) {
+  if (agents.empty()) {
+    err << "salvo agents: --agents: give at least one agent\n";
+    return 2;
+  }
+  int code = 0;
+  for (const AgentProbe& p : ProbeAgents(agents, security)) {
+    if (!p.reachable) {
+      out << p.agent << "  unreachable: " << p.error << "\n";
+      code = 1;
+      continue;
+    }
+    out << p.agent << "  reachable  salvo-agent " << p.info.version() << "  host "
+        << p.info.hostname() << "  " << p.info.cores() << " cores  engines "
+        << absl::StrJoin(p.info.engines(), ",") << "  " << (p.info.busy() ? "busy" : "idle");
+    if (p.error.empty()) {
+      out << absl::StrFormat("  clock offset %+.3fms +-%.3fms  rtt %.3fms", p.clock_offset_ms,
+                             p.clock_error_ms, p.clock_rtt_ms);
+    } else {
+      out << "  clock: " << p.error;
+      code = 1;
+    }
+    out << "\n";
+  }
+  return code;
 }
 
 int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err) {

@@ -13,6 +13,10 @@ namespace salvo::controller {
 
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
 
+// Probes each agent and prints one line per agent; 0 when all are reachable, 1 otherwise.
+int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
+                  std::ostream& out, std::ostream& err);
+
 // Runs the sweep, prints its table and findings, writes --json, --csv and --svg.
 int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err);
 

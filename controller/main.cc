@@ -4,6 +4,43 @@
 #include "cli/cli.h"
 #include "controller/commands.h"
 
+namespace {
+
+// The control-plane flags every subcommand that talks to agents takes.
+struct SecurityFlags {
+  std::string token_file, tls_ca, tls_cert, tls_key;
+
+  void AddTo(CLI::App* cmd) {
+    cmd->add_option("--token-file", token_file, "send the shared token in this file to agents");
+    cmd->add_option("--tls-ca", tls_ca, "TLS: the CA that signed the agents' certificates");
+    cmd->add_option("--tls-cert", tls_cert, "mutual TLS: this controller's certificate");
+    cmd->add_option("--tls-key", tls_key, "mutual TLS: this controller's private key");
+  }
+  // Loads the files; on error prints one line and returns false.
+  bool Load(const char* command, salvo::controller::ControlSecurity* out) const {
+    absl::StatusOr<salvo::controller::ControlSecurity> s =
+        salvo::controller::LoadControlSecurity(token_file, tls_ca, tls_cert, tls_key);
+    if (!s.ok()) {
+      std::cerr << "salvo " << command << ": " << s.status().message() << "\n";
+      return false;
+    }
+    *out = *s;
+    return true;
+  }
+};
+
+// "a:1@2,b:1" into agents and weights; on error prints one line and returns false.
+bool ParseAgents(const char* command, const std::string& list, std::vector<std::string>* agents,
+                 std::vector<double>* weights) {
+  if (absl::Status s = salvo::controller::ParseAgentList(list, agents, weights); !s.ok()) {
+    std::cerr << "salvo " << command << ": " << s.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"salvo: a distributed TCP load generator", "salvo"};
   app.require_subcommand(1);
@@ -12,8 +49,18 @@ int main(int argc, char** argv) {
   salvo::controller::RunConfig run;
   std::string agents, workload = "echo";
   CLI::App* run_cmd = app.add_subcommand("run", "drive a run through one or more agents");
-  run_cmd->add_option("--agents", agents, "HOST:PORT[,HOST:PORT...] of the salvo-agents")
+  run_cmd
+      ->add_option("--agents", agents,
+                   "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight")
       ->required();
+  run_cmd
+      ->add_option("--on-agent-loss", run.on_agent_loss,
+                   "continue (the report is partial) or abort")
+      ->check(CLI::IsMember({"continue", "abort"}))
+      ->capture_default_str();
+  run_cmd->add_option("--min-agents", run.min_agents, "fail the run when fewer agents remain");
+  SecurityFlags run_security;
+  run_security.AddTo(run_cmd);
   run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load")->required();
   run_cmd->add_option("--workload", workload, "echo, stream-out or stream-in")
       ->check(CLI::IsMember({"echo", "stream-out", "stream-in"}))
@@ -58,8 +105,10 @@ int main(int argc, char** argv) {
   sweep.base.duration = absl::Seconds(3);
   CLI::App* sweep_cmd = app.add_subcommand(
       "sweep", "run a matrix of sizes x send modes x connections (x engines, x workloads)");
-  sweep_cmd->add_option("--agents", sweep_agents, "HOST:PORT[,HOST:PORT...] of the salvo-agents")
+  sweep_cmd->add_option("--agents", sweep_agents, "HOST:PORT[@WEIGHT][,...] of the salvo-agents")
       ->required();
+  SecurityFlags sweep_security;
+  sweep_security.AddTo(sweep_cmd);
   sweep_cmd->add_option("--target", sweep.base.target, "HOST:PORT of the server to load")
       ->required();
   sweep_cmd->add_option("--sizes", sizes, "message sizes")->capture_default_str();
@@ -81,6 +130,13 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--csv", sweep.csv_path, "write one CSV row per point");
   sweep_cmd->add_option("--svg", sweep.svg_path, "write throughput and completion charts");
 
+  std::string probe_agents;
+  CLI::App* agents_cmd =
+      app.add_subcommand("agents", "one line per agent: reachable, version, engines, clock");
+  agents_cmd->add_option("--agents", probe_agents, "HOST:PORT[,HOST:PORT...]")->required();
+  SecurityFlags agents_security;
+  agents_security.AddTo(agents_cmd);
+
   salvo::controller::DemoConfig demo;
   CLI::App* demo_cmd =
       app.add_subcommand("demo", "run a short echo test against a local target and two agents");
@@ -89,12 +145,18 @@ int main(int argc, char** argv) {
 
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   if (run_cmd->parsed()) {
-    run.agents = absl::StrSplit(agents, ',', absl::SkipWhitespace());
+    if (!ParseAgents("run", agents, &run.agents, &run.agent_weights) ||
+        !run_security.Load("run", &run.security)) {
+      return 2;
+    }
     run.workload = *salvo::workload::ParseKind(workload);
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
   }
   if (sweep_cmd->parsed()) {
-    sweep.base.agents = absl::StrSplit(sweep_agents, ',', absl::SkipWhitespace());
+    if (!ParseAgents("sweep", sweep_agents, &sweep.base.agents, &sweep.base.agent_weights) ||
+        !sweep_security.Load("sweep", &sweep.base.security)) {
+      return 2;
+    }
     if (absl::Status s =
             salvo::controller::ParseSweepLists(sizes, modes, conns, engines, workloads, &sweep);
         !s.ok()) {
@@ -102,6 +164,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     return salvo::controller::SweepCommand(sweep, std::cout, std::cerr);
+  }
+  if (agents_cmd->parsed()) {
+    std::vector<std::string> list;
+    std::vector<double> weights;
+    salvo::controller::ControlSecurity security;
+    if (!ParseAgents("agents", probe_agents, &list, &weights) ||
+        !agents_security.Load("agents", &security)) {
+      return 2;
+    }
+    return salvo::controller::AgentsCommand(list, security, std::cout, std::cerr);
   }
   return salvo::controller::DemoCommand(demo, std::cout, std::cerr);
 }

@@ -126,6 +126,23 @@ std::string RenderReport(const v1::RunReport& r) {
                             units::FormatMBps(t.mb_per_sec_sent()),
                             units::FormatMBps(t.mb_per_sec_received()), t.measured_s()));
 
+  if (r.agents_size() > 1 || r.start_skew_ms() > 0) {
+    Table timing({"agents", "weight", "conns", "clock offset", "+-", "rtt", "start lag", "state"});
+    for (const v1::AgentResult& a : r.agents()) {
+      timing.Add({a.agent(), absl::StrFormat("%g", a.weight()), absl::StrCat(a.connections()),
+                  absl::StrFormat("%+.3fms", a.clock_offset_ms()),
+                  absl::StrFormat("%.3fms", a.clock_error_ms()),
+                  absl::StrFormat("%.3fms", a.clock_rtt_ms()),
+                  a.first_send_unix_ns() != 0 ? absl::StrFormat("%.3fms", a.start_lag_ms()) : "-",
+                  a.lost()            ? absl::StrCat("lost at interval ", a.lost_at_interval())
+                  : a.error().empty() ? "ok"
+                                      : "failed"});
+    }
+    absl::StrAppend(&out, timing.Render(),
+                    absl::StrFormat("start skew across agents: %.3fms (first sends, in the "
+                                    "controller's clock)\n\n",
+                                    r.start_skew_ms()));
+  }
   if (r.latency().count() > 0) {
     Table latency({"round trip", "samples", "p50", "p90", "p99", "p99.9", "max"});
     for (const v1::AgentResult& a : r.agents()) {
@@ -153,8 +170,8 @@ std::string RenderReport(const v1::RunReport& r) {
   }
   if ((s.sndbuf() > 0 || s.rcvbuf() > 0) && r.agents_size() > 0) {
     // Linux doubles the request for its bookkeeping and clamps it to net.core.[wr]mem_max.
-    absl::StrAppend(&out, absl::StrFormat(
-                              "socket buffers: SO_SNDBUF asked %s, applied %s; SO_RCVBUF asked "
+    absl::StrAppend(
+        &out, absl::StrFormat("socket buffers: SO_SNDBUF asked %s, applied %s; SO_RCVBUF asked "
                               "%s, applied %s\n",
                               s.sndbuf() > 0 ? FormatBytes(s.sndbuf()) : "default",
                               FormatBytes(r.agents(0).sndbuf_applied()),
@@ -173,6 +190,7 @@ std::string RenderReport(const v1::RunReport& r) {
   for (const std::string& d : r.diagnostics()) absl::StrAppend(&out, "note: ", d, "\n");
   absl::StrAppend(&out, "status: ", r.status(), "\n");
   for (const std::string& reason : r.reasons()) absl::StrAppend(&out, "  - ", reason, "\n");
+  for (const std::string& lost : r.lost_agents()) absl::StrAppend(&out, "  - lost: ", lost, "\n");
   return out;
 }
 

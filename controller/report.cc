@@ -165,7 +165,18 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     r = a.result.has_value() ? *a.result : ResultFromIntervals(a);
     if (r.agent().empty()) r.set_agent(a.name);
     if (!a.error.empty() && r.error().empty()) r.set_error(a.error);
-    if (!r.error().empty()) reasons.push_back(absl::StrCat("agent ", a.name, ": ", r.error()));
+    r.set_weight(a.weight);
+    r.set_clock_offset_ms(a.clock_offset_ms);
+    r.set_clock_error_ms(a.clock_error_ms);
+    r.set_clock_rtt_ms(a.clock_rtt_ms);
+    if (a.lost) {
+      r.set_lost(true);
+      r.set_lost_at_interval(a.lost_at_interval);
+      report.add_lost_agents(
+          absl::StrCat(a.name, " lost at interval ", a.lost_at_interval, ": ", a.error));
+    } else if (!r.error().empty()) {
+      reasons.push_back(absl::StrCat("agent ", a.name, ": ", r.error()));
+    }
     AddInto(sum, r.counters());
     absl::StatusOr<Histogram> h = Histogram::FromProto(r.latency());
     if (h.ok()) {
@@ -227,7 +238,25 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(std::move(r));
   }
   for (auto& r : unique) report.add_reasons(std::move(r));
-  report.set_status(report.reasons().empty() ? "ok" : "failed");
+  // Start skew: each agent's first send moved into the controller's clock.
+  int64_t earliest = 0, latest = 0;
+  for (const v1::AgentResult& r : report.agents()) {
+    if (r.first_send_unix_ns() == 0) continue;
+    const int64_t t = r.first_send_unix_ns() - static_cast<int64_t>(r.clock_offset_ms() * 1e6);
+    if (earliest == 0 || t < earliest) earliest = t;
+    if (latest == 0 || t > latest) latest = t;
+  }
+  if (earliest != 0) {
+    report.set_start_skew_ms(static_cast<double>(latest - earliest) / 1e6);
+    for (v1::AgentResult& r : *report.mutable_agents()) {
+      if (r.first_send_unix_ns() == 0) continue;
+      const int64_t t = r.first_send_unix_ns() - static_cast<int64_t>(r.clock_offset_ms() * 1e6);
+      r.set_start_lag_ms(static_cast<double>(t - earliest) / 1e6);
+    }
+  }
+  report.set_status(!report.reasons().empty()       ? "failed"
+                    : !report.lost_agents().empty() ? "partial"
+                                                    : "ok");
   return report;
 }
 

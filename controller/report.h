@@ -22,10 +22,20 @@ struct AgentOutcome {
   std::optional<v1::AgentResult> result;
   // Why the agent did not finish its part; empty if it did.
   std::string error;
+  double weight = 1;
+  // The agent's clock minus the controller's, its error bound and the round trip it came from.
+  double clock_offset_ms = 0;
+  double clock_error_ms = 0;
+  double clock_rtt_ms = 0;
+  // Lost during the run (silent too long, or its stream failed): its intervals are kept and the
+  // run is partial rather than failed, unless the loss policy says otherwise.
+  bool lost = false;
+  uint32_t lost_at_interval = 0;
 };
 
 // `reasons` are failures the controller already knows (unreachable agents, refused
-// connections); the report adds its own and sets status to "ok" or "failed".
+// connections); the report adds its own and sets status: "failed" when there is any reason,
+// else "partial" when agents were lost, else "ok".
 v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
                           std::vector<std::string> reasons);
 

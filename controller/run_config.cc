@@ -1,8 +1,14 @@
 #include "controller/run_config.h"
 
+#include <cmath>
 #include "absl/strings/str_cat.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
+#include "plan/split.h"
 
 namespace salvo::controller {
 namespace {
@@ -23,8 +29,50 @@ uint64_t Millis(absl::Duration d) { return static_cast<uint64_t>(absl::ToInt64Mi
 
 }  // namespace
 
+absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* agents,
+                            std::vector<double>* weights) {
+  agents->clear();
+  weights->clear();
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
+    double weight = 1;
+    if (const size_t at = item.rfind('@'); at != absl::string_view::npos) {
+      if (!absl::SimpleAtod(item.substr(at + 1), &weight) || !(weight > 0) ||
+          !std::isfinite(weight)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--agents: invalid weight in '", item, "' (expected HOST:PORT@WEIGHT, WEIGHT > 0)"));
+      }
+      item = item.substr(0, at);
+    }
+    agents->emplace_back(item);
+    weights->push_back(weight);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<double> Weights(const RunConfig& config) {
+  if (config.agent_weights.size() == config.agents.size()) return config.agent_weights;
+  return std::vector<double>(config.agents.size(), 1.0);
+}
+
 absl::Status Validate(const RunConfig& config) {
   if (config.agents.empty()) return absl::InvalidArgumentError("--agents: give at least one agent");
+  for (size_t i = 0; i < config.agents.size(); ++i) {
+    for (size_t j = i + 1; j < config.agents.size(); ++j) {
+      if (config.agents[i] == config.agents[j]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--agents: ", config.agents[i], " is listed twice"));
+      }
+    }
+  }
+  if (config.on_agent_loss != "continue" && config.on_agent_loss != "abort") {
+    return absl::InvalidArgumentError("--on-agent-loss must be continue or abort");
+  }
+  if (config.min_agents > config.agents.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("--min-agents ", config.min_agents,
+                                                   " is more than the ", config.agents.size(),
+                                                   " agents given"));
+  }
   std::string host;
   uint16_t port = 0;
   for (const std::string& agent : config.agents) {
@@ -40,6 +88,14 @@ absl::Status Validate(const RunConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("--connections ", config.connections, " is fewer than the ",
                      config.agents.size(), " agents: every agent needs at least one connection"));
+  }
+  for (uint64_t share : plan::SplitByWeight(config.connections, Weights(config))) {
+    if (share == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--connections ", config.connections,
+                       " split by the agents' weights leaves an agent "
+                       "with none: every agent needs at least one connection"));
+    }
   }
   if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1 byte");
   if (config.message_size > (uint64_t{1} << 30)) {
@@ -80,6 +136,9 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   s.set_interval_s(absl::ToDoubleSeconds(config.interval));
   for (const std::string& a : config.agents) s.add_agents(a);
   s.set_threads_per_agent(config.threads);
+  for (double w : Weights(config)) s.add_agent_weights(w);
+  s.set_on_agent_loss(config.on_agent_loss);
+  s.set_min_agents(config.min_agents);
   s.set_engine(config.engine);
   s.set_send_mode(config.send_mode);
   s.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
@@ -101,6 +160,7 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   spec.set_threads(config.threads);
   spec.set_connect_timeout_ms(Millis(config.connect_timeout));
   spec.set_agent_name(agent);
+  spec.set_lease_ms(Millis(config.lease));
   spec.set_engine(config.engine);
   spec.set_send_mode(config.send_mode);
   spec.set_sndbuf(static_cast<uint32_t>(config.sndbuf));

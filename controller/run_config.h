@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "controller/channel.h"
 #include "salvo/v1/agent.pb.h"
 #include "workload/session.h"
 
@@ -15,6 +16,14 @@ namespace salvo::controller {
 
 struct RunConfig {
   std::vector<std::string> agents;
+  // One weight per agent (all 1 when empty): connections are split in these proportions.
+  std::vector<double> agent_weights;
+  // What a lost agent does to the run: "continue" (the report is partial) or "abort".
+  std::string on_agent_loss = "continue";
+  // The run fails when fewer agents than this remain (0: no minimum).
+  uint32_t min_agents = 0;
+  // Agents stop their load when they hear nothing from the controller for this long.
+  absl::Duration lease = absl::Milliseconds(1500);
   std::string target;
   workload::Kind workload = workload::Kind::kEcho;
   uint32_t connections = 1;
@@ -35,10 +44,18 @@ struct RunConfig {
   std::string json_path;
   // Live lines on the terminal.
   bool live = true;
+  ControlSecurity security;
 };
 
 // Usage errors: caught before any agent is contacted, reported with exit code 2.
 absl::Status Validate(const RunConfig& config);
+
+// "HOST:PORT[@WEIGHT],..." into agents and weights (1 where none is given).
+absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* agents,
+                            std::vector<double>* weights);
+
+// The weights to split by: config.agent_weights, or all 1.
+std::vector<double> Weights(const RunConfig& config);
 
 v1::RunSpecSummary SpecSummary(const RunConfig& config);
 

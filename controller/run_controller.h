@@ -12,6 +12,7 @@
 #include <string>
 
 #include "controller/run_config.h"
+#include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"
 
 namespace salvo::controller {
@@ -25,5 +26,22 @@ struct RunHooks {
 };
 
 v1::RunReport ExecuteRun(const RunConfig& config, const RunHooks& hooks);
+
+// What `salvo agents` and the start of every run learn about an agent.
+struct AgentProbe {
+  std::string agent;
+  bool reachable = false;
+  // Empty when the agent answered both its Info and its clock probes.
+  std::string error;
+  v1::InfoResponse info;
+  double clock_offset_ms = 0;  // agent clock minus controller clock
+  double clock_error_ms = 0;
+  double clock_rtt_ms = 0;
+};
+
+// Asks every agent, all at once, who it is and measures its clock (NTP-style, best of several
+// round trips).
+std::vector<AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
+                                    const ControlSecurity& security);
 
 }  // namespace salvo::controller

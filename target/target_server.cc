@@ -284,12 +284,12 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
                            totals.send_mode(), units::FormatMicros(totals.send_call().p50_us()),
                            units::FormatMicros(totals.send_call().p99_us()));
     if (totals.zc_sends() > 0) {
-      out << absl::StrFormat("; %llu zero-copy sends, completion p50 %s, %.0f%% copied by the "
-                             "kernel",
-                             static_cast<unsigned long long>(totals.zc_sends()),
-                             units::FormatMicros(totals.zc_completion().p50_us()),
-                             100.0 * static_cast<double>(totals.zc_copied()) /
-                                 static_cast<double>(totals.zc_sends()));
+      out << absl::StrFormat(
+          "; %llu zero-copy sends, completion p50 %s, %.0f%% copied by the "
+          "kernel",
+          static_cast<unsigned long long>(totals.zc_sends()),
+          units::FormatMicros(totals.zc_completion().p50_us()),
+          100.0 * static_cast<double>(totals.zc_copied()) / static_cast<double>(totals.zc_sends()));
     }
     out << std::endl;
   }
