@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "agent/load_run.h"
 #include "metrics/thread_stats.h"
@@ -56,9 +57,18 @@ void RunSignals::NotifyStop(bool abort_now) {
   if (!stop_sent_.exchange(true)) stop.Notify();
 }
 
-absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec) {
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
+                                    const std::vector<net::Cidr>& allowed) {
   absl::StatusOr<LoadPlan> plan = PlanFromSpec(spec);
   if (!plan.ok()) return plan.status();
+  if (std::none_of(allowed.begin(), allowed.end(),
+                   [&](const net::Cidr& c) { return c.Contains(plan->target); })) {
+    std::vector<std::string> ranges;
+    for (const net::Cidr& c : allowed) ranges.push_back(c.text());
+    return absl::PermissionDeniedError(absl::StrCat(
+        "target ", plan->target.ToString(), " is outside this agent's --allow-target (",
+        absl::StrJoin(ranges, ", "), ")"));
+  }
   if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
   return plan;
 }

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "agent/load_run.h"
+#include "net/cidr.h"
 #include "salvo/v1/agent.pb.h"
 
 namespace salvo::agent {
@@ -47,7 +48,8 @@ using Emit = std::function<bool(const v1::RunResponse&)>;
 
 // Validates the spec and checks the fd budget, before any socket is opened. The message of an
 // error is meant for the controller's user.
-absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec);
+// `allowed` are the address ranges the target must be in.
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<net::Cidr>& allowed);
 
 // Connects, emits Ready, waits for start, runs warm-up and intervals, emits one IntervalReport
 // per interval and the final AgentResult. An error status means the run could not be carried

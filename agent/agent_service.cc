@@ -6,11 +6,14 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/agent_run.h"
 #include "grpcpp/grpcpp.h"
+#include "cli/cli.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
 #include "process/signals.h"
@@ -29,17 +32,84 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-}  // namespace
-
-AgentService::AgentService(std::ostream* log) : log_(log), hostname_(Hostname()) {}
-
-void AgentService::Log(const std::string& line) {
-  if (log_ != nullptr)
-    *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone()) << line << std::endl;
+// Equal strings compare in time that depends only on the secret's length.
+bool ConstantTimeEquals(absl::string_view given, absl::string_view secret) {
+  unsigned char diff = given.size() == secret.size() ? 0 : 1;
+  for (size_t i = 0; i < secret.size(); ++i) {
+    diff |= static_cast<unsigned char>((i < given.size() ? given[i] : 0) ^ secret[i]);
+  }
+  return diff == 0;
 }
 
-grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
+std::vector<net::Cidr> Loopback() {
+  return {*net::Cidr::Parse("127.0.0.0/8"), *net::Cidr::Parse("::1/128")};
+}
+
+}  // namespace
+
+absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& allow_targets,
+                                                const std::string& token_file,
+                                                const std::string& tls_cert,
+                                                const std::string& tls_key,
+                                                const std::string& tls_ca) {
+  AgentSecurity s;
+  for (const std::string& text : allow_targets) {
+    absl::StatusOr<net::Cidr> cidr = net::Cidr::Parse(text);
+    if (!cidr.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--allow-target: ", cidr.status().message()));
+    }
+    s.allow_targets.push_back(*cidr);
+  }
+  const std::pair<const std::string&, std::string*> files[] = {
+      {tls_cert, &s.tls_cert}, {tls_key, &s.tls_key}, {tls_ca, &s.tls_ca}};
+  const char* flags[] = {"--tls-cert", "--tls-key", "--tls-ca"};
+  for (int i = 0; i < 3; ++i) {
+    if (files[i].first.empty()) continue;
+    absl::StatusOr<std::string> text = cli::ReadFlagFile(files[i].first, flags[i]);
+    if (!text.ok()) return text.status();
+    *files[i].second = *text;
+  }
+  if (s.tls_cert.empty() != s.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!s.tls_ca.empty() && s.tls_cert.empty()) {
+    return absl::InvalidArgumentError("--tls-ca (mutual TLS) needs --tls-cert and --tls-key");
+  }
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> token = cli::ReadFlagFile(token_file, "--token-file");
+    if (!token.ok()) return token.status();
+    s.token = std::string(absl::StripAsciiWhitespace(token->substr(0, token->find('\n'))));
+    if (s.token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
+  }
+  return s;
+}
+
+AgentService::AgentService(std::ostream* log, AgentSecurity security)
+    : log_(log), security_(std::move(security)), hostname_(Hostname()) {}
+
+void AgentService::Log(const std::string& line) {
+  if (log_ == nullptr) return;
+  absl::MutexLock lock(&log_mu_);
+  *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone()) << line << std::endl;
+}
+
+grpc::Status AgentService::Authenticate(grpc::ServerContext* context, absl::string_view rpc) {
+  if (security_.token.empty()) return grpc::Status::OK;
+  const auto& metadata = context->client_metadata();
+  const auto it = metadata.find("authorization");
+  const absl::string_view given = it == metadata.end()
+                                      ? absl::string_view()
+                                      : absl::string_view(it->second.data(), it->second.size());
+  if (ConstantTimeEquals(given, absl::StrCat("Bearer ", security_.token))) return grpc::Status::OK;
+  Log(absl::StrCat("refused ", rpc, " from ", context->peer(),
+                   it == metadata.end() ? ": no token" : ": wrong token"));
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "this agent needs its token (--token-file): missing or wrong");
+}
+
+grpc::Status AgentService::Info(grpc::ServerContext* context, const v1::InfoRequest*,
                                 v1::InfoResponse* response) {
+  if (grpc::Status s = Authenticate(context, "Info"); !s.ok()) return s;
   response->set_version(SALVO_VERSION);
   response->set_hostname(hostname_);
   response->set_cores(std::thread::hardware_concurrency());
@@ -48,14 +118,16 @@ grpc::Status AgentService::Info(grpc::ServerContext*, const v1::InfoRequest*,
   return grpc::Status::OK;
 }
 
-grpc::Status AgentService::Clock(grpc::ServerContext*, const v1::ClockRequest*,
+grpc::Status AgentService::Clock(grpc::ServerContext* context, const v1::ClockRequest*,
                                  v1::ClockResponse* response) {
+  if (grpc::Status s = Authenticate(context, "Clock"); !s.ok()) return s;
   response->set_agent_unix_ns(absl::GetCurrentTimeNanos());
   return grpc::Status::OK;
 }
 
 grpc::Status AgentService::Run(grpc::ServerContext* context,
                                grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) {
+  if (grpc::Status s = Authenticate(context, "Run"); !s.ok()) return s;
   if (busy_.exchange(true)) {
     Log(absl::StrCat("refused a run from ", context->peer(), ": busy"));
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -76,7 +148,8 @@ grpc::Status AgentService::Run(grpc::ServerContext* context,
   }
   const v1::RunSpec& spec = first.spec();
   // Checked before the reader thread exists, so the error reaches the caller as the status.
-  absl::StatusOr<LoadPlan> plan = PrepareRun(spec);
+  absl::StatusOr<LoadPlan> plan =
+      PrepareRun(spec, security_.allow_targets.empty() ? Loopback() : security_.allow_targets);
   if (!plan.ok()) {
     Log(absl::StrCat("refused a run from ", context->peer(), ": ", plan.status().message()));
     return ToGrpc(plan.status());
@@ -151,10 +224,20 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   }
   std::unique_ptr<AgentServer> server(new AgentServer());
   server->host_ = host;
-  server->service_ = std::make_unique<AgentService>(config.log);
+  server->service_ = std::make_unique<AgentService>(config.log, config.security);
   int selected_port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &selected_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  const AgentSecurity& sec = config.security;
+  if (!sec.tls_cert.empty()) {
+    grpc::SslServerCredentialsOptions tls(
+        sec.tls_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = sec.tls_ca;
+    tls.pem_key_cert_pairs.push_back({sec.tls_key, sec.tls_cert});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(config.listen, credentials, &selected_port);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
@@ -195,7 +278,15 @@ int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err
     return 1;
   }
   if (!config.port_file.empty()) std::ofstream(config.port_file) << (*server)->port() << "\n";
-  out << "salvo-agent " << SALVO_VERSION << " listening on " << (*server)->address() << std::endl;
+  const AgentSecurity& sec = config.security;
+  std::vector<std::string> allowed;
+  for (const net::Cidr& c : sec.allow_targets.empty() ? Loopback() : sec.allow_targets) {
+    allowed.push_back(c.text());
+  }
+  out << "salvo-agent " << SALVO_VERSION << " listening on " << (*server)->address() << " ("
+      << (sec.tls_cert.empty() ? "plaintext" : sec.tls_ca.empty() ? "TLS" : "mutual TLS")
+      << (sec.token.empty() ? "" : ", token required")
+      << "; targets allowed: " << absl::StrJoin(allowed, ", ") << ")" << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   out << "salvo-agent: shutting down" << std::endl;

@@ -10,8 +10,12 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "net/cidr.h"
 #include "salvo/v1/agent.grpc.pb.h"
 
 namespace grpc {
@@ -20,16 +24,38 @@ class Server;
 
 namespace salvo::agent {
 
+// An agent sends traffic wherever it is told to, so it obeys only its controller and only
+// towards the targets it is allowed.
+struct AgentSecurity {
+  // Targets a run may name; empty means loopback only (127.0.0.0/8 and ::1).
+  std::vector<net::Cidr> allow_targets;
+  // Required in every call's "authorization: Bearer <token>" metadata when set.
+  std::string token;
+  // PEM contents. TLS when cert and key are set; mutual TLS (client certificates required and
+  // checked against this CA) when tls_ca is set too.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+};
+
+// Builds the security settings from the agent's flags (file paths and CIDR texts).
+absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& allow_targets,
+                                                const std::string& token_file,
+                                                const std::string& tls_cert,
+                                                const std::string& tls_key,
+                                                const std::string& tls_ca);
+
 struct AgentConfig {
   std::string listen = "127.0.0.1:7100";
   std::string port_file;
   // Log lines (run started/ended, refusals) go to this stream; null for none.
   std::ostream* log = nullptr;
+  AgentSecurity security;
 };
 
 class AgentService final : public v1::Agent::Service {
  public:
-  explicit AgentService(std::ostream* log);
+  AgentService(std::ostream* log, AgentSecurity security);
 
   grpc::Status Info(grpc::ServerContext* context, const v1::InfoRequest* request,
                     v1::InfoResponse* response) override;
@@ -42,8 +68,12 @@ class AgentService final : public v1::Agent::Service {
 
  private:
   void Log(const std::string& line);
+  // OK for a caller with the right token (or when no token is set); logs refusals.
+  grpc::Status Authenticate(grpc::ServerContext* context, absl::string_view rpc);
 
   std::ostream* const log_;
+  const AgentSecurity security_;
+  absl::Mutex log_mu_;
   const std::string hostname_;
   std::atomic<bool> busy_{false};
 };

@@ -1,6 +1,12 @@
 #include "cli/cli.h"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
 
 #include "absl/strings/str_replace.h"
 #include "units/units.h"
@@ -50,6 +56,17 @@ CLI::Option* DurationOption(CLI::App& app, const std::string& name, absl::Durati
           },
           help)
       ->type_name("DURATION");
+}
+
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace salvo::cli

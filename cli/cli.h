@@ -11,6 +11,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace salvo::cli {
@@ -25,5 +26,8 @@ CLI::Option* SizeOption(CLI::App& app, const std::string& name, uint64_t* out,
 // An option taking a duration ("10", "10s", "250ms"), stored in *out.
 CLI::Option* DurationOption(CLI::App& app, const std::string& name, absl::Duration* out,
                             const std::string& help);
+
+// The contents of a file named by a flag; the error names the flag and the file.
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag);
 
 }  // namespace salvo::cli

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cli/cli.h"
 #include "grpcpp/grpcpp.h"
 
 namespace salvo::controller {
@@ -15,17 +16,6 @@ namespace {
 constexpr int kMaxReportBytes = 64 << 20;
 
 }  // namespace
-
-absl::StatusOr<std::string> ReadTextFile(const std::string& path, const std::string& flag) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_file,
                                                     const std::string& tls_ca,
@@ -37,7 +27,7 @@ absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_fil
   const char* flags[] = {"--tls-ca", "--tls-cert", "--tls-key"};
   for (int i = 0; i < 3; ++i) {
     if (files[i].first.empty()) continue;
-    absl::StatusOr<std::string> text = ReadTextFile(files[i].first, flags[i]);
+    absl::StatusOr<std::string> text = cli::ReadFlagFile(files[i].first, flags[i]);
     if (!text.ok()) return text.status();
     *files[i].second = *text;
   }
@@ -48,7 +38,7 @@ absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_fil
     return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
   }
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadTextFile(token_file, "--token-file");
+    absl::StatusOr<std::string> token = cli::ReadFlagFile(token_file, "--token-file");
     if (!token.ok()) return token.status();
     s.token = std::string(absl::StripAsciiWhitespace(token->substr(0, token->find('\n'))));
     if (s.token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");

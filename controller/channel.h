@@ -37,7 +37,4 @@ std::shared_ptr<grpc::Channel> MakeAgentChannel(const std::string& address,
 // Adds the token to a call.
 void Authorize(grpc::ClientContext* context, const ControlSecurity& security);
 
-// Reads a whole file; an error names it.
-absl::StatusOr<std::string> ReadTextFile(const std::string& path, const std::string& flag);
-
 }  // namespace salvo::controller
