@@ -65,9 +65,9 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
                    [&](const net::Cidr& c) { return c.Contains(plan->target); })) {
     std::vector<std::string> ranges;
     for (const net::Cidr& c : allowed) ranges.push_back(c.text());
-    return absl::PermissionDeniedError(absl::StrCat(
-        "target ", plan->target.ToString(), " is outside this agent's --allow-target (",
-        absl::StrJoin(ranges, ", "), ")"));
+    return absl::PermissionDeniedError(absl::StrCat("target ", plan->target.ToString(),
+                                                    " is outside this agent's --allow-target (",
+                                                    absl::StrJoin(ranges, ", "), ")"));
   }
   if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
   return plan;

@@ -12,8 +12,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/agent_run.h"
-#include "grpcpp/grpcpp.h"
 #include "cli/cli.h"
+#include "grpcpp/grpcpp.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
 #include "process/signals.h"
@@ -255,9 +255,9 @@ std::string AgentServer::address() const {
                                               : absl::StrCat(host_, ":", port_);
 }
 
-void AgentServer::Shutdown() {
+void AgentServer::Shutdown(absl::Duration grace) {
   if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
     server_.reset();
   }
@@ -284,7 +284,9 @@ int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err
     allowed.push_back(c.text());
   }
   out << "salvo-agent " << SALVO_VERSION << " listening on " << (*server)->address() << " ("
-      << (sec.tls_cert.empty() ? "plaintext" : sec.tls_ca.empty() ? "TLS" : "mutual TLS")
+      << (sec.tls_cert.empty() ? "plaintext"
+          : sec.tls_ca.empty() ? "TLS"
+                               : "mutual TLS")
       << (sec.token.empty() ? "" : ", token required")
       << "; targets allowed: " << absl::StrJoin(allowed, ", ") << ")" << std::endl;
   int sig = 0;

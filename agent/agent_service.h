@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "net/cidr.h"
 #include "salvo/v1/agent.grpc.pb.h"
 
@@ -85,7 +86,8 @@ class AgentServer {
 
   uint16_t port() const { return port_; }
   std::string address() const;
-  void Shutdown();
+  // Stops serving; runs still going after `grace` are cancelled.
+  void Shutdown(absl::Duration grace = absl::Seconds(3));
   void Wait();
   AgentService& service() { return *service_; }
 

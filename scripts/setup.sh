@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev libexpat1-dev
-  util-linux iproute2
+  util-linux iproute2 openssl openssh-server openssh-client
 )
 
 missing=()

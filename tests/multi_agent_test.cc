@@ -1,0 +1,357 @@
+// Several agents in one process: weighted splits, the synchronised start, leases, agent loss and
+// the secured control plane, over real sockets on loopback.
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "agent/agent_service.h"
+#include "controller/render.h"
+#include "controller/run_controller.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "net/socket.h"
+#include "process/child.h"
+#include "salvo/v1/agent.grpc.pb.h"
+#include "target/target_server.h"
+#include "tests/test_util.h"
+
+namespace salvo {
+namespace {
+
+using controller::ControlSecurity;
+using controller::RunConfig;
+using testing::CountEstablishedTo;
+using testing::WaitFor;
+
+std::unique_ptr<target::TargetServer> StartTarget(target::TargetMode mode) {
+  target::TargetConfig config;
+  config.listen = "127.0.0.1:0";
+  config.mode = mode;
+  return std::move(*target::TargetServer::Start(config));
+}
+
+class MultiAgent : public ::testing::Test {
+ protected:
+  agent::AgentServer& StartAgent(agent::AgentSecurity security = {}) {
+    agent::AgentConfig config;
+    config.listen = "127.0.0.1:0";
+    config.security = std::move(security);
+    config.log = &log_;
+    absl::StatusOr<std::unique_ptr<agent::AgentServer>> a = agent::AgentServer::Start(config);
+    EXPECT_TRUE(a.ok()) << a.status();
+    agents_.push_back(std::move(*a));
+    return *agents_.back();
+  }
+  RunConfig Config(uint16_t target_port, uint32_t connections) {
+    RunConfig c;
+    for (auto& a : agents_) c.agents.push_back(a->address());
+    c.target = absl::StrCat("127.0.0.1:", target_port);
+    c.workload = workload::Kind::kEcho;
+    c.connections = connections;
+    c.duration = absl::Seconds(2);
+    c.warmup = absl::ZeroDuration();
+    c.interval = absl::Milliseconds(250);
+    c.threads = 1;
+    c.live = false;
+    return c;
+  }
+  v1::RunReport Run(const RunConfig& c) {
+    controller::RunHooks hooks;
+    v1::RunReport r = controller::ExecuteRun(c, hooks);
+    if (HasFailure()) std::cerr << controller::RenderReport(r);
+    return r;
+  }
+
+  std::stringstream log_;
+  std::vector<std::unique_ptr<agent::AgentServer>> agents_;
+};
+
+TEST_F(MultiAgent, ConnectionsSplitByWeightWithExactTotals) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  StartAgent();
+  StartAgent();
+  RunConfig c = Config(target->port(), 11);
+  c.agent_weights = {1, 3, 1.5};
+  c.duration = absl::Milliseconds(600);
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), "ok");
+  ASSERT_EQ(r.agents_size(), 3);
+  // 11 x (1, 3, 1.5) / 5.5 = (2, 6, 3)
+  EXPECT_EQ(r.agents(0).connections(), 2u);
+  EXPECT_EQ(r.agents(1).connections(), 6u);
+  EXPECT_EQ(r.agents(2).connections(), 3u);
+  EXPECT_EQ(r.agents(1).weight(), 3);
+  EXPECT_EQ(r.totals().connections_established(), 11u);
+  EXPECT_EQ(r.agents(1).counters().connections_established(), 6u);
+}
+
+TEST_F(MultiAgent, AgentsStartTogetherAndIntervalsAlign) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  for (int i = 0; i < 3; ++i) StartAgent();
+  const v1::RunReport r = Run(Config(target->port(), 6));
+  ASSERT_EQ(r.status(), "ok");
+  EXPECT_LT(r.start_skew_ms(), 5.0);
+  uint64_t sum_sent = 0;
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_NE(a.first_send_unix_ns(), 0);
+    EXPECT_LT(std::abs(a.clock_offset_ms()), 1.0);  // one machine, one clock
+    EXPECT_GT(a.clock_rtt_ms(), 0);
+    EXPECT_LE(a.clock_error_ms(), a.clock_rtt_ms());
+    EXPECT_EQ(a.intervals_size(), 8) << a.agent();
+    sum_sent += a.counters().bytes_sent();
+  }
+  EXPECT_EQ(r.totals().bytes_sent(), sum_sent);
+  ASSERT_EQ(r.intervals_size(), 8);
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    EXPECT_EQ(p.agents_reporting(), 3u);
+    uint64_t parts = 0;
+    for (const v1::AgentResult& a : r.agents()) {
+      parts += a.intervals(static_cast<int>(p.index())).counters().bytes_sent();
+    }
+    EXPECT_EQ(p.counters().bytes_sent(), parts);  // the merged series adds up
+  }
+}
+
+TEST_F(MultiAgent, ALostAgentMakesTheRunPartialAndKeepsItsIntervals) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  for (int i = 0; i < 3; ++i) StartAgent();
+  RunConfig c = Config(target->port(), 6);
+  c.duration = absl::Seconds(3);
+  std::thread killer([&] {
+    absl::SleepFor(absl::Milliseconds(1100));
+    agents_[1]->Shutdown(absl::ZeroDuration());  // its streams break mid-run
+  });
+  const v1::RunReport r = Run(c);
+  killer.join();
+  EXPECT_EQ(r.status(), "partial");
+  ASSERT_EQ(r.lost_agents_size(), 1);
+  EXPECT_NE(r.lost_agents(0).find(agents_[1]->address()), std::string::npos) << r.lost_agents(0);
+  const v1::AgentResult& lost = r.agents(1);
+  EXPECT_TRUE(lost.lost());
+  EXPECT_GE(lost.intervals_size(), 3);  // about four intervals of 250 ms before the loss
+  EXPECT_EQ(lost.lost_at_interval(), static_cast<uint32_t>(lost.intervals_size()));
+  for (int i : {0, 2}) {
+    EXPECT_FALSE(r.agents(i).lost());
+    EXPECT_EQ(r.agents(i).intervals_size(), 12);
+    EXPECT_EQ(r.agents(i).counters().bytes_received(), r.agents(i).counters().bytes_sent());
+  }
+  // Intervals after the loss are summed over the two that remain.
+  EXPECT_EQ(r.intervals(11).agents_reporting(), 2u);
+}
+
+TEST_F(MultiAgent, AbortOnLossStopsTheRunAndSaysWhy) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  for (int i = 0; i < 3; ++i) StartAgent();
+  RunConfig c = Config(target->port(), 6);
+  c.duration = absl::Seconds(20);
+  c.on_agent_loss = "abort";
+  std::thread killer([&] {
+    absl::SleepFor(absl::Milliseconds(800));
+    agents_[2]->Shutdown(absl::ZeroDuration());
+  });
+  const absl::Time began = absl::Now();
+  const v1::RunReport r = Run(c);
+  killer.join();
+  EXPECT_LT(absl::Now() - began, absl::Seconds(8));
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("--on-agent-loss abort"), std::string::npos) << r.reasons(0);
+  EXPECT_GT(r.agents(0).counters().messages(), 0u);  // the others' data is still there
+}
+
+TEST_F(MultiAgent, FewerThanMinAgentsFailsTheRun) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  for (int i = 0; i < 2; ++i) StartAgent();
+  RunConfig c = Config(target->port(), 4);
+  c.duration = absl::Seconds(20);
+  c.min_agents = 2;
+  std::thread killer([&] {
+    absl::SleepFor(absl::Milliseconds(800));
+    agents_[0]->Shutdown(absl::ZeroDuration());
+  });
+  const v1::RunReport r = Run(c);
+  killer.join();
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("fewer than --min-agents 2"), std::string::npos) << r.reasons(0);
+}
+
+TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  auto stub = v1::Agent::NewStub(
+      grpc::CreateChannel(agents_[0]->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  auto stream = stub->Run(&ctx);
+  v1::RunRequest req;
+  v1::RunSpec* spec = req.mutable_spec();
+  spec->set_target(absl::StrCat("127.0.0.1:", target->port()));
+  spec->set_workload(v1::WORKLOAD_ECHO);
+  spec->set_connections(8);
+  spec->set_message_size(64);
+  spec->set_duration_ms(60000);
+  spec->set_lease_ms(600);
+  ASSERT_TRUE(stream->Write(req));
+  v1::RunResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_TRUE(resp.has_ready());
+  v1::RunRequest start;
+  start.mutable_start();
+  ASSERT_TRUE(stream->Write(start));
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target->port()) == 8; }, absl::Seconds(2)));
+  // No more messages from this controller, and its connection stays up: only the lease can
+  // tell the agent it is alone.
+  const absl::Time silent_since = absl::Now();
+  EXPECT_TRUE(WaitFor([&] { return CountEstablishedTo(target->port()) == 0; }, absl::Seconds(2)));
+  std::cerr << "load stopped " << absl::FormatDuration(absl::Now() - silent_since)
+            << " after the controller fell silent (lease 600ms)\n";
+  EXPECT_NE(log_.str().find("no word from the controller"), std::string::npos) << log_.str();
+  ctx.TryCancel();
+}
+
+// --- The secured control plane -------------------------------------------------------------
+
+TEST_F(MultiAgent, ATargetOutsideTheAllowlistIsRefusedBeforeAnySocketOpens) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  agent::AgentSecurity security;
+  security.allow_targets = {*net::Cidr::Parse("10.0.0.0/8")};
+  StartAgent(security);
+  const v1::RunReport r = Run(Config(target->port(), 2));
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("outside this agent's --allow-target (10.0.0.0/8)"),
+            std::string::npos)
+      << r.reasons(0);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(target->Totals().connections_accepted(), 0u);
+  EXPECT_NE(log_.str().find("refused a run from"), std::string::npos) << log_.str();
+}
+
+TEST_F(MultiAgent, AgentsAllowOnlyLoopbackTargetsByDefault) {
+  StartAgent();
+  // 192.0.2.1 (TEST-NET-1) is never contacted: the spec is refused before any socket exists.
+  RunConfig c = Config(1, 1);
+  c.target = "192.0.2.1:9";
+  const v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find("127.0.0.0/8, ::1/128"), std::string::npos) << r.reasons(0);
+}
+
+TEST_F(MultiAgent, AWrongOrMissingTokenIsRefused) {
+  auto target = StartTarget(target::TargetMode::kEcho);
+  agent::AgentSecurity security;
+  security.token = "s3cret-token";
+  StartAgent(security);
+  RunConfig c = Config(target->port(), 2);
+  c.duration = absl::Milliseconds(300);
+  for (const std::string& token : {std::string(), std::string("wrong"), std::string("s3cret")}) {
+    c.security.token = token;
+    const v1::RunReport r = Run(c);
+    EXPECT_EQ(r.status(), "failed") << "token '" << token << "'";
+    ASSERT_GT(r.reasons_size(), 0);
+    EXPECT_NE(r.reasons(0).find("refused us"), std::string::npos) << r.reasons(0);
+    EXPECT_NE(r.reasons(0).find("token"), std::string::npos) << r.reasons(0);
+  }
+  EXPECT_NE(log_.str().find("no token"), std::string::npos) << log_.str();
+  EXPECT_NE(log_.str().find("wrong token"), std::string::npos) << log_.str();
+  EXPECT_EQ(target->Totals().connections_accepted(), 0u);
+  c.security.token = "s3cret-token";
+  EXPECT_EQ(Run(c).status(), "ok");
+}
+
+// A throwaway PKI made with the openssl command: a CA, the agent's certificate for 127.0.0.1,
+// a controller certificate from the same CA, and a second, untrusted CA.
+struct Pki {
+  std::string dir;
+  std::string Read(const std::string& name) const { return testing::ReadFile(dir + "/" + name); }
+};
+
+Pki MakePki() {
+  Pki pki{*process::MakeTempDir("salvo-pki-")};
+  const std::string d = pki.dir;
+  const std::string script = absl::StrCat(
+      "set -e; cd ", d,
+      "; for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+      "/CN=$ca -keyout $ca.key -out $ca.pem 2>/dev/null; done; "
+      "echo subjectAltName=IP:127.0.0.1 > san.ext; "
+      "for who in agent controller; do openssl req -newkey rsa:2048 -nodes -subj /CN=$who "
+      "-keyout $who.key -out $who.csr 2>/dev/null; done; "
+      "openssl x509 -req -in agent.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile san.ext -out agent.pem 2>/dev/null; "
+      "openssl x509 -req -in controller.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-out controller.pem 2>/dev/null; "
+      "openssl x509 -req -in controller.csr -CA other.pem -CAkey other.key -CAcreateserial "
+      "-days 2 -out stranger.pem 2>/dev/null");
+  std::ofstream(d + "/make.sh") << script << "\n";
+  EXPECT_EQ(std::system(("bash " + d + "/make.sh").c_str()), 0);
+  return pki;
+}
+
+TEST_F(MultiAgent, MutualTlsAdmitsOnlyControllersWithATrustedCertificate) {
+  const Pki pki = MakePki();
+  ASSERT_FALSE(pki.Read("agent.pem").empty());
+  auto target = StartTarget(target::TargetMode::kEcho);
+  agent::AgentSecurity security;
+  security.tls_cert = pki.Read("agent.pem");
+  security.tls_key = pki.Read("agent.key");
+  security.tls_ca = pki.Read("ca.pem");
+  StartAgent(security);
+  RunConfig c = Config(target->port(), 2);
+  c.duration = absl::Milliseconds(300);
+
+  // A controller that trusts the agent and shows a certificate from the agent's CA.
+  c.security.tls_ca = pki.Read("ca.pem");
+  c.security.tls_cert = pki.Read("controller.pem");
+  c.security.tls_key = pki.Read("controller.key");
+  EXPECT_EQ(Run(c).status(), "ok");
+
+  // No client certificate: refused by mutual TLS.
+  c.security.tls_cert.clear();
+  c.security.tls_key.clear();
+  v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), "failed");
+  ASSERT_GT(r.reasons_size(), 0);
+  EXPECT_NE(r.reasons(0).find(agents_[0]->address()), std::string::npos) << r.reasons(0);
+
+  // A certificate from a CA the agent does not trust: refused.
+  c.security.tls_cert = pki.Read("stranger.pem");
+  c.security.tls_key = pki.Read("controller.key");
+  EXPECT_EQ(Run(c).status(), "failed");
+
+  // A controller that does not trust the agent's certificate: it refuses the agent.
+  c.security.tls_ca = pki.Read("other.pem");
+  c.security.tls_cert = pki.Read("controller.pem");
+  EXPECT_EQ(Run(c).status(), "failed");
+
+  // Plaintext against a TLS agent: refused.
+  c.security = ControlSecurity();
+  EXPECT_EQ(Run(c).status(), "failed");
+  EXPECT_EQ(target->Totals().connections_accepted(), 2u);  // only the trusted run reached it
+  std::system(("rm -rf " + pki.dir).c_str());
+}
+
+TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {
+  StartAgent();
+  StartAgent();
+  std::vector<std::string> names = {agents_[0]->address(), agents_[1]->address(), "127.0.0.1:1"};
+  const std::vector<controller::AgentProbe> probes = controller::ProbeAgents(names, {});
+  ASSERT_EQ(probes.size(), 3u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(probes[i].reachable);
+    EXPECT_TRUE(probes[i].error.empty()) << probes[i].error;
+    EXPECT_EQ(probes[i].info.version(), SALVO_VERSION);
+    EXPECT_FALSE(probes[i].info.busy());
+    EXPECT_GT(probes[i].clock_rtt_ms, 0);
+    EXPECT_GT(probes[i].info.engines_size(), 0);
+  }
+  EXPECT_FALSE(probes[2].reachable);
+  EXPECT_NE(probes[2].error.find("unreachable"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace salvo
