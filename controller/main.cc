@@ -3,6 +3,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
 #include "controller/commands.h"
+#include "controller/deploy.h"
 
 namespace {
 
@@ -137,6 +138,24 @@ int main(int argc, char** argv) {
   SecurityFlags agents_security;
   agents_security.AddTo(agents_cmd);
 
+  salvo::controller::DeployConfig deploy;
+  CLI::App* deploy_cmd = app.add_subcommand(
+      "deploy", "copy salvo-agent to hosts over ssh, start it detached, wait until it answers");
+  deploy_cmd->add_option("--hosts", deploy.hosts_file, "file: one [user@]host[:sshport] per line")
+      ->required();
+  deploy_cmd->add_option("--ssh-key", deploy.ssh_key, "private key for ssh and scp");
+  deploy_cmd->add_option("--agent-binary", deploy.agent_binary,
+                         "the salvo-agent to copy (default: the one beside salvo)");
+  deploy_cmd->add_option("--agent-args", deploy.agent_args,
+                         "arguments for the remote agent, e.g. \"--listen 0.0.0.0:7100\"");
+  deploy_cmd->add_option("--remote-dir", deploy.remote_dir,
+                         "directory on the host for the agent, its log and pid file")
+      ->capture_default_str();
+  deploy_cmd->add_option("--known-hosts", deploy.known_hosts, "known_hosts file for ssh");
+  deploy_cmd->add_flag("--stop", deploy.stop, "stop the agents deployed before");
+  SecurityFlags deploy_security;
+  deploy_security.AddTo(deploy_cmd);
+
   salvo::controller::DemoConfig demo;
   CLI::App* demo_cmd =
       app.add_subcommand("demo", "run a short echo test against a local target and two agents");
@@ -164,6 +183,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     return salvo::controller::SweepCommand(sweep, std::cout, std::cerr);
+  }
+  if (deploy_cmd->parsed()) {
+    if (!deploy_security.Load("deploy", &deploy.security)) return 2;
+    return salvo::controller::DeployCommand(deploy, std::cout, std::cerr);
   }
   if (agents_cmd->parsed()) {
     std::vector<std::string> list;
