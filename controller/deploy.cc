@@ -71,8 +71,8 @@ std::string Quote(absl::string_view word) {
 }
 
 std::vector<std::string> SshOptions(const DeployConfig& c, const DeployHost& h, bool scp) {
-  std::vector<std::string> o = {"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o",
-                                "StrictHostKeyChecking=accept-new"};
+  std::vector<std::string> o = {
+      "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "StrictHostKeyChecking=accept-new"};
   if (!c.known_hosts.empty()) o.insert(o.end(), {"-o", "UserKnownHostsFile=" + c.known_hosts});
   if (!c.ssh_key.empty()) o.insert(o.end(), {"-i", c.ssh_key});
   o.insert(o.end(), {scp ? "-P" : "-p", absl::StrCat(h.ssh_port)});
@@ -110,11 +110,12 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
     args.push_back(remote_command);
     return RunLocal("/usr/bin/ssh", args, c.timeout);
   };
-  const std::string stop_old = absl::StrCat("if [ -f ", Quote(dir), "/agent.pid ]; then kill $(cat ",
-                                            Quote(dir), "/agent.pid) 2>/dev/null; rm -f ",
-                                            Quote(dir), "/agent.pid; fi");
+  const std::string stop_old =
+      absl::StrCat("if [ -f ", Quote(dir), "/agent.pid ]; then kill $(cat ", Quote(dir),
+                   "/agent.pid) 2>/dev/null; rm -f ", Quote(dir), "/agent.pid; fi");
   if (c.stop) {
-    const CommandResult r = ssh(absl::StrCat("test -f ", Quote(dir), "/agent.pid || { echo no "
+    const CommandResult r = ssh(absl::StrCat("test -f ", Quote(dir),
+                                             "/agent.pid || { echo no "
                                              "agent deployed here; exit 3; }; ",
                                              stop_old));
     return r.code == 0 ? "stopped" : absl::StrCat("error: ", r.output);
@@ -136,8 +137,8 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
   while (absl::Now() < deadline) {
     const std::vector<AgentProbe> p = ProbeAgents({address}, c.security);
     if (p[0].reachable) {
-      return absl::StrCat("deployed: salvo-agent ", p[0].info.version(), " at ", address,
-                          " (host ", p[0].info.hostname(), ", ", p[0].info.cores(), " cores)");
+      return absl::StrCat("deployed: salvo-agent ", p[0].info.version(), " at ", address, " (host ",
+                          p[0].info.hostname(), ", ", p[0].info.cores(), " cores)");
     }
     last_error = p[0].error;
     absl::SleepFor(absl::Milliseconds(200));
@@ -162,7 +163,8 @@ absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) 
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    absl::string_view text = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+    const std::string uncommented = line.substr(0, line.find('#'));
+    absl::string_view text = absl::StripAsciiWhitespace(uncommented);
     if (text.empty()) continue;
     DeployHost h;
     if (const size_t at = text.find('@'); at != absl::string_view::npos) {
@@ -174,9 +176,8 @@ absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) 
     if (text.find(':') != absl::string_view::npos &&
         (text.front() == '[' || text.find(':') == text.rfind(':'))) {
       if (!net::SplitHostPort(text, &host, &port).ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--hosts ", path, " line ", number, ": '", line,
-                         "' is not [user@]host[:sshport]"));
+        return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " line ", number, ": '",
+                                                       line, "' is not [user@]host[:sshport]"));
       }
     }
     if (host.empty() || host.find(' ') != std::string::npos) {
@@ -187,7 +188,8 @@ absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) 
     h.ssh_port = port;
     hosts.push_back(h);
   }
-  if (hosts.empty()) return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " names no host"));
+  if (hosts.empty())
+    return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " names no host"));
   return hosts;
 }
 

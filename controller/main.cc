@@ -148,8 +148,9 @@ int main(int argc, char** argv) {
                          "the salvo-agent to copy (default: the one beside salvo)");
   deploy_cmd->add_option("--agent-args", deploy.agent_args,
                          "arguments for the remote agent, e.g. \"--listen 0.0.0.0:7100\"");
-  deploy_cmd->add_option("--remote-dir", deploy.remote_dir,
-                         "directory on the host for the agent, its log and pid file")
+  deploy_cmd
+      ->add_option("--remote-dir", deploy.remote_dir,
+                   "directory on the host for the agent, its log and pid file")
       ->capture_default_str();
   deploy_cmd->add_option("--known-hosts", deploy.known_hosts, "known_hosts file for ssh");
   deploy_cmd->add_flag("--stop", deploy.stop, "stop the agents deployed before");
