@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
@@ -258,6 +259,83 @@ TEST_F(EndToEnd, KilledControllerLeavesNoLoadBehindAndTheAgentTakesTheNextRun) {
   const Output o = RunTool(Binary("salvo"), again);
   EXPECT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_TRUE(absl::StrContains(o.out, "status: ok")) << o.out;
+}
+
+TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierIntervals) {
+  const uint16_t target = StartTarget("echo");
+  std::vector<std::string> agents;
+  for (int i = 0; i < 3; ++i) agents.push_back(StartAgent());
+  Child& victim = children_.back();
+  const std::string json = absl::StrCat(dir_, "/partial.json");
+  const std::string log = absl::StrCat(dir_, "/partial.log");
+  absl::StatusOr<Child> controller =
+      Child::Spawn(Binary("salvo"),
+                   {"run", "--agents", absl::StrJoin(agents, ","), "--target",
+                    absl::StrCat("127.0.0.1:", target), "--connections", "6", "--duration", "4",
+                    "--warmup", "0", "--interval", "500ms", "--json", json},
+                   log);
+  ASSERT_TRUE(controller.ok());
+  absl::SleepFor(absl::Milliseconds(1800));
+  ::kill(victim.pid(), SIGKILL);
+  const int code = controller->Wait(absl::Seconds(30));
+  EXPECT_EQ(code, 3) << ReadFile(log);  // partial
+  v1::RunReport r;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &r).ok());
+  EXPECT_EQ(r.status(), "partial");
+  ASSERT_EQ(r.lost_agents_size(), 1);
+  EXPECT_TRUE(absl::StrContains(r.lost_agents(0), agents[2])) << r.lost_agents(0);
+  EXPECT_TRUE(r.agents(2).lost());
+  EXPECT_GE(r.agents(2).intervals_size(), 2);  // what it reported before it died is kept
+  for (int i : {0, 1}) {
+    EXPECT_FALSE(r.agents(i).lost());
+    EXPECT_EQ(r.agents(i).intervals_size(), 8);
+    EXPECT_EQ(r.agents(i).counters().bytes_received(), r.agents(i).counters().bytes_sent());
+  }
+  EXPECT_TRUE(absl::StrContains(ReadFile(log), "lost at interval")) << ReadFile(log);
+}
+
+TEST_F(EndToEnd, KilledControllerStopsEveryAgentsLoadAndBothTakeTheNextRun) {
+  const uint16_t target = StartTarget("echo");
+  const std::string a1 = StartAgent(), a2 = StartAgent();
+  const std::vector<std::string> args = {"run",
+                                         "--agents",
+                                         a1 + "," + a2,
+                                         "--target",
+                                         absl::StrCat("127.0.0.1:", target),
+                                         "--connections",
+                                         "20",
+                                         "--duration",
+                                         "60",
+                                         "--warmup",
+                                         "0"};
+  absl::StatusOr<Child> controller =
+      Child::Spawn(Binary("salvo"), args, absl::StrCat(dir_, "/controller2.log"));
+  ASSERT_TRUE(controller.ok());
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target) == 20; }, absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(500));
+  ::kill(controller->pid(), SIGKILL);
+  const absl::Time killed = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target) == 0; }, absl::Seconds(2)))
+      << CountEstablishedTo(target) << " connections still open 2s after the controller died";
+  std::cerr << "both agents closed their sockets " << absl::FormatDuration(absl::Now() - killed)
+            << " after the controller was killed\n";
+  std::vector<std::string> again = args;
+  again[again.size() - 3] = "1";
+  const Output o = RunTool(Binary("salvo"), again);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
+
+TEST_F(EndToEnd, AgentsCommandPrintsOneLinePerAgent) {
+  const std::string a = StartAgent();
+  const Output o = RunTool(Binary("salvo"), {"agents", "--agents", a + ",127.0.0.1:1"});
+  EXPECT_EQ(o.code, 1);
+  const std::vector<std::string> lines = absl::StrSplit(o.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << o.out;
+  EXPECT_TRUE(absl::StrContains(lines[0], a + "  reachable  salvo-agent " SALVO_VERSION)) << o.out;
+  EXPECT_TRUE(absl::StrContains(lines[0], "idle")) << o.out;
+  EXPECT_TRUE(absl::StrContains(lines[0], "clock offset")) << o.out;
+  EXPECT_TRUE(absl::StrContains(lines[0], "engines ")) << o.out;
+  EXPECT_TRUE(absl::StrContains(lines[1], "127.0.0.1:1  unreachable")) << o.out;
 }
 
 TEST_F(EndToEnd, TargetWritesItsTotalsAsJsonOnSigterm) {
