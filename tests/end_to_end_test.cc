@@ -11,6 +11,7 @@
 
 #include <cstddef>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <string>
@@ -275,7 +276,13 @@ TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierInterv
                     "--warmup", "0", "--interval", "500ms", "--json", json},
                    log);
   ASSERT_TRUE(controller.ok());
-  absl::SleepFor(absl::Milliseconds(1800));
+  // Kill it once three intervals have been reported, however long the set-up took.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string text = ReadFile(log);
+        return std::count(text.begin(), text.end(), '[') >= 3;
+      },
+      absl::Seconds(30)));
   ::kill(victim.pid(), SIGKILL);
   const int code = controller->Wait(absl::Seconds(30));
   EXPECT_EQ(code, 3) << ReadFile(log);  // partial

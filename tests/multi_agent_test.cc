@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
 #include "controller/render.h"
@@ -61,6 +62,28 @@ class MultiAgent : public ::testing::Test {
   v1::RunReport Run(const RunConfig& c) {
     controller::RunHooks hooks;
     v1::RunReport r = controller::ExecuteRun(c, hooks);
+    if (HasFailure()) std::cerr << controller::RenderReport(r);
+    return r;
+  }
+
+  // Runs `c` and takes agent `victim` down (its streams break) once `after` intervals have been
+  // reported by every agent, however long the set-up took.
+  v1::RunReport RunAndLose(RunConfig c, size_t victim, int after) {
+    c.live = true;
+    absl::Notification reached;
+    std::atomic<int> lines{0};
+    controller::RunHooks hooks;
+    hooks.print = [&](const std::string& line) {
+      if (line.rfind("[", 0) == 0 && ++lines == after) reached.Notify();
+    };
+    std::thread killer([&] {
+      if (reached.WaitForNotificationWithTimeout(absl::Seconds(30))) {
+        agents_[victim]->Shutdown(absl::ZeroDuration());
+      }
+    });
+    v1::RunReport r = controller::ExecuteRun(c, hooks);
+    if (!reached.HasBeenNotified()) reached.Notify();
+    killer.join();
     if (HasFailure()) std::cerr << controller::RenderReport(r);
     return r;
   }
@@ -121,18 +144,13 @@ TEST_F(MultiAgent, ALostAgentMakesTheRunPartialAndKeepsItsIntervals) {
   for (int i = 0; i < 3; ++i) StartAgent();
   RunConfig c = Config(target->port(), 6);
   c.duration = absl::Seconds(3);
-  std::thread killer([&] {
-    absl::SleepFor(absl::Milliseconds(1100));
-    agents_[1]->Shutdown(absl::ZeroDuration());  // its streams break mid-run
-  });
-  const v1::RunReport r = Run(c);
-  killer.join();
+  const v1::RunReport r = RunAndLose(c, /*victim=*/1, /*after=*/4);
   EXPECT_EQ(r.status(), "partial");
   ASSERT_EQ(r.lost_agents_size(), 1);
   EXPECT_NE(r.lost_agents(0).find(agents_[1]->address()), std::string::npos) << r.lost_agents(0);
   const v1::AgentResult& lost = r.agents(1);
   EXPECT_TRUE(lost.lost());
-  EXPECT_GE(lost.intervals_size(), 3);  // about four intervals of 250 ms before the loss
+  EXPECT_GE(lost.intervals_size(), 4);  // the intervals before the loss are kept
   EXPECT_EQ(lost.lost_at_interval(), static_cast<uint32_t>(lost.intervals_size()));
   for (int i : {0, 2}) {
     EXPECT_FALSE(r.agents(i).lost());
@@ -149,13 +167,8 @@ TEST_F(MultiAgent, AbortOnLossStopsTheRunAndSaysWhy) {
   RunConfig c = Config(target->port(), 6);
   c.duration = absl::Seconds(20);
   c.on_agent_loss = "abort";
-  std::thread killer([&] {
-    absl::SleepFor(absl::Milliseconds(800));
-    agents_[2]->Shutdown(absl::ZeroDuration());
-  });
   const absl::Time began = absl::Now();
-  const v1::RunReport r = Run(c);
-  killer.join();
+  const v1::RunReport r = RunAndLose(c, /*victim=*/2, /*after=*/2);
   EXPECT_LT(absl::Now() - began, absl::Seconds(8));
   EXPECT_EQ(r.status(), "failed");
   ASSERT_GT(r.reasons_size(), 0);
@@ -169,12 +182,7 @@ TEST_F(MultiAgent, FewerThanMinAgentsFailsTheRun) {
   RunConfig c = Config(target->port(), 4);
   c.duration = absl::Seconds(20);
   c.min_agents = 2;
-  std::thread killer([&] {
-    absl::SleepFor(absl::Milliseconds(800));
-    agents_[0]->Shutdown(absl::ZeroDuration());
-  });
-  const v1::RunReport r = Run(c);
-  killer.join();
+  const v1::RunReport r = RunAndLose(c, /*victim=*/0, /*after=*/2);
   EXPECT_EQ(r.status(), "failed");
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("fewer than --min-agents 2"), std::string::npos) << r.reasons(0);
