@@ -50,28 +50,9 @@ EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
       spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
 
 EpollEngine::~EpollEngine() {
-  for (Conn& c : conns_) {
+  for (Conn& c : conns_.slots()) {
     if (c.fd >= 0) ::close(c.fd);
   }
-}
-
-ConnId EpollEngine::Allocate(int fd, ConnectionHandler* handler) {
-  ConnId id;
-  if (!free_ids_.empty()) {
-    id = free_ids_.back();
-    free_ids_.pop_back();
-  } else {
-    id = static_cast<ConnId>(conns_.size());
-    conns_.emplace_back();
-  }
-  Conn& c = conns_[id];
-  const uint32_t generation = c.generation + 1;
-  c = Conn{};
-  c.fd = fd;
-  c.generation = generation;
-  c.handler = handler;
-  ++open_;
-  return id;
 }
 
 void EpollEngine::Release(ConnId id) {
@@ -80,11 +61,7 @@ void EpollEngine::Release(ConnId id) {
   // Closing removes the fd from the epoll set; the generation bump makes any event for it that
   // is already in this Poll's batch stale.
   ::close(c.fd);
-  c.fd = -1;
-  c.handler = nullptr;
-  ++c.generation;
-  free_ids_.push_back(id);
-  --open_;
+  conns_.Free(id);
 }
 
 void EpollEngine::SetInterest(ConnId id, uint32_t events) {
@@ -112,7 +89,7 @@ absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionH
   if (::connect(fd->get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
     return absl::ErrnoToStatus(errno, absl::StrCat("connect to ", to.ToString()));
   }
-  const ConnId id = Allocate(fd->Release(), handler);
+  const ConnId id = conns_.Allocate(fd->Release(), handler);
   conns_[id].connecting = true;
   // Only writability (connect finished) is watched until the handshake is done.
   SetInterest(id, EPOLLOUT);
@@ -321,7 +298,7 @@ void EpollEngine::AcceptAll(Listener& listener) {
     }
     (void)ApplySocketOptions(fd, socket_options_);
     options_.stats->Add(Stat::kConnectionsEstablished);
-    const ConnId id = Allocate(fd, nullptr);
+    const ConnId id = conns_.Allocate(fd, nullptr);
     ConnectionHandler* handler = listener.handler->OnAccept(id);
     if (handler == nullptr) {
       Release(id);

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/socket.h"
 
@@ -38,7 +39,7 @@ class EpollEngine final : public Engine {
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
-  size_t open_connections() const override { return open_; }
+  size_t open_connections() const override { return conns_.open(); }
 
  private:
   // Zero-copy sends a connection may have in flight with their start times recorded.
@@ -71,7 +72,6 @@ class EpollEngine final : public Engine {
   };
 
   EpollEngine(Fd epoll_fd, const EngineOptions& options);
-  ConnId Allocate(int fd, ConnectionHandler* handler);
   void Release(ConnId id);
   void SetInterest(ConnId id, uint32_t events);
   void HandleEvent(ConnId id, uint32_t events);
@@ -95,14 +95,12 @@ class EpollEngine final : public Engine {
   Fd epoll_;
   EngineOptions options_;
   SocketOptions socket_options_;
-  std::vector<Conn> conns_;
-  std::vector<ConnId> free_ids_;
+  ConnTable<Conn> conns_;
   std::vector<Listener> listeners_;
   std::vector<ConnId> write_queue_;
   std::vector<ConnId> flushing_;
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
-  size_t open_ = 0;
   // Spare descriptor given up to accept-and-drop a connection when the fd limit is reached, so a
   // full table does not turn the level-triggered listener into a busy loop.
   Fd spare_fd_;

@@ -121,7 +121,7 @@ absl::Status IoUringEngine::Init() {
 }
 
 IoUringEngine::~IoUringEngine() {
-  for (Conn& c : conns_) {
+  for (Conn& c : conns_.slots()) {
     if (c.fd >= 0) ::close(c.fd);
   }
   listeners_.clear();
@@ -139,29 +139,6 @@ io_uring_sqe* IoUringEngine::Sqe() {
   return sqe;
 }
 
-ConnId IoUringEngine::Allocate(int fd, ConnectionHandler* handler) {
-  ConnId id;
-  if (!free_ids_.empty()) {
-    id = free_ids_.back();
-    free_ids_.pop_back();
-  } else {
-    id = static_cast<ConnId>(conns_.size());
-    conns_.emplace_back();
-    conns_.back().held.reserve(kMaxHeld + 1);
-  }
-  Conn& c = conns_[id];
-  const uint32_t generation = c.generation + 1;
-  std::vector<Held> held = std::move(c.held);
-  c = Conn{};
-  c.held = std::move(held);
-  c.held.clear();
-  c.fd = fd;
-  c.generation = generation;
-  c.handler = handler;
-  ++open_;
-  return id;
-}
-
 void IoUringEngine::Release(ConnId id) {
   Conn& c = conns_[id];
   if (c.fd < 0) return;
@@ -174,11 +151,7 @@ void IoUringEngine::Release(ConnId id) {
   ::close(c.fd);
   for (const Held& h : c.held) ReturnBuffer(h.bid);
   c.held.clear();
-  c.fd = -1;
-  c.handler = nullptr;
-  ++c.generation;
-  free_ids_.push_back(id);
-  --open_;
+  conns_.Free(id);
 }
 
 void IoUringEngine::Fail(ConnId id, absl::Status why) {
@@ -216,7 +189,7 @@ void IoUringEngine::ArmAccept(size_t index) {
 absl::StatusOr<ConnId> IoUringEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
   absl::StatusOr<Fd> fd = NewTcpSocket(to.family(), socket_options_);
   if (!fd.ok()) return fd.status();
-  const ConnId id = Allocate(fd->Release(), handler);
+  const ConnId id = conns_.Allocate(fd->Release(), handler);
   Conn& c = conns_[id];
   c.peer = to;
   c.connecting = true;
@@ -469,7 +442,7 @@ void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
   const int fd = cqe.res;
   (void)ApplySocketOptions(fd, socket_options_);
   options_.stats->Add(Stat::kConnectionsEstablished);
-  const ConnId id = Allocate(fd, nullptr);
+  const ConnId id = conns_.Allocate(fd, nullptr);
   ConnectionHandler* handler = l.handler->OnAccept(id);
   if (handler == nullptr) {
     Release(id);

@@ -20,6 +20,7 @@
 #include <deque>
 #include <vector>
 
+#include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/socket.h"
 
@@ -40,7 +41,7 @@ class IoUringEngine final : public Engine {
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
-  size_t open_connections() const override { return open_; }
+  size_t open_connections() const override { return conns_.open(); }
 
  private:
   enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel };
@@ -88,7 +89,6 @@ class IoUringEngine final : public Engine {
     return (static_cast<uint64_t>(op) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
            (static_cast<uint64_t>(generation & 0xffffff) << 32) | id;
   }
-  ConnId Allocate(int fd, ConnectionHandler* handler);
   void Release(ConnId id);
   void Fail(ConnId id, absl::Status why);
   bool Alive(ConnId id, uint32_t generation) const {
@@ -120,12 +120,10 @@ class IoUringEngine final : public Engine {
   size_t buffer_size_ = 0;
   // A deque: a connect request points into its Conn until it is submitted, so Conns must not
   // move when more are added.
-  std::deque<Conn> conns_;
-  std::vector<ConnId> free_ids_;
+  ConnTable<Conn, std::deque<Conn>> conns_;
   std::vector<Listener> listeners_;
   std::vector<ConnId> rearm_;   // receives to re-arm after this batch
   std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
-  size_t open_ = 0;
   Fd spare_fd_;
 };
 
