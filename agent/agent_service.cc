@@ -60,26 +60,18 @@ absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& 
     }
     s.allow_targets.push_back(*cidr);
   }
-  const std::pair<const std::string&, std::string*> files[] = {
-      {tls_cert, &s.tls_cert}, {tls_key, &s.tls_key}, {tls_ca, &s.tls_ca}};
-  const char* flags[] = {"--tls-cert", "--tls-key", "--tls-ca"};
-  for (int i = 0; i < 3; ++i) {
-    if (files[i].first.empty()) continue;
-    absl::StatusOr<std::string> text = cli::ReadFlagFile(files[i].first, flags[i]);
-    if (!text.ok()) return text.status();
-    *files[i].second = *text;
-  }
-  if (s.tls_cert.empty() != s.tls_key.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
-  }
-  if (!s.tls_ca.empty() && s.tls_cert.empty()) {
+  absl::StatusOr<cli::TlsFiles> tls = cli::ReadTlsFiles(tls_cert, tls_key, tls_ca);
+  if (!tls.ok()) return tls.status();
+  if (!tls->ca.empty() && tls->cert.empty()) {
     return absl::InvalidArgumentError("--tls-ca (mutual TLS) needs --tls-cert and --tls-key");
   }
+  s.tls_cert = tls->cert;
+  s.tls_key = tls->key;
+  s.tls_ca = tls->ca;
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = cli::ReadFlagFile(token_file, "--token-file");
+    absl::StatusOr<std::string> token = cli::ReadTokenFile(token_file);
     if (!token.ok()) return token.status();
-    s.token = std::string(absl::StripAsciiWhitespace(token->substr(0, token->find('\n'))));
-    if (s.token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
+    s.token = *token;
   }
   return s;
 }

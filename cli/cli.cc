@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 #include "absl/strings/str_replace.h"
@@ -67,6 +68,36 @@ absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::str
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFlagFile(path, "--token-file");
+  if (!text.ok()) return text.status();
+  std::string token(absl::StripAsciiWhitespace(text->substr(0, text->find('\n'))));
+  if (token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
+  return token;
+}
+
+absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string& key,
+                                      const std::string& ca) {
+  TlsFiles files;
+  const struct {
+    const std::string& path;
+    const char* flag;
+    std::string* out;
+  } wanted[] = {{cert, "--tls-cert", &files.cert},
+                {key, "--tls-key", &files.key},
+                {ca, "--tls-ca", &files.ca}};
+  for (const auto& w : wanted) {
+    if (w.path.empty()) continue;
+    absl::StatusOr<std::string> text = ReadFlagFile(w.path, w.flag);
+    if (!text.ok()) return text.status();
+    *w.out = *std::move(text);
+  }
+  if (files.cert.empty() != files.key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  return files;
 }
 
 }  // namespace salvo::cli

@@ -30,4 +30,17 @@ CLI::Option* DurationOption(CLI::App& app, const std::string& name, absl::Durati
 // The contents of a file named by a flag; the error names the flag and the file.
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag);
 
+// --token-file: the token is the file's first line without surrounding white space.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
+
+// PEM contents of --tls-cert, --tls-key and --tls-ca (an empty path stays empty). A certificate
+// and its key go together.
+struct TlsFiles {
+  std::string cert;
+  std::string key;
+  std::string ca;
+};
+absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string& key,
+                                      const std::string& ca);
+
 }  // namespace salvo::cli

@@ -21,27 +21,16 @@ absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_fil
                                                     const std::string& tls_ca,
                                                     const std::string& tls_cert,
                                                     const std::string& tls_key) {
-  ControlSecurity s;
-  const std::pair<const std::string&, std::string*> files[] = {
-      {tls_ca, &s.tls_ca}, {tls_cert, &s.tls_cert}, {tls_key, &s.tls_key}};
-  const char* flags[] = {"--tls-ca", "--tls-cert", "--tls-key"};
-  for (int i = 0; i < 3; ++i) {
-    if (files[i].first.empty()) continue;
-    absl::StatusOr<std::string> text = cli::ReadFlagFile(files[i].first, flags[i]);
-    if (!text.ok()) return text.status();
-    *files[i].second = *text;
-  }
-  if (s.tls_cert.empty() != s.tls_key.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
-  }
-  if (!s.tls_cert.empty() && s.tls_ca.empty()) {
+  absl::StatusOr<cli::TlsFiles> tls = cli::ReadTlsFiles(tls_cert, tls_key, tls_ca);
+  if (!tls.ok()) return tls.status();
+  if (!tls->cert.empty() && tls->ca.empty()) {
     return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
   }
+  ControlSecurity s{"", tls->ca, tls->cert, tls->key};
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = cli::ReadFlagFile(token_file, "--token-file");
+    absl::StatusOr<std::string> token = cli::ReadTokenFile(token_file);
     if (!token.ok()) return token.status();
-    s.token = std::string(absl::StripAsciiWhitespace(token->substr(0, token->find('\n'))));
-    if (s.token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
+    s.token = *token;
   }
   return s;
 }
