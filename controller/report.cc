@@ -58,6 +58,17 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   return r;
 }
 
+// Totals repeats, under the same names, the counters a reader wants at the top level.
+void CountersIntoTotals(const CounterValues& sum, v1::Totals* totals) {
+  const auto* descriptor = v1::Totals::descriptor();
+  const auto* reflection = totals->GetReflection();
+  for (int i = 0; i < metrics::kNumStats; ++i) {
+    if (const auto* field = descriptor->FindFieldByName(metrics::kStatNames[i])) {
+      reflection->SetUInt64(totals, field, sum[i]);
+    }
+  }
+}
+
 void Diagnose(const v1::RunReport& report, double nominal_interval_s,
               std::vector<std::string>* out) {
   // Only whole intervals: a short final interval would look like a collapse.
@@ -198,19 +209,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   for (const v1::AgentResult& r : report.agents()) {
     for (const v1::Interval& i : r.intervals()) by_index[i.index()].push_back(&i);
   }
-  totals.set_connections_established(Get(sum, Stat::kConnectionsEstablished));
-  totals.set_connect_errors(Get(sum, Stat::kConnectErrors));
-  totals.set_closed_by_peer(Get(sum, Stat::kClosedByPeer));
-  totals.set_send_calls(Get(sum, Stat::kSendCalls));
-  totals.set_recv_calls(Get(sum, Stat::kRecvCalls));
-  totals.set_bytes_sent(Get(sum, Stat::kBytesSent));
-  totals.set_bytes_received(Get(sum, Stat::kBytesReceived));
-  totals.set_messages(Get(sum, Stat::kMessages));
-  totals.set_verify_errors(Get(sum, Stat::kVerifyErrors));
-  totals.set_send_errors(Get(sum, Stat::kSendErrors));
-  totals.set_recv_errors(Get(sum, Stat::kRecvErrors));
-  totals.set_zc_sends(Get(sum, Stat::kZcSends));
-  totals.set_zc_copied(Get(sum, Stat::kZcCopied));
+  CountersIntoTotals(sum, &totals);
   if (totals.zc_sends() > 0) {
     totals.set_zc_copied_share(static_cast<double>(totals.zc_copied()) /
                                static_cast<double>(totals.zc_sends()));
