@@ -81,19 +81,18 @@ std::string ParamName(const ::testing::TestParamInfo<EngineParam>& info) {
   return name;
 }
 
-class EngineTest : public ::testing::TestWithParam<EngineParam> {
+// An engine of the kind the test picks, with its stats, and a way to run it until something
+// holds.
+class EngineFixture {
  protected:
-  void SetUp() override {
-    if (GetParam().kind == EngineKind::kIoUring && !IoUringAvailable().ok()) {
-      GTEST_SKIP() << "io_uring is not available here: " << IoUringAvailable().message();
-    }
+  absl::Status MakeEngine(EngineKind kind, SendMode mode) {
     options_.stats = &registry_.Local(0);
-    options_.send_mode = GetParam().mode;
-    absl::StatusOr<EnginePtr> engine = CreateEngine(GetParam().kind, options_);
-    ASSERT_TRUE(engine.ok()) << engine.status();
+    options_.send_mode = mode;
+    absl::StatusOr<EnginePtr> engine = CreateEngine(kind, options_);
+    if (!engine.ok()) return engine.status();
     engine_ = std::move(*engine);
+    return absl::OkStatus();
   }
-  bool zero_copy() const { return GetParam().mode != SendMode::kCopy; }
   void PollUntil(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(5)) {
     const absl::Time deadline = absl::Now() + timeout;
     while (!done() && absl::Now() < deadline)
@@ -102,6 +101,18 @@ class EngineTest : public ::testing::TestWithParam<EngineParam> {
   metrics::StatsRegistry registry_;
   EngineOptions options_;
   EnginePtr engine_;
+};
+
+class EngineTest : public EngineFixture, public ::testing::TestWithParam<EngineParam> {
+ protected:
+  void SetUp() override {
+    if (GetParam().kind == EngineKind::kIoUring && !IoUringAvailable().ok()) {
+      GTEST_SKIP() << "io_uring is not available here: " << IoUringAvailable().message();
+    }
+    const absl::Status made = MakeEngine(GetParam().kind, GetParam().mode);
+    ASSERT_TRUE(made.ok()) << made;
+  }
+  bool zero_copy() const { return GetParam().mode != SendMode::kCopy; }
 };
 
 INSTANTIATE_TEST_SUITE_P(Engines, EngineTest,
@@ -201,20 +212,9 @@ TEST_P(EngineTest, LargeSendCompletesOnlyWhenEveryByteIsTaken) {
   EXPECT_EQ(registry_.Snapshot().Get(Stat::kBytesSent), big.size());
 }
 
-class EpollFairness : public ::testing::Test {
+class EpollFairness : public EngineFixture, public ::testing::Test {
  protected:
-  void SetUp() override {
-    options_.stats = &registry_.Local(0);
-    engine_ = *EpollEngine::Create(options_);
-  }
-  void PollUntil(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(5)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (!done() && absl::Now() < deadline)
-      ASSERT_TRUE(engine_->Poll(absl::Milliseconds(5)).ok());
-  }
-  metrics::StatsRegistry registry_;
-  EngineOptions options_;
-  std::unique_ptr<EpollEngine> engine_;
+  void SetUp() override { ASSERT_TRUE(MakeEngine(EngineKind::kEpoll, SendMode::kCopy).ok()); }
 };
 
 TEST_F(EpollFairness, EveryReadyConnectionIsServedInEachPoll) {
