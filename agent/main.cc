@@ -2,6 +2,7 @@
 
 #include "agent/agent_service.h"
 #include "cli/cli.h"
+#include "proto/grpc_logging.h"
 
 int main(int argc, char** argv) {
   salvo::agent::AgentConfig config;
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "and this private key (PEM)");
   app.add_option("--tls-ca", tls_ca, "mutual TLS: require controller certificates from this CA");
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  salvo::v1::QuietGrpcLogs();
   absl::StatusOr<salvo::agent::AgentSecurity> security =
       salvo::agent::LoadAgentSecurity(allow_targets, token_file, tls_cert, tls_key, tls_ca);
   if (!security.ok()) {

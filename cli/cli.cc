@@ -92,6 +92,9 @@ absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string
     if (w.path.empty()) continue;
     absl::StatusOr<std::string> text = ReadFlagFile(w.path, w.flag);
     if (!text.ok()) return text.status();
+    if (text->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(w.flag, ": ", w.path, " is empty"));
+    }
     *w.out = *std::move(text);
   }
   if (files.cert.empty() != files.key.empty()) {

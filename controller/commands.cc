@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "controller/render.h"
 #include "controller/run_controller.h"
+#include "net/address.h"
 #include "process/child.h"
 #include "proto/json.h"
 
@@ -105,6 +106,14 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
   if (agents.empty()) {
     err << "salvo agents: --agents: give at least one agent\n";
     return 2;
+  }
+  for (const std::string& agent : agents) {
+    std::string host;
+    uint16_t port = 0;
+    if (absl::Status s = net::SplitHostPort(agent, &host, &port); !s.ok()) {
+      err << "salvo agents: --agents: " << s.message() << "\n";
+      return 2;
+    }
   }
   int code = 0;
   for (const AgentProbe& p : ProbeAgents(agents, security)) {

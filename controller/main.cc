@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "controller/commands.h"
 #include "controller/deploy.h"
+#include "proto/grpc_logging.h"
 
 namespace {
 
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--json", demo.json_path, "write the report as JSON to this file");
 
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  salvo::v1::QuietGrpcLogs();
   if (run_cmd->parsed()) {
     if (!ParseAgents("run", agents, &run.agents, &run.agent_weights) ||
         !run_security.Load("run", &run.security)) {
