@@ -184,6 +184,13 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
   ExpectOneLineError(RunTool(Binary("salvo-target"), {"--mode", "nope"}), 2, "nope");
   ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "0"}), 2, "--threads");
   ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--frobnicate"}), 2, "--frobnicate");
+  // An address not on this host (TEST-NET-1): bind fails, nothing is sent anywhere.
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--listen", "192.0.2.7:7100"}), 1,
+                     "cannot listen on 192.0.2.7:7100");
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--allow-target", "10.0.0.0/33"}), 2,
+                     "--allow-target");
+  ExpectOneLineError(RunTool(Binary("salvo"), {"agents", "--agents", "nohostport"}), 2,
+                     "invalid address 'nohostport'");
 }
 
 TEST_F(EndToEnd, UnreachableAgentIsNamedAndFailsTheRun) {
