@@ -164,6 +164,15 @@ std::string RenderReport(const v1::RunReport& r) {
                 zc > 0 ? FormatMicros(a.zc_completion_summary().p99_us()) : "-",
                 zc > 0 ? absl::StrFormat("%.0f%%", 100.0 * a.counters().zc_copied() / zc) : "-"});
     }
+    double sends_per_sec = 0;
+    for (const v1::AgentResult& a : r.agents()) sends_per_sec += a.rates().send_calls_per_sec();
+    const bool zc = t.zc_sends() > 0;
+    send.Rule();
+    send.Add({"total (merged)", "", "", FormatCount(sends_per_sec),
+              FormatMicros(r.send_call().p50_us()), FormatMicros(r.send_call().p99_us()),
+              zc ? FormatMicros(r.zc_completion().p50_us()) : "-",
+              zc ? FormatMicros(r.zc_completion().p99_us()) : "-",
+              zc ? absl::StrFormat("%.0f%%", 100 * t.zc_copied_share()) : "-"});
     absl::StrAppend(&out, send.Render());
     absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent\n\n", t.cpu_s(),
                                           t.cpu_ns_per_byte_sent()));
