@@ -401,14 +401,17 @@ TEST_F(InProcess, StoppingEarlyKeepsEverythingMeasured) {
   RunConfig c = Config(workload::Kind::kEcho, target->port(), 4);
   c.duration = absl::Seconds(30);
   c.interval = absl::Milliseconds(250);
+  // Ctrl-C once four intervals have been reported, however long the set-up took.
+  c.live = true;
   std::atomic<int> interrupts{0};
-  std::thread ctrl_c([&] {
-    absl::SleepFor(absl::Milliseconds(1400));
-    interrupts = 1;
-  });
+  int lines = 0;
+  controller::RunHooks hooks;
+  hooks.interrupts = &interrupts;
+  hooks.print = [&](const std::string& line) {
+    if (line.rfind("[", 0) == 0 && ++lines == 4) interrupts = 1;
+  };
   const absl::Time began = absl::Now();
-  const v1::RunReport r = Run(c, &interrupts);
-  ctrl_c.join();
+  const v1::RunReport r = controller::ExecuteRun(c, hooks);
   EXPECT_LT(absl::Now() - began, absl::Seconds(10));
   EXPECT_EQ(r.status(), "failed");
   ASSERT_EQ(r.agents_size(), 2);
