@@ -91,20 +91,18 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
     }
   }
 
-  // The common start: every agent begins at the same instant, given in its own clock. A start
-  // more than a minute away is a controller's mistake; start then rather than hang.
+  // The common start: every agent begins at the same instant, given in its own clock. The
+  // workers wait for it themselves, so no thread hop lies between the instant and their first
+  // send. A start more than a minute away is a controller's mistake; start then rather than hang.
+  absl::Time start_at = absl::Now();
   if (const int64_t at = signals.start_at_unix_ns.load(); at > 0) {
-    const absl::Time start_at = std::min(absl::FromUnixNanos(at), absl::Now() + absl::Minutes(1));
-    if (WaitUntil(signals, start_at)) {
-      run.Finish(/*drain=*/false);
-      return absl::CancelledError("the run was stopped before it started");
-    }
+    start_at = std::clamp(absl::FromUnixNanos(at), absl::Now(), absl::Now() + absl::Minutes(1));
   }
   const absl::Duration interval =
       absl::Milliseconds(spec.interval_ms() > 0 ? spec.interval_ms() : 1000);
   StatsSnapshot baseline = run.Snapshot();  // exact: the workers have not moved yet
-  run.Start();
-  const absl::Time measure_from = absl::Now() + absl::Milliseconds(spec.warmup_ms());
+  run.Start(start_at);
+  const absl::Time measure_from = start_at + absl::Milliseconds(spec.warmup_ms());
   // A duration of 0 means: until the controller says stop.
   const absl::Time measure_until = spec.duration_ms() == 0
                                        ? absl::InfiniteFuture()
@@ -113,6 +111,8 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   if (spec.warmup_ms() > 0) {
     stopped = WaitUntil(signals, measure_from);
     baseline = run.Snapshot();
+  } else {
+    stopped = WaitUntil(signals, start_at);
   }
   const double cpu_at_start = ProcessCpuSeconds();
 

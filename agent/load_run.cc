@@ -97,8 +97,20 @@ v1::Ready LoadRun::Connect(const absl::Notification* cancel) {
   return ready;
 }
 
-void LoadRun::Start() {
+void LoadRun::Start(absl::Time at) {
+  if (at != absl::InfinitePast()) start_at_unix_ns_.store(absl::ToUnixNanos(at));
   if (!start_.HasBeenNotified()) start_.Notify();
+}
+
+bool LoadRun::WaitForStartInstant() {
+  const int64_t at = start_at_unix_ns_.load();
+  // Sleep to just before the instant, then spin the last 200 us: a timed sleep alone can wake
+  // late, which would show as start skew; spinning longer would take the cores from the others.
+  for (int64_t now = absl::GetCurrentTimeNanos(); now < at; now = absl::GetCurrentTimeNanos()) {
+    if (stop_.load() != kRunning) return false;
+    if (at - now > 300'000) absl::SleepFor(absl::Nanoseconds(at - now - 200'000));
+  }
+  return stop_.load() == kRunning;
 }
 
 void LoadRun::Finish(bool drain) {
@@ -164,7 +176,7 @@ void LoadRun::WorkerMain(uint32_t connections) {
   while (!start_.WaitForNotificationWithTimeout(kPollTimeout)) {
     if (stop_.load() != kRunning) break;
   }
-  if (start_.HasBeenNotified() && stop_.load() == kRunning && ctx.engine != nullptr) {
+  if (start_.HasBeenNotified() && WaitForStartInstant() && ctx.engine != nullptr) {
     // The earliest worker's start is the agent's first send, for the start-skew report.
     const int64_t now = absl::GetCurrentTimeNanos();
     int64_t first = first_send_unix_ns_.load();

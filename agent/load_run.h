@@ -58,8 +58,8 @@ class LoadRun {
   // waits until every connection is established, failed or timed out, or `cancel` fires.
   v1::Ready Connect(const absl::Notification* cancel);
 
-  // Releases the start barrier: every worker begins its load.
-  void Start();
+  // Releases the start barrier: every worker begins its load at `at` (this machine's clock).
+  void Start(absl::Time at = absl::InfinitePast());
 
   // Sums the workers' stats. Any thread, any time.
   metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
@@ -76,6 +76,8 @@ class LoadRun {
  private:
   enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
   void WorkerMain(uint32_t connections);
+  // Waits for the start instant given to Start(); false if the run was stopped meanwhile.
+  bool WaitForStartInstant();
 
   const LoadPlan plan_;
   metrics::StatsRegistry registry_;
@@ -83,6 +85,7 @@ class LoadRun {
   absl::Notification start_;
   std::atomic<int> stop_{kRunning};
   std::atomic<int64_t> first_send_unix_ns_{0};
+  std::atomic<int64_t> start_at_unix_ns_{0};
 
   absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;
