@@ -67,18 +67,9 @@ struct Link {
   absl::Time last_heard;
 };
 
-// Who an agent is and how its clock relates to ours.
-struct Probe {
-  std::string error;  // empty when the agent can take a run
-  v1::InfoResponse info;
-  double offset_ms = 0;
-  double error_ms = 0;
-  double rtt_ms = 0;
-};
-
 // NTP-style: several Clock round trips, keeping the one with the smallest round trip, whose
 // midpoint is the best estimate of when the agent read its clock.
-absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security, Probe* p) {
+absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security, AgentProbe* p) {
   int64_t best_rtt = -1;
   for (int i = 0; i < kClockSamples; ++i) {
     grpc::ClientContext ctx;
@@ -92,9 +83,9 @@ absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security
     const int64_t rtt = t3 - t0;
     if (best_rtt < 0 || rtt < best_rtt) {
       best_rtt = rtt;
-      p->offset_ms = static_cast<double>(clock.agent_unix_ns() - (t0 + t3) / 2) / 1e6;
-      p->rtt_ms = static_cast<double>(rtt) / 1e6;
-      p->error_ms = p->rtt_ms / 2;
+      p->clock_offset_ms = static_cast<double>(clock.agent_unix_ns() - (t0 + t3) / 2) / 1e6;
+      p->clock_rtt_ms = static_cast<double>(rtt) / 1e6;
+      p->clock_error_ms = p->clock_rtt_ms / 2;
     }
   }
   return absl::OkStatus();
@@ -123,15 +114,10 @@ std::vector<AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
         return;
       }
       p.reachable = true;
-      Probe clock;
-      if (absl::Status c = MeasureClock(*stub, security, &clock); !c.ok()) {
+      if (absl::Status c = MeasureClock(*stub, security, &p); !c.ok()) {
         p.error =
             absl::StrCat("agent ", agents[i], " did not answer its clock probe: ", c.message());
-        return;
       }
-      p.clock_offset_ms = clock.offset_ms;
-      p.clock_error_ms = clock.error_ms;
-      p.clock_rtt_ms = clock.rtt_ms;
     });
   }
   for (std::thread& t : threads) t.join();
