@@ -22,19 +22,9 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
   if (!target.ok()) return target.status();
   plan.target_text = spec.target();
   plan.target = *target;
-  switch (spec.workload()) {
-    case v1::WORKLOAD_ECHO:
-      plan.workload.kind = workload::Kind::kEcho;
-      break;
-    case v1::WORKLOAD_STREAM_OUT:
-      plan.workload.kind = workload::Kind::kStreamOut;
-      break;
-    case v1::WORKLOAD_STREAM_IN:
-      plan.workload.kind = workload::Kind::kStreamIn;
-      break;
-    default:
-      return absl::InvalidArgumentError("the run spec names no workload");
-  }
+  absl::StatusOr<workload::Kind> kind = workload::KindFromProto(spec.workload());
+  if (!kind.ok()) return kind.status();
+  plan.workload.kind = *kind;
   if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("message size must be 1 byte to 1 GiB, got ", spec.message_size()));

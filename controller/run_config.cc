@@ -13,18 +13,6 @@
 namespace salvo::controller {
 namespace {
 
-v1::Workload ToProto(workload::Kind kind) {
-  switch (kind) {
-    case workload::Kind::kEcho:
-      return v1::WORKLOAD_ECHO;
-    case workload::Kind::kStreamOut:
-      return v1::WORKLOAD_STREAM_OUT;
-    case workload::Kind::kStreamIn:
-      return v1::WORKLOAD_STREAM_IN;
-  }
-  return v1::WORKLOAD_UNSPECIFIED;
-}
-
 uint64_t Millis(absl::Duration d) { return static_cast<uint64_t>(absl::ToInt64Milliseconds(d)); }
 
 }  // namespace
@@ -149,7 +137,7 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
 v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections) {
   v1::RunSpec spec;
   spec.set_target(config.target);
-  spec.set_workload(ToProto(config.workload));
+  spec.set_workload(workload::KindToProto(config.workload));
   spec.set_connections(connections);
   spec.set_message_size(config.message_size);
   spec.set_pipeline(config.pipeline);

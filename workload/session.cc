@@ -126,6 +126,31 @@ absl::string_view KindName(Kind kind) {
   return "unknown";
 }
 
+v1::Workload KindToProto(Kind kind) {
+  switch (kind) {
+    case Kind::kEcho:
+      return v1::WORKLOAD_ECHO;
+    case Kind::kStreamOut:
+      return v1::WORKLOAD_STREAM_OUT;
+    case Kind::kStreamIn:
+      return v1::WORKLOAD_STREAM_IN;
+  }
+  return v1::WORKLOAD_UNSPECIFIED;
+}
+
+absl::StatusOr<Kind> KindFromProto(v1::Workload workload) {
+  switch (workload) {
+    case v1::WORKLOAD_ECHO:
+      return Kind::kEcho;
+    case v1::WORKLOAD_STREAM_OUT:
+      return Kind::kStreamOut;
+    case v1::WORKLOAD_STREAM_IN:
+      return Kind::kStreamIn;
+    default:
+      return absl::InvalidArgumentError("the run spec names no workload");
+  }
+}
+
 void SessionContext::RecordConnectError(const absl::Status& status) {
   ++failed;
   stats->Add(Stat::kConnectErrors);

@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "metrics/thread_stats.h"
 #include "net/engine.h"
+#include "salvo/v1/report.pb.h"
 #include "workload/pattern.h"
 
 namespace salvo::workload {
@@ -32,6 +33,9 @@ enum class Kind { kEcho, kStreamOut, kStreamIn };
 
 absl::StatusOr<Kind> ParseKind(absl::string_view name);
 absl::string_view KindName(Kind kind);
+// The same kinds on the wire (salvo.v1.Workload); WORKLOAD_UNSPECIFIED is an error.
+v1::Workload KindToProto(Kind kind);
+absl::StatusOr<Kind> KindFromProto(v1::Workload workload);
 
 struct Options {
   Kind kind = Kind::kEcho;
