@@ -8,33 +8,24 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "agent/load_run.h"
+#include "agent/security.h"
 #include "metrics/thread_stats.h"
 #include "net/socket.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo::agent {
 namespace {
 
-using metrics::Stat;
+using metrics::Counter;
 using metrics::StatsSnapshot;
 
 void FillInterval(uint32_t index, double elapsed_s, const StatsSnapshot& delta, v1::Interval* out) {
   out->set_index(index);
   out->set_elapsed_s(elapsed_s);
-  metrics::CountersToProto(delta.counters, out->mutable_counters());
-  delta.latency().ToProto(out->mutable_latency());
-  delta.FairnessToProto(out->mutable_fairness());
-}
-
-void FillRates(const StatsSnapshot& d, double seconds, v1::Rates* out) {
-  if (seconds <= 0) return;
-  const double sends = static_cast<double>(d.Get(Stat::kSendCalls));
-  const double recvs = static_cast<double>(d.Get(Stat::kRecvCalls));
-  out->set_tps((sends + recvs) / seconds);
-  out->set_messages_per_sec(static_cast<double>(d.Get(Stat::kMessages)) / seconds);
-  out->set_send_calls_per_sec(sends / seconds);
-  out->set_recv_calls_per_sec(recvs / seconds);
-  out->set_mb_per_sec_sent(static_cast<double>(d.Get(Stat::kBytesSent)) / 1e6 / seconds);
-  out->set_mb_per_sec_received(static_cast<double>(d.Get(Stat::kBytesReceived)) / 1e6 / seconds);
+  wire::CountersToProto(delta.counters, out->mutable_counters());
+  wire::TimingsToProto(delta.timings, /*with_histograms=*/true, out->mutable_timings());
+  wire::FairnessToProto(delta.ConnectionFairness(), out->mutable_fairness());
 }
 
 // CPU seconds (user + system) this process has used so far.
@@ -61,23 +52,21 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
                                     const std::vector<net::Cidr>& allowed) {
   absl::StatusOr<LoadPlan> plan = PlanFromSpec(spec);
   if (!plan.ok()) return plan.status();
-  if (std::none_of(allowed.begin(), allowed.end(),
-                   [&](const net::Cidr& c) { return c.Contains(plan->target); })) {
-    std::vector<std::string> ranges;
-    for (const net::Cidr& c : allowed) ranges.push_back(c.text());
-    return absl::PermissionDeniedError(absl::StrCat("target ", plan->target.ToString(),
-                                                    " is outside this agent's --allow-target (",
-                                                    absl::StrJoin(ranges, ", "), ")"));
-  }
+  if (absl::Status s = CheckTargetAllowed(plan->target, allowed); !s.ok()) return s;
   if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
   return plan;
 }
 
-absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
-                        const AgentIdentity& identity, RunSignals& signals, const Emit& emit) {
+absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
+                         const AgentIdentity& identity, RunSignals& signals, const Emit& emit) {
   LoadRun run(plan);
   v1::RunResponse response;
-  *response.mutable_ready() = run.Connect(&signals.stop);
+  absl::StatusOr<v1::Ready> ready = run.Connect(&signals.stop);
+  if (!ready.ok()) {
+    run.Finish(/*drain=*/false);
+    return ready.status();
+  }
+  *response.mutable_ready() = *std::move(ready);
   if (signals.stop.HasBeenNotified()) {
     run.Finish(/*drain=*/false);
     return absl::CancelledError("the run was stopped while connecting");
@@ -146,8 +135,8 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   const StatsSnapshot final_snapshot = run.Snapshot();
   StatsSnapshot total = final_snapshot.Since(baseline);
   // Connections are set up before the baseline; the result states how many there were.
-  for (Stat s : {Stat::kConnectionsEstablished, Stat::kConnectErrors}) {
-    total.counters[static_cast<int>(s)] = final_snapshot.Get(s);
+  for (Counter c : {Counter::kConnectionsEstablished, Counter::kConnectErrors}) {
+    total.counters[c] = final_snapshot.Get(c);
   }
 
   const double measured_s = absl::ToDoubleSeconds(measure_end - measure_from);
@@ -156,17 +145,12 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   result.set_connections(plan.connections);
   result.set_threads(plan.threads);
   result.set_measured_s(measured_s);
-  metrics::CountersToProto(total.counters, result.mutable_counters());
-  FillRates(total, measured_s, result.mutable_rates());
-  total.latency().ToProto(result.mutable_latency());
-  total.latency().Summarize(result.mutable_latency_summary());
-  total.FairnessToProto(result.mutable_fairness());
-  result.set_engine(std::string(net::EngineKindName(plan.engine.kind)));
-  result.set_send_mode(std::string(net::SendModeName(plan.send_mode)));
-  total.timing(metrics::Timing::kSendCall).ToProto(result.mutable_send_call());
-  total.timing(metrics::Timing::kSendCall).Summarize(result.mutable_send_call_summary());
-  total.timing(metrics::Timing::kZcCompletion).ToProto(result.mutable_zc_completion());
-  total.timing(metrics::Timing::kZcCompletion).Summarize(result.mutable_zc_completion_summary());
+  wire::CountersToProto(total.counters, result.mutable_counters());
+  wire::RatesToProto(metrics::ComputeRates(total.counters, measured_s), result.mutable_rates());
+  wire::TimingsToProto(total.timings, /*with_histograms=*/true, result.mutable_timings());
+  wire::FairnessToProto(total.ConnectionFairness(), result.mutable_fairness());
+  result.set_engine(wire::ToProto(plan.engine.kind));
+  result.set_send_mode(wire::ToProto(plan.send_mode));
   result.set_cpu_s(cpu_s);
   result.set_first_send_unix_ns(run.first_send_unix_ns());
   result.set_weight(spec.weight());
@@ -176,7 +160,11 @@ absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
   // The intervals went out live on this stream already; the controller keeps them. Leaving them
   // out keeps the final message small however long the run was.
   result.clear_intervals();
-  if (signals.abort.load()) result.set_error("the controller went away; load stopped");
+  if (signals.abort.load()) {
+    result.set_error("the controller went away; load stopped");
+  } else if (absl::Status failed = run.worker_error(); !failed.ok()) {
+    result.set_error(std::string(failed.message()));
+  }
   response.Clear();
   *response.mutable_result() = std::move(result);
   emit(response);

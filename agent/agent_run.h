@@ -2,7 +2,7 @@
 // it the controller's signals and forwards what it emits.
 //
 //   RunSignals signals;                       // notified by whoever reads the controller
-//   absl::Status s = ExecuteRun(spec, identity, signals, [&](const v1::RunResponse& r) {
+//   absl::Status s = CarryOutRun(spec, plan, identity, signals, [&](const v1::RunResponse& r) {
 //     return stream->Write(r);                // false once the controller is gone
 //   });
 #pragma once
@@ -53,8 +53,8 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<n
 
 // Connects, emits Ready, waits for start, runs warm-up and intervals, emits one IntervalReport
 // per interval and the final AgentResult. An error status means the run could not be carried
-// out (stopped before it started).
-absl::Status ExecuteRun(const v1::RunSpec& spec, const LoadPlan& plan,
+// out (a worker could not start, or it was stopped before it started).
+absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
                         const AgentIdentity& identity, RunSignals& signals, const Emit& emit);
 
 }  // namespace salvo::agent

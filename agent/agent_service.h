@@ -10,13 +10,11 @@
 #include <memory>
 #include <ostream>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "net/cidr.h"
+#include "agent/security.h"
 #include "salvo/v1/agent.grpc.pb.h"
 
 namespace grpc {
@@ -24,27 +22,6 @@ class Server;
 }
 
 namespace salvo::agent {
-
-// An agent sends traffic wherever it is told to, so it obeys only its controller and only
-// towards the targets it is allowed.
-struct AgentSecurity {
-  // Targets a run may name; empty means loopback only (127.0.0.0/8 and ::1).
-  std::vector<net::Cidr> allow_targets;
-  // Required in every call's "authorization: Bearer <token>" metadata when set.
-  std::string token;
-  // PEM contents. TLS when cert and key are set; mutual TLS (client certificates required and
-  // checked against this CA) when tls_ca is set too.
-  std::string tls_cert;
-  std::string tls_key;
-  std::string tls_ca;
-};
-
-// Builds the security settings from the agent's flags (file paths and CIDR texts).
-absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& allow_targets,
-                                                const std::string& token_file,
-                                                const std::string& tls_cert,
-                                                const std::string& tls_key,
-                                                const std::string& tls_ca);
 
 struct AgentConfig {
   std::string listen = "127.0.0.1:7100";
@@ -69,7 +46,6 @@ class AgentService final : public v1::Agent::Service {
 
  private:
   void Log(const std::string& line);
-  // OK for a caller with the right token (or when no token is set); logs refusals.
   grpc::Status Authenticate(grpc::ServerContext* context, absl::string_view rpc);
 
   std::ostream* const log_;
@@ -98,8 +74,5 @@ class AgentServer {
   std::unique_ptr<AgentService> service_;
   std::unique_ptr<grpc::Server> server_;
 };
-
-// The whole salvo-agent process after flag parsing: serve until SIGINT or SIGTERM.
-int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err);
 
 }  // namespace salvo::agent

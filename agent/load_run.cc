@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "plan/split.h"
+#include "wire/enums.h"
 
 namespace salvo::agent {
 namespace {
@@ -22,7 +23,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
   if (!target.ok()) return target.status();
   plan.target_text = spec.target();
   plan.target = *target;
-  absl::StatusOr<workload::Kind> kind = workload::KindFromProto(spec.workload());
+  absl::StatusOr<workload::Kind> kind = wire::FromProto(spec.workload());
   if (!kind.ok()) return kind.status();
   plan.workload.kind = *kind;
   if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
@@ -36,9 +37,13 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
-  absl::StatusOr<net::EngineKind> engine = net::ParseEngineKind(spec.engine());
+  absl::StatusOr<net::EngineKind> engine = spec.engine() == v1::ENGINE_UNSPECIFIED
+                                                ? net::EngineKind::kAuto
+                                                : wire::FromProto(spec.engine());
   if (!engine.ok()) return engine.status();
-  absl::StatusOr<net::SendMode> send_mode = net::ParseSendMode(spec.send_mode());
+  absl::StatusOr<net::SendMode> send_mode = spec.send_mode() == v1::SEND_MODE_UNSPECIFIED
+                                                ? net::SendMode::kCopy
+                                                : wire::FromProto(spec.send_mode());
   if (!send_mode.ok()) return send_mode.status();
   absl::StatusOr<net::EngineChoice> choice = net::ChooseEngine(*engine, *send_mode);
   if (!choice.ok()) return choice.status();
@@ -65,10 +70,11 @@ LoadRun::LoadRun(LoadPlan plan) : plan_(std::move(plan)) {}
 
 LoadRun::~LoadRun() { Finish(/*drain=*/false); }
 
-v1::Ready LoadRun::Connect(const absl::Notification* cancel) {
+absl::StatusOr<v1::Ready> LoadRun::Connect(const absl::Notification* cancel) {
   const std::vector<uint64_t> shares = plan::SplitEvenly(plan_.connections, plan_.threads);
-  for (uint64_t share : shares) {
-    workers_.emplace_back(&LoadRun::WorkerMain, this, static_cast<uint32_t>(share));
+  for (size_t i = 0; i < shares.size(); ++i) {
+    workers_.emplace_back(&LoadRun::WorkerMain, this, static_cast<uint32_t>(i),
+                          static_cast<uint32_t>(shares[i]));
   }
   const auto all_ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return workers_ready_ == workers_.size();
@@ -80,11 +86,25 @@ v1::Ready LoadRun::Connect(const absl::Notification* cancel) {
       break;
     }
   }
+  if (!start_error_.ok()) return start_error_;
   v1::Ready ready = ready_;
   ready.set_threads(static_cast<uint32_t>(workers_.size()));
-  ready.set_engine(std::string(net::EngineKindName(plan_.engine.kind)));
+  ready.set_engine(wire::ToProto(plan_.engine.kind));
   ready.set_engine_note(plan_.engine.note);
   return ready;
+}
+
+absl::Status LoadRun::worker_error() const {
+  absl::MutexLock lock(&mu_);
+  return worker_error_;
+}
+
+void LoadRun::WorkerFailed(uint32_t index, const absl::Status& why) {
+  absl::MutexLock lock(&mu_);
+  if (worker_error_.ok()) {
+    worker_error_ = absl::Status(why.code(), absl::StrCat("worker ", index, "'s event loop failed: ",
+                                                          why.message()));
+  }
 }
 
 void LoadRun::Start(absl::Time at) {
@@ -111,10 +131,10 @@ void LoadRun::Finish(bool drain) {
   }
 }
 
-void LoadRun::WorkerMain(uint32_t connections) {
+void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
   metrics::ThreadStats& stats = registry_.Local(connections);
   net::EngineOptions engine_options;
-  engine_options.stats = &stats;
+  engine_options.timings = stats.timings();
   engine_options.send_mode = plan_.send_mode;
   engine_options.sndbuf = plan_.sndbuf;
   engine_options.rcvbuf = plan_.rcvbuf;
@@ -125,33 +145,50 @@ void LoadRun::WorkerMain(uint32_t connections) {
   ctx.options = plan_.workload;
 
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(plan_.engine.kind, engine_options);
-  std::vector<std::unique_ptr<workload::Session>> sessions;
   if (!engine.ok()) {
-    for (uint32_t i = 0; i < connections; ++i) ctx.RecordConnectError(engine.status());
-  } else {
-    ctx.engine = engine->get();
-    // Set-up order (origin notes, point 6): every socket connects first; the engine arms a
-    // receive on a connection only once its handshake has completed.
-    for (uint32_t i = 0; i < connections; ++i) {
-      sessions.push_back(workload::MakeSession(&ctx, i));
-      sessions.back()->Connect(plan_.target);
+    absl::MutexLock lock(&mu_);
+    if (start_error_.ok()) {
+      start_error_ = absl::Status(
+          engine.status().code(),
+          absl::StrCat("worker ", index, " could not start its engine: ", engine.status().message()));
     }
-    const absl::Time deadline = absl::Now() + plan_.connect_timeout;
-    while (ctx.connected + ctx.failed < connections && stop_.load() == kRunning &&
-           absl::Now() < deadline) {
-      (void)ctx.engine->Poll(kPollTimeout);
+    ++workers_ready_;
+    return;
+  }
+  ctx.engine = engine->get();
+  // One loop turn: poll, publish the engine's counters, and stop this worker if the loop failed.
+  bool loop_ok = true;
+  const auto turn = [&] {
+    absl::Status polled = ctx.engine->Poll(kPollTimeout);
+    stats.PublishEngine(ctx.engine->counters());
+    if (!polled.ok()) {
+      WorkerFailed(index, polled);
+      loop_ok = false;
     }
-    for (auto& s : sessions) {
-      if (s->state() == workload::Session::State::kConnecting) {
-        s->Close();
-        ctx.RecordConnectError(absl::DeadlineExceededError(
-            absl::StrCat("connect to ", plan_.target_text, " timed out after ",
-                         absl::FormatDuration(plan_.connect_timeout))));
-      }
+    return loop_ok;
+  };
+  std::vector<std::unique_ptr<workload::Session>> sessions;
+  // Set-up order (origin notes, point 6): every socket connects first; the engine arms a
+  // receive on a connection only once its handshake has completed.
+  for (uint32_t i = 0; i < connections; ++i) {
+    sessions.push_back(workload::MakeSession(&ctx, i));
+    sessions.back()->Connect(plan_.target);
+  }
+  const absl::Time deadline = absl::Now() + plan_.connect_timeout;
+  while (ctx.connected + ctx.failed < connections && stop_.load() == kRunning &&
+         absl::Now() < deadline && turn()) {
+  }
+  for (auto& s : sessions) {
+    if (s->state() == workload::Session::State::kConnecting) {
+      s->Close();
+      ctx.RecordConnectError(absl::DeadlineExceededError(
+          absl::StrCat("connect to ", plan_.target_text, " timed out after ",
+                       absl::FormatDuration(plan_.connect_timeout))));
     }
   }
   {
     absl::MutexLock lock(&mu_);
+    if (!loop_ok && start_error_.ok()) start_error_ = worker_error_;
     ready_.set_connections_established(ready_.connections_established() + ctx.connected);
     ready_.set_connections_failed(ready_.connections_failed() + ctx.failed);
     if (ready_.first_error().empty() && !ctx.first_error.empty()) {
@@ -163,10 +200,10 @@ void LoadRun::WorkerMain(uint32_t connections) {
   // The start barrier (origin notes, point 2): no byte is sent before every connection of every
   // agent is up and the controller says start. Nothing is polled while waiting, so the counters
   // stand still and the snapshot taken just before the start is exact.
-  while (!start_.WaitForNotificationWithTimeout(kPollTimeout)) {
+  while (loop_ok && !start_.WaitForNotificationWithTimeout(kPollTimeout)) {
     if (stop_.load() != kRunning) break;
   }
-  if (start_.HasBeenNotified() && WaitForStartInstant() && ctx.engine != nullptr) {
+  if (loop_ok && start_.HasBeenNotified() && WaitForStartInstant()) {
     // The earliest worker's start is the agent's first send, for the start-skew report.
     const int64_t now = absl::GetCurrentTimeNanos();
     int64_t first = first_send_unix_ns_.load();
@@ -175,20 +212,21 @@ void LoadRun::WorkerMain(uint32_t connections) {
     for (auto& s : sessions) {
       if (s->state() == workload::Session::State::kOpen) s->Start();
     }
-    while (stop_.load(std::memory_order_relaxed) == kRunning) (void)ctx.engine->Poll(kPollTimeout);
-    if (stop_.load() == kDrain) {
+    while (stop_.load(std::memory_order_relaxed) == kRunning && turn()) {
+    }
+    if (loop_ok && stop_.load() == kDrain) {
       for (auto& s : sessions) s->BeginDrain();
-      const absl::Time deadline = absl::Now() + plan_.drain_timeout;
+      const absl::Time drain_deadline = absl::Now() + plan_.drain_timeout;
       const auto drained = [&] {
         return std::all_of(sessions.begin(), sessions.end(),
                            [](const auto& s) { return s->Drained(); });
       };
-      while (!drained() && stop_.load() != kAbort && absl::Now() < deadline) {
-        (void)ctx.engine->Poll(kPollTimeout);
+      while (!drained() && stop_.load() != kAbort && absl::Now() < drain_deadline && turn()) {
       }
     }
   }
   for (auto& s : sessions) s->Close();
+  stats.PublishEngine(ctx.engine->counters());
 }
 
 }  // namespace salvo::agent

@@ -55,8 +55,10 @@ class LoadRun {
   LoadRun& operator=(const LoadRun&) = delete;
 
   // Starts the workers, which open their connections (connect first, receives armed after), and
-  // waits until every connection is established, failed or timed out, or `cancel` fires.
-  v1::Ready Connect(const absl::Notification* cancel);
+  // waits until every connection is established, failed or timed out, or `cancel` fires. An
+  // error means a worker could not start at all (no engine, no event loop): the run cannot
+  // start either.
+  absl::StatusOr<v1::Ready> Connect(const absl::Notification* cancel);
 
   // Releases the start barrier: every worker begins its load at `at` (this machine's clock).
   void Start(absl::Time at = absl::InfinitePast());
@@ -73,9 +75,14 @@ class LoadRun {
   // When the first worker began its load (Unix ns, this machine's clock); 0 before Start.
   int64_t first_send_unix_ns() const { return first_send_unix_ns_.load(); }
 
+  // OK while every worker's event loop runs; otherwise why the first one failed. A failed
+  // worker has stopped and closed its connections.
+  absl::Status worker_error() const;
+
  private:
   enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
-  void WorkerMain(uint32_t connections);
+  void WorkerMain(uint32_t index, uint32_t connections);
+  void WorkerFailed(uint32_t index, const absl::Status& why);
   // Waits for the start instant given to Start(); false if the run was stopped meanwhile.
   bool WaitForStartInstant();
 
@@ -87,9 +94,11 @@ class LoadRun {
   std::atomic<int64_t> first_send_unix_ns_{0};
   std::atomic<int64_t> start_at_unix_ns_{0};
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;
   v1::Ready ready_ ABSL_GUARDED_BY(mu_);
+  absl::Status start_error_ ABSL_GUARDED_BY(mu_);
+  absl::Status worker_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace salvo::agent

@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "agent/agent_service.h"
+#include "agent/agent_main.h"
 #include "cli/cli.h"
 #include "proto/grpc_logging.h"
 

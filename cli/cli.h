@@ -13,6 +13,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "enums/enum_table.h"
 
 namespace salvo::cli {
 
@@ -23,24 +24,21 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv);
 // An option taking a byte size ("64", "4k", "1m"), stored in *out.
 CLI::Option* SizeOption(CLI::App& app, const std::string& name, uint64_t* out,
                         const std::string& help);
+// An option taking one of an enum's names (its allowed values come from the table), stored in
+// *out, whose current value is shown as the default.
+template <typename E, size_t N>
+CLI::Option* EnumOption(CLI::App& app, const std::string& name, E* out,
+                        const enums::EnumTable<E, N>& table, const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          name, [out, &table](const std::string& text) { *out = *table.Parse(text); }, help)
+      ->check(CLI::IsMember(table.Names()))
+      ->default_str(std::string(table.Name(*out)))
+      ->type_name("NAME");
+}
+
 // An option taking a duration ("10", "10s", "250ms"), stored in *out.
 CLI::Option* DurationOption(CLI::App& app, const std::string& name, absl::Duration* out,
                             const std::string& help);
-
-// The contents of a file named by a flag; the error names the flag and the file.
-absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag);
-
-// --token-file: the token is the file's first line without surrounding white space.
-absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
-
-// PEM contents of --tls-cert, --tls-key and --tls-ca (an empty path stays empty). A certificate
-// and its key go together.
-struct TlsFiles {
-  std::string cert;
-  std::string key;
-  std::string ca;
-};
-absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string& key,
-                                      const std::string& ca);
 
 }  // namespace salvo::cli

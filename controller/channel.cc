@@ -1,13 +1,6 @@
 #include "controller/channel.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include "cli/cli.h"
+#include "auth/credentials.h"
 #include "grpcpp/grpcpp.h"
 
 namespace salvo::controller {
@@ -21,14 +14,14 @@ absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_fil
                                                     const std::string& tls_ca,
                                                     const std::string& tls_cert,
                                                     const std::string& tls_key) {
-  absl::StatusOr<cli::TlsFiles> tls = cli::ReadTlsFiles(tls_cert, tls_key, tls_ca);
+  absl::StatusOr<auth::TlsFiles> tls = auth::ReadTlsFiles(tls_cert, tls_key, tls_ca);
   if (!tls.ok()) return tls.status();
   if (!tls->cert.empty() && tls->ca.empty()) {
     return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
   }
   ControlSecurity s{"", tls->ca, tls->cert, tls->key};
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = cli::ReadTokenFile(token_file);
+    absl::StatusOr<std::string> token = auth::ReadTokenFile(token_file);
     if (!token.ok()) return token.status();
     s.token = *token;
   }
@@ -54,7 +47,9 @@ std::shared_ptr<grpc::Channel> MakeAgentChannel(const std::string& address,
 }
 
 void Authorize(grpc::ClientContext* context, const ControlSecurity& security) {
-  if (!security.token.empty()) context->AddMetadata("authorization", "Bearer " + security.token);
+  if (!security.token.empty()) {
+    context->AddMetadata(auth::kTokenHeader, auth::BearerValue(security.token));
+  }
 }
 
 }  // namespace salvo::controller

@@ -13,7 +13,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "controller/render.h"
-#include "controller/run_controller.h"
+#include "controller/probe.h"
+#include "controller/run_driver.h"
+#include "controller/sweep_output.h"
+#include "wire/enums.h"
 #include "net/address.h"
 #include "process/child.h"
 #include "proto/json.h"
@@ -36,16 +39,22 @@ void InstallInterruptHandler() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int ExitCode(const std::string& status) {
-  if (status == "ok") return 0;
-  return status == "partial" ? 3 : 1;
+int ExitCode(v1::RunStatus status) {
+  if (status == v1::RUN_STATUS_OK) return 0;
+  return status == v1::RUN_STATUS_PARTIAL ? 3 : 1;
+}
+
+std::string EngineList(const v1::InfoResponse& info) {
+  std::vector<std::string> names;
+  for (int e : info.engines()) names.emplace_back(wire::Name(static_cast<v1::Engine>(e)));
+  return absl::StrJoin(names, ",");
 }
 
 bool MeasuredNothing(const v1::RunReport& report) {
   for (const v1::AgentResult& a : report.agents()) {
     if (a.intervals_size() > 0 || a.measured_s() > 0) return false;
   }
-  return report.status() != "ok";
+  return report.status() != v1::RUN_STATUS_OK;
 }
 
 // Output files are opened before any load, so an unwritable path fails before anything is
@@ -80,7 +89,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   RunHooks hooks;
   hooks.interrupts = &g_interrupts;
   hooks.print = [&out](const std::string& line) { out << line << std::endl; };
-  const v1::RunReport report = ExecuteRun(config, hooks);
+  const v1::RunReport report = DriveRun(config, hooks);
   if (MeasuredNothing(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
     for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
@@ -124,7 +133,7 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
     }
     out << p.agent << "  reachable  salvo-agent " << p.info.version() << "  host "
         << p.info.hostname() << "  " << p.info.cores() << " cores  engines "
-        << absl::StrJoin(p.info.engines(), ",") << "  " << (p.info.busy() ? "busy" : "idle");
+        << EngineList(p.info) << "  " << (p.info.busy() ? "busy" : "idle");
     if (p.error.empty()) {
       out << absl::StrFormat("  clock offset %+.3fms +-%.3fms  rtt %.3fms", p.clock_offset_ms,
                              p.clock_error_ms, p.clock_rtt_ms);
@@ -157,7 +166,7 @@ int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err
   const bool written = WriteOutput(json, config.json_path, v1::ToJson(report), out, err) &&
                        WriteOutput(csv, config.csv_path, SweepCsv(report), out, err) &&
                        WriteOutput(svg, config.svg_path, SweepSvg(report), out, err);
-  return written && report.status() == "ok" ? 0 : 1;
+  return written && report.status() == v1::RUN_STATUS_OK ? 0 : 1;
 }
 
 int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {

@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "controller/run_controller.h"
+#include "controller/probe.h"
 #include "net/address.h"
 #include "process/child.h"
 

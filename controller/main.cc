@@ -49,24 +49,20 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", SALVO_VERSION);
 
   salvo::controller::RunConfig run;
-  std::string agents, workload = "echo";
+  std::string agents;
   CLI::App* run_cmd = app.add_subcommand("run", "drive a run through one or more agents");
   run_cmd
       ->add_option("--agents", agents,
                    "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight")
       ->required();
-  run_cmd
-      ->add_option("--on-agent-loss", run.on_agent_loss,
-                   "continue (the report is partial) or abort")
-      ->check(CLI::IsMember({"continue", "abort"}))
-      ->capture_default_str();
+  salvo::cli::EnumOption(*run_cmd, "--on-agent-loss", &run.on_agent_loss,
+                         salvo::plan::kLossPolicies, "continue (the report is partial) or abort");
   run_cmd->add_option("--min-agents", run.min_agents, "fail the run when fewer agents remain");
   SecurityFlags run_security;
   run_security.AddTo(run_cmd);
   run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load")->required();
-  run_cmd->add_option("--workload", workload, "echo, stream-out or stream-in")
-      ->check(CLI::IsMember({"echo", "stream-out", "stream-in"}))
-      ->capture_default_str();
+  salvo::cli::EnumOption(*run_cmd, "--workload", &run.workload, salvo::workload::kKinds,
+                         "echo, stream-out or stream-in");
   run_cmd->add_option("--connections", run.connections, "total connections, split across agents")
       ->check(CLI::Range(1u, 10000000u))
       ->capture_default_str();
@@ -85,14 +81,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "worker threads per agent (0: one per core)")
       ->capture_default_str();
   run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");
-  run_cmd->add_option("--engine", run.engine, "auto, io_uring or epoll")
-      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
-      ->capture_default_str();
-  run_cmd
-      ->add_option("--send-mode", run.send_mode,
-                   "copy (send), zerocopy (MSG_ZEROCOPY) or uring-zc (io_uring SEND_ZC)")
-      ->check(CLI::IsMember({"copy", "zerocopy", "uring-zc"}))
-      ->capture_default_str();
+  salvo::cli::EnumOption(*run_cmd, "--engine", &run.engine, salvo::net::kEngineKinds,
+                         "auto, io_uring or epoll");
+  salvo::cli::EnumOption(*run_cmd, "--send-mode", &run.send_mode, salvo::net::kSendModes,
+                         "copy (send), zerocopy (MSG_ZEROCOPY) or uring-zc (io_uring SEND_ZC)");
   salvo::cli::SizeOption(*run_cmd, "--sndbuf", &run.sndbuf,
                          "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(*run_cmd, "--rcvbuf", &run.rcvbuf,
@@ -171,7 +163,6 @@ int main(int argc, char** argv) {
         !run_security.Load("run", &run.security)) {
       return 2;
     }
-    run.workload = *salvo::workload::ParseKind(workload);
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
   }
   if (sweep_cmd->parsed()) {

@@ -1,25 +1,36 @@
 #include "controller/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "metrics/figures.h"
 #include "metrics/histogram.h"
-#include "metrics/thread_stats.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo::controller {
 namespace {
 
+using metrics::Counter;
 using metrics::CounterValues;
 using metrics::Histogram;
-using metrics::Stat;
 
-uint64_t Get(const CounterValues& v, Stat s) { return v[static_cast<int>(s)]; }
-
-void AddInto(CounterValues& sum, const v1::Counters& c) {
-  const CounterValues v = metrics::CountersFromProto(c);
-  for (int i = 0; i < metrics::kNumStats; ++i) sum[i] += v[i];
+// Adds `from`'s timings into `into`; a malformed list is reported once in `reasons` (when given)
+// and otherwise ignored, so one hostile agent cannot spoil the others' figures.
+void MergeTimings(const wire::TimingList& from, wire::Timings* into, const std::string& who,
+                  std::vector<std::string>* reasons) {
+  absl::StatusOr<wire::Timings> t = wire::TimingsFromProto(from);
+  if (!t.ok()) {
+    if (reasons != nullptr) {
+      reasons->push_back(absl::StrCat("agent ", who, " sent malformed timings: ",
+                                      t.status().message()));
+    }
+    return;
+  }
+  for (int i = 0; i < metrics::kNumTimings; ++i) (*into)[i].Merge((*t)[i]);
 }
 
 // What an agent that never sent its result still contributed: its live intervals.
@@ -28,45 +39,25 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   r.set_agent(a.name);
   r.set_connections(a.connections);
   r.set_error(a.error);
-  CounterValues sum{};
-  Histogram latency;
+  CounterValues sum;
+  wire::Timings timings;
   for (const v1::Interval& i : a.intervals) {
     *r.add_intervals() = i;
-    AddInto(sum, i.counters());
-    if (auto h = Histogram::FromProto(i.latency()); h.ok()) latency.Merge(*h);
+    sum += wire::CountersFromProto(i.counters());
+    MergeTimings(i.timings(), &timings, a.name, nullptr);
   }
   if (a.ready.has_value()) {
-    sum[static_cast<int>(Stat::kConnectionsEstablished)] = a.ready->connections_established();
-    sum[static_cast<int>(Stat::kConnectErrors)] = a.ready->connections_failed();
+    sum[Counter::kConnectionsEstablished] = a.ready->connections_established();
+    sum[Counter::kConnectErrors] = a.ready->connections_failed();
     r.set_threads(a.ready->threads());
+    r.set_engine(a.ready->engine());
   }
-  metrics::CountersToProto(sum, r.mutable_counters());
+  wire::CountersToProto(sum, r.mutable_counters());
   const double seconds = a.intervals.empty() ? 0 : a.intervals.back().elapsed_s();
   r.set_measured_s(seconds);
-  if (seconds > 0) {
-    const double ops = static_cast<double>(Get(sum, Stat::kSendCalls) + Get(sum, Stat::kRecvCalls));
-    r.mutable_rates()->set_tps(ops / seconds);
-    r.mutable_rates()->set_messages_per_sec(static_cast<double>(Get(sum, Stat::kMessages)) /
-                                            seconds);
-    r.mutable_rates()->set_mb_per_sec_sent(static_cast<double>(Get(sum, Stat::kBytesSent)) / 1e6 /
-                                           seconds);
-    r.mutable_rates()->set_mb_per_sec_received(static_cast<double>(Get(sum, Stat::kBytesReceived)) /
-                                               1e6 / seconds);
-  }
-  latency.ToProto(r.mutable_latency());
-  latency.Summarize(r.mutable_latency_summary());
+  wire::RatesToProto(metrics::ComputeRates(sum, seconds), r.mutable_rates());
+  wire::TimingsToProto(timings, /*with_histograms=*/true, r.mutable_timings());
   return r;
-}
-
-// Totals repeats, under the same names, the counters a reader wants at the top level.
-void CountersIntoTotals(const CounterValues& sum, v1::Totals* totals) {
-  const auto* descriptor = v1::Totals::descriptor();
-  const auto* reflection = totals->GetReflection();
-  for (int i = 0; i < metrics::kNumStats; ++i) {
-    if (const auto* field = descriptor->FindFieldByName(metrics::kStatNames[i])) {
-      reflection->SetUInt64(totals, field, sum[i]);
-    }
-  }
 }
 
 void Diagnose(const v1::RunReport& report, double nominal_interval_s,
@@ -95,19 +86,20 @@ void Diagnose(const v1::RunReport& report, double nominal_interval_s,
         "%u connections); a receiver that does not drain every connection, or peers whose "
         "window closed, starve them",
         stalled_intervals, full.size(), worst_index, worst_starved,
-        report.totals().connections_established()));
+        report.totals().counters().connections_established()));
   }
   double peak = 0;
   uint32_t peak_index = 0;
   for (const auto* p : full) {
-    if (p->tps() > peak) {
-      peak = p->tps();
+    const double completions = p->rates().completions_per_sec();
+    if (completions > peak) {
+      peak = completions;
       peak_index = p->index();
     }
-    if (peak > 0 && p->tps() < 0.5 * peak) {
+    if (peak > 0 && completions < 0.5 * peak) {
       out->push_back(absl::StrFormat(
           "throughput collapse: interval %u fell to %.0f%% of the peak (interval %u)%s", p->index(),
-          100 * p->tps() / peak, peak_index,
+          100 * completions / peak, peak_index,
           p->starved_connections() > 0
               ? absl::StrCat(", with ", p->starved_connections(), " connections starved")
               : ""));
@@ -115,11 +107,12 @@ void Diagnose(const v1::RunReport& report, double nominal_interval_s,
     }
   }
   const v1::Totals& t = report.totals();
-  if (t.zc_sends() > 0 && t.zc_copied() == t.zc_sends()) {
+  const v1::Counters& c = t.counters();
+  if (c.zc_sends() > 0 && c.zc_copied() == c.zc_sends()) {
     out->push_back(absl::StrCat(
         "zero-copy fell back to copy for 100% of sends: the kernel copied every one (always so "
         "over loopback and veth), so this is not a zero-copy result"));
-  } else if (t.zc_copied() > 0) {
+  } else if (c.zc_copied() > 0) {
     out->push_back(absl::StrFormat("zero-copy fell back to copy for %.1f%% of sends",
                                    100 * t.zc_copied_share()));
   }
@@ -136,29 +129,24 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
                                 double nominal_interval_s) {
   v1::IntervalPoint p;
   p.set_index(index);
-  CounterValues sum{};
-  Histogram latency;
-  double seconds = 0, elapsed = 0;
+  CounterValues sum;
+  wire::Timings timings;
+  double elapsed = 0;
   for (const v1::Interval* i : parts) {
-    AddInto(sum, i->counters());
-    if (auto h = Histogram::FromProto(i->latency()); h.ok()) latency.Merge(*h);
+    sum += wire::CountersFromProto(i->counters());
+    MergeTimings(i->timings(), &timings, "", nullptr);
     p.set_starved_connections(p.starved_connections() + i->fairness().starved_connections());
     elapsed = std::max(elapsed, i->elapsed_s());
   }
-  // Intervals are aligned by index from the common start, so every part covers the same span;
-  // the nominal length is used except for a short final interval.
-  seconds = std::min(nominal_interval_s, elapsed - index * nominal_interval_s);
+  // Intervals are aligned by index from the common start, so every part covers the same span:
+  // the nominal length, except a short final interval.
+  double seconds = std::min(nominal_interval_s, elapsed - index * nominal_interval_s);
   if (seconds <= 0) seconds = nominal_interval_s;
   p.set_elapsed_s(elapsed);
   p.set_agents_reporting(static_cast<uint32_t>(parts.size()));
-  const double ops = static_cast<double>(Get(sum, Stat::kSendCalls) + Get(sum, Stat::kRecvCalls));
-  p.set_tps(ops / seconds);
-  p.set_messages_per_sec(static_cast<double>(Get(sum, Stat::kMessages)) / seconds);
-  p.set_mb_per_sec_sent(static_cast<double>(Get(sum, Stat::kBytesSent)) / 1e6 / seconds);
-  p.set_mb_per_sec_received(static_cast<double>(Get(sum, Stat::kBytesReceived)) / 1e6 / seconds);
-  p.set_p50_us(latency.Percentile(50) / 1000);
-  p.set_p99_us(latency.Percentile(99) / 1000);
-  metrics::CountersToProto(sum, p.mutable_counters());
+  wire::CountersToProto(sum, p.mutable_counters());
+  wire::RatesToProto(metrics::ComputeRates(sum, seconds), p.mutable_rates());
+  wire::TimingsToProto(timings, /*with_histograms=*/false, p.mutable_timings());
   return p;
 }
 
@@ -167,10 +155,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   v1::RunReport report;
   report.set_salvo_version(SALVO_VERSION);
   *report.mutable_spec() = spec;
-  CounterValues sum{};
-  Histogram latency, send_call, zc_completion;
-  v1::Totals& totals = *report.mutable_totals();
-  std::map<uint32_t, std::vector<const v1::Interval*>> by_index;
+  CounterValues sum;
+  wire::Timings timings;
+  double measured_s = 0, cpu_s = 0;
   for (const AgentOutcome& a : agents) {
     v1::AgentResult& r = *report.add_agents();
     r = a.result.has_value() ? *a.result : ResultFromIntervals(a);
@@ -188,44 +175,30 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     } else if (!r.error().empty()) {
       reasons.push_back(absl::StrCat("agent ", a.name, ": ", r.error()));
     }
-    AddInto(sum, r.counters());
-    absl::StatusOr<Histogram> h = Histogram::FromProto(r.latency());
-    if (h.ok()) {
-      latency.Merge(*h);
-    } else {
-      reasons.push_back(
-          absl::StrCat("agent ", a.name, " sent a malformed histogram: ", h.status().message()));
-    }
-    totals.set_tps(totals.tps() + r.rates().tps());
-    totals.set_messages_per_sec(totals.messages_per_sec() + r.rates().messages_per_sec());
-    totals.set_mb_per_sec_sent(totals.mb_per_sec_sent() + r.rates().mb_per_sec_sent());
-    totals.set_mb_per_sec_received(totals.mb_per_sec_received() + r.rates().mb_per_sec_received());
-    totals.set_measured_s(std::max(totals.measured_s(), r.measured_s()));
-    totals.set_cpu_s(totals.cpu_s() + r.cpu_s());
-    if (auto s = Histogram::FromProto(r.send_call()); s.ok()) send_call.Merge(*s);
-    if (auto z = Histogram::FromProto(r.zc_completion()); z.ok()) zc_completion.Merge(*z);
+    sum += wire::CountersFromProto(r.counters());
+    MergeTimings(r.timings(), &timings, a.name, &reasons);
+    // Every agent's span starts at the common start; the run's ends with the last agent's.
+    if (std::isfinite(r.measured_s())) measured_s = std::max(measured_s, r.measured_s());
+    if (std::isfinite(r.cpu_s()) && r.cpu_s() > 0) cpu_s += r.cpu_s();
   }
+  v1::Totals& totals = *report.mutable_totals();
+  wire::CountersToProto(sum, totals.mutable_counters());
+  totals.set_measured_s(measured_s);
+  wire::RatesToProto(metrics::ComputeRates(sum, measured_s), totals.mutable_rates());
+  totals.set_cpu_s(cpu_s);
+  totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
+  totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
+  wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());
   // Pointers into report.agents() are stable now that no agent is added any more.
+  std::map<uint32_t, std::vector<const v1::Interval*>> by_index;
   for (const v1::AgentResult& r : report.agents()) {
     for (const v1::Interval& i : r.intervals()) by_index[i.index()].push_back(&i);
   }
-  CountersIntoTotals(sum, &totals);
-  if (totals.zc_sends() > 0) {
-    totals.set_zc_copied_share(static_cast<double>(totals.zc_copied()) /
-                               static_cast<double>(totals.zc_sends()));
-  }
-  if (totals.bytes_sent() > 0) {
-    totals.set_cpu_ns_per_byte_sent(totals.cpu_s() * 1e9 /
-                                    static_cast<double>(totals.bytes_sent()));
-  }
-  latency.Summarize(report.mutable_latency());
-  send_call.Summarize(report.mutable_send_call());
-  zc_completion.Summarize(report.mutable_zc_completion());
   for (const auto& [index, parts] : by_index) {
     *report.add_intervals() = MergeInterval(index, parts, spec.interval_s());
   }
-  if (totals.verify_errors() > 0) {
-    reasons.push_back(absl::StrCat(totals.verify_errors(),
+  if (sum[Counter::kVerifyErrors] > 0) {
+    reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
                                    " received bytes differ from what was sent (--verify)"));
   }
   std::vector<std::string> diagnostics;
@@ -253,9 +226,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
       r.set_start_lag_ms(static_cast<double>(t - earliest) / 1e6);
     }
   }
-  report.set_status(!report.reasons().empty()       ? "failed"
-                    : !report.lost_agents().empty() ? "partial"
-                                                    : "ok");
+  report.set_status(wire::ToProto(!report.reasons().empty()       ? plan::RunStatus::kFailed
+                                  : !report.lost_agents().empty() ? plan::RunStatus::kPartial
+                                                                  : plan::RunStatus::kOk));
   return report;
 }
 

@@ -9,6 +9,8 @@
 #include "net/address.h"
 #include "net/engine_factory.h"
 #include "plan/split.h"
+#include "status/status_macros.h"
+#include "wire/enums.h"
 
 namespace salvo::controller {
 namespace {
@@ -53,9 +55,6 @@ absl::Status Validate(const RunConfig& config) {
       }
     }
   }
-  if (config.on_agent_loss != "continue" && config.on_agent_loss != "abort") {
-    return absl::InvalidArgumentError("--on-agent-loss must be continue or abort");
-  }
   if (config.min_agents > config.agents.size()) {
     return absl::InvalidArgumentError(absl::StrCat("--min-agents ", config.min_agents,
                                                    " is more than the ", config.agents.size(),
@@ -96,12 +95,8 @@ absl::Status Validate(const RunConfig& config) {
   if (config.interval < absl::Milliseconds(10)) {
     return absl::InvalidArgumentError("--interval must be at least 10ms");
   }
-  if (absl::Status s = net::ParseEngineKind(config.engine).status(); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--engine: ", s.message()));
-  }
-  if (absl::Status s = net::ParseSendMode(config.send_mode).status(); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--send-mode: ", s.message()));
-  }
+  // An engine that cannot send in the asked mode is refused here, before any agent is asked.
+  SALVO_RETURN_IF_ERROR(net::CheckEngineSupports(config.engine, config.send_mode));
   if (config.sndbuf > (1u << 30) || config.rcvbuf > (1u << 30)) {
     return absl::InvalidArgumentError("--sndbuf and --rcvbuf must be at most 1g");
   }
@@ -114,7 +109,7 @@ absl::Status Validate(const RunConfig& config) {
 v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   v1::RunSpecSummary s;
   s.set_target(config.target);
-  s.set_workload(std::string(workload::KindName(config.workload)));
+  s.set_workload(wire::ToProto(config.workload));
   s.set_connections(config.connections);
   s.set_message_size(config.message_size);
   s.set_pipeline(config.pipeline);
@@ -125,10 +120,10 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   for (const std::string& a : config.agents) s.add_agents(a);
   s.set_threads_per_agent(config.threads);
   for (double w : Weights(config)) s.add_agent_weights(w);
-  s.set_on_agent_loss(config.on_agent_loss);
+  s.set_on_agent_loss(wire::ToProto(config.on_agent_loss));
   s.set_min_agents(config.min_agents);
-  s.set_engine(config.engine);
-  s.set_send_mode(config.send_mode);
+  s.set_engine(wire::ToProto(config.engine));
+  s.set_send_mode(wire::ToProto(config.send_mode));
   s.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
   s.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   return s;
@@ -137,7 +132,7 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
 v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections) {
   v1::RunSpec spec;
   spec.set_target(config.target);
-  spec.set_workload(workload::KindToProto(config.workload));
+  spec.set_workload(wire::ToProto(config.workload));
   spec.set_connections(connections);
   spec.set_message_size(config.message_size);
   spec.set_pipeline(config.pipeline);
@@ -149,8 +144,8 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   spec.set_connect_timeout_ms(Millis(config.connect_timeout));
   spec.set_agent_name(agent);
   spec.set_lease_ms(Millis(config.lease));
-  spec.set_engine(config.engine);
-  spec.set_send_mode(config.send_mode);
+  spec.set_engine(wire::ToProto(config.engine));
+  spec.set_send_mode(wire::ToProto(config.send_mode));
   spec.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
   spec.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   return spec;

@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "controller/channel.h"
+#include "net/engine_factory.h"
+#include "plan/policy.h"
 #include "salvo/v1/agent.pb.h"
 #include "workload/session.h"
 
@@ -18,8 +20,8 @@ struct RunConfig {
   std::vector<std::string> agents;
   // One weight per agent (all 1 when empty): connections are split in these proportions.
   std::vector<double> agent_weights;
-  // What a lost agent does to the run: "continue" (the report is partial) or "abort".
-  std::string on_agent_loss = "continue";
+  // What a lost agent does to the run: continue (the report is partial) or abort.
+  plan::LossPolicy on_agent_loss = plan::LossPolicy::kContinue;
   // The run fails when fewer agents than this remain (0: no minimum).
   uint32_t min_agents = 0;
   // Agents stop their load when they hear nothing from the controller for this long.
@@ -35,8 +37,8 @@ struct RunConfig {
   bool verify = false;
   // Worker threads per agent; 0 means one per core of the agent.
   uint32_t threads = 0;
-  std::string engine = "auto";
-  std::string send_mode = "copy";
+  net::EngineKind engine = net::EngineKind::kAuto;
+  net::SendMode send_mode = net::SendMode::kCopy;
   // Requested SO_SNDBUF / SO_RCVBUF per socket; 0 keeps the kernel's default.
   uint64_t sndbuf = 0;
   uint64_t rcvbuf = 0;

@@ -2,75 +2,55 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <optional>
-#include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "controller/svg_chart.h"
 #include "net/engine_factory.h"
 #include "units/units.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo::controller {
 namespace {
 
 using units::FormatBytes;
 
-// Points that cannot run anywhere, known without asking an agent.
-std::string Impossible(const std::string& engine, const std::string& mode) {
-  if (engine == "epoll" && mode == "uring-zc") return "uring-zc needs the io_uring engine";
-  if (engine == "io_uring" && mode == "zerocopy") return "zerocopy (MSG_ZEROCOPY) runs on epoll";
-  return "";
-}
-
 v1::SweepPoint PointFrom(const RunConfig& c, v1::RunReport report) {
   v1::SweepPoint p;
   p.set_message_size(c.message_size);
-  p.set_send_mode(c.send_mode);
+  p.set_send_mode(wire::ToProto(c.send_mode));
   p.set_connections(c.connections);
-  p.set_engine(c.engine);
-  p.set_workload(std::string(workload::KindName(c.workload)));
+  p.set_engine(wire::ToProto(c.engine));
+  p.set_workload(wire::ToProto(c.workload));
   p.set_status(report.status());
   const v1::Totals& t = report.totals();
-  p.set_mb_per_sec(std::max(t.mb_per_sec_sent(), t.mb_per_sec_received()));
-  p.set_messages_per_sec(t.messages_per_sec());
-  p.set_completions_per_sec(t.tps());
-  double send_calls_per_sec = 0;
-  for (const auto& a : report.agents()) send_calls_per_sec += a.rates().send_calls_per_sec();
-  p.set_send_calls_per_sec(send_calls_per_sec);
-  p.set_send_call_p50_us(report.send_call().p50_us());
-  p.set_send_call_p99_us(report.send_call().p99_us());
-  p.set_zc_completion_p50_us(report.zc_completion().p50_us());
-  p.set_zc_completion_p99_us(report.zc_completion().p99_us());
+  const v1::Rates& r = t.rates();
+  p.set_mb_per_sec(std::max(r.mb_per_sec_sent(), r.mb_per_sec_received()));
+  p.set_messages_per_sec(r.messages_per_sec());
+  p.set_completions_per_sec(r.completions_per_sec());
+  p.set_send_calls_per_sec(r.send_calls_per_sec());
+  const v1::LatencySummary& call = wire::FindSummary(report.timings(), metrics::Timing::kSendCall);
+  const v1::LatencySummary& zc =
+      wire::FindSummary(report.timings(), metrics::Timing::kZcCompletion);
+  const v1::LatencySummary& rtt =
+      wire::FindSummary(report.timings(), metrics::Timing::kRoundTrip);
+  p.set_send_call_p50_us(call.p50_us());
+  p.set_send_call_p99_us(call.p99_us());
+  p.set_zc_completion_p50_us(zc.p50_us());
+  p.set_zc_completion_p99_us(zc.p99_us());
   p.set_zc_copied_share(t.zc_copied_share());
   p.set_cpu_ns_per_byte_sent(t.cpu_ns_per_byte_sent());
-  p.set_round_trip_p50_us(report.latency().p50_us());
-  p.set_round_trip_p99_us(report.latency().p99_us());
+  p.set_round_trip_p50_us(rtt.p50_us());
+  p.set_round_trip_p99_us(rtt.p99_us());
   if (report.agents_size() > 0) p.set_engine_used(report.agents(0).engine());
   *p.mutable_report() = std::move(report);
   return p;
-}
-
-using GroupKey = std::tuple<std::string, std::string, uint32_t>;  // workload, engine, conns
-
-std::string GroupName(const GroupKey& k) {
-  return absl::StrCat(std::get<0>(k), ", ", std::get<1>(k), " engine, ", std::get<2>(k),
-                      " connection", std::get<2>(k) == 1 ? "" : "s");
-}
-
-std::map<GroupKey, std::map<std::string, std::map<uint64_t, const v1::SweepPoint*>>> Grouped(
-    const v1::SweepReport& r) {
-  std::map<GroupKey, std::map<std::string, std::map<uint64_t, const v1::SweepPoint*>>> g;
-  for (const v1::SweepPoint& p : r.points()) {
-    if (p.status() != "ok") continue;
-    g[{p.workload(), p.engine(), p.connections()}][p.send_mode()][p.message_size()] = &p;
-  }
-  return g;
 }
 
 // The smallest swept size from which `better` holds at that size and every larger one.
@@ -91,24 +71,50 @@ std::optional<uint64_t> Crossover(
   return from;
 }
 
+// Parses a comma-separated list of an enum's names; the error names the flag.
+template <typename E, size_t N>
+absl::Status ParseEnumList(absl::string_view list, const enums::EnumTable<E, N>& table,
+                           absl::string_view flag, std::vector<E>* out) {
+  out->clear();
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    absl::StatusOr<E> value = table.Parse(absl::StripAsciiWhitespace(item));
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", value.status().message()));
+    }
+    out->push_back(*value);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+SweepGroups GroupSweep(const v1::SweepReport& r) {
+  SweepGroups g;
+  for (const v1::SweepPoint& p : r.points()) {
+    if (p.status() != v1::RUN_STATUS_OK) continue;
+    g[{p.workload(), p.engine(), p.connections()}][p.send_mode()][p.message_size()] = &p;
+  }
+  return g;
+}
+
+std::string GroupName(const SweepGroupKey& k) {
+  return absl::StrCat(wire::Name(k.workload), ", ", wire::Name(k.engine), " engine, ",
+                      k.connections, " connection", k.connections == 1 ? "" : "s");
+}
 
 absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_modes,
                              absl::string_view connections, absl::string_view engines,
                              absl::string_view workloads, SweepConfig* config) {
-  const auto split = [](absl::string_view list) -> std::vector<std::string> {
-    return absl::StrSplit(list, ',', absl::SkipWhitespace());
-  };
   config->sizes.clear();
-  for (const std::string& s : split(sizes)) {
-    absl::StatusOr<uint64_t> size = units::ParseSize(s);
-    if (!size.ok())
+  for (absl::string_view s : absl::StrSplit(sizes, ',', absl::SkipWhitespace())) {
+    absl::StatusOr<uint64_t> size = units::ParseSize(absl::StripAsciiWhitespace(s));
+    if (!size.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("--sizes: ", size.status().message()));
+    }
     config->sizes.push_back(*size);
   }
-  config->send_modes = split(send_modes);
   config->connections.clear();
-  for (const std::string& c : split(connections)) {
+  for (absl::string_view c : absl::StrSplit(connections, ',', absl::SkipWhitespace())) {
     uint32_t n = 0;
     if (!absl::SimpleAtoi(c, &n) || n == 0) {
       return absl::InvalidArgumentError(
@@ -116,15 +122,16 @@ absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_mod
     }
     config->connections.push_back(n);
   }
-  config->engines = split(engines);
-  config->workloads.clear();
-  for (const std::string& w : split(workloads)) {
-    absl::StatusOr<workload::Kind> kind = workload::ParseKind(w);
-    if (!kind.ok())
-      return absl::InvalidArgumentError(absl::StrCat("--workloads: ", kind.status().message()));
-    config->workloads.push_back(*kind);
+  if (absl::Status s = ParseEnumList(send_modes, net::kSendModes, "--send-modes",
+                                     &config->send_modes);
+      !s.ok()) {
+    return s;
   }
-  return absl::OkStatus();
+  if (absl::Status s = ParseEnumList(engines, net::kEngineKinds, "--engines", &config->engines);
+      !s.ok()) {
+    return s;
+  }
+  return ParseEnumList(workloads, workload::kKinds, "--workloads", &config->workloads);
 }
 
 absl::Status ValidateSweep(const SweepConfig& s) {
@@ -138,20 +145,11 @@ absl::Status ValidateSweep(const SweepConfig& s) {
       return absl::InvalidArgumentError("--sizes: every size must be 1 byte to 1g");
     }
   }
-  for (const std::string& m : s.send_modes) {
-    if (absl::Status st = net::ParseSendMode(m).status(); !st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--send-modes: ", st.message()));
-    }
-  }
-  for (const std::string& e : s.engines) {
-    if (absl::Status st = net::ParseEngineKind(e).status(); !st.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--engines: ", st.message()));
-    }
-  }
   for (uint32_t c : s.connections) {
     RunConfig probe = s.base;
     probe.connections = c;
     probe.message_size = s.sizes.front();
+    probe.send_mode = net::SendMode::kCopy;  // pairings are checked point by point
     if (absl::Status st = Validate(probe); !st.ok()) return st;
   }
   return absl::OkStatus();
@@ -164,11 +162,12 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
   std::vector<RunConfig> points;
   std::vector<std::string> skipped;
   for (workload::Kind w : s.workloads) {
-    for (const std::string& engine : s.engines) {
+    for (net::EngineKind engine : s.engines) {
       for (uint32_t conns : s.connections) {
-        for (const std::string& mode : s.send_modes) {
-          if (std::string why = Impossible(engine, mode); !why.empty()) {
-            skipped.push_back(absl::StrCat(engine, " + ", mode, ": ", why));
+        for (net::SendMode mode : s.send_modes) {
+          if (absl::Status why = net::CheckEngineSupports(engine, mode); !why.ok()) {
+            skipped.push_back(absl::StrCat(net::kEngineKinds.Name(engine), " + ",
+                                           net::kSendModes.Name(mode), ": ", why.message()));
             continue;
           }
           for (uint64_t size : s.sizes) {
@@ -200,13 +199,13 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
         i == 0 ? c.warmup + c.duration + absl::Seconds(1) : (absl::Now() - began) / i;
     hooks.print(absl::StrFormat(
         "[%zu/%zu] %s, %s engine, %u conns, %s, %s ... about %s left", i + 1, points.size(),
-        workload::KindName(c.workload), c.engine, c.connections, FormatBytes(c.message_size),
-        c.send_mode,
+        workload::kKinds.Name(c.workload), net::kEngineKinds.Name(c.engine), c.connections,
+        FormatBytes(c.message_size), net::kSendModes.Name(c.send_mode),
         absl::FormatDuration(
             absl::Trunc(per_point * static_cast<double>(points.size() - i), absl::Seconds(1)))));
     v1::SweepPoint* p = report.add_points();
-    *p = PointFrom(c, ExecuteRun(c, hooks));
-    if (p->status() != "ok") {
+    *p = PointFrom(c, DriveRun(c, hooks));
+    if (p->status() != v1::RUN_STATUS_OK) {
       ++failed;
       hooks.print(absl::StrCat("  failed: ", absl::StrJoin(p->report().reasons(), "; ")));
     } else {
@@ -220,19 +219,19 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
   }
   for (std::string& f : FindCrossovers(report)) report.add_findings(std::move(f));
   if (interrupted) report.add_findings("the sweep was interrupted before its last point");
-  report.set_status(failed == 0 && !interrupted                           ? "ok"
-                    : failed == static_cast<size_t>(report.points_size()) ? "failed"
-                                                                          : "partial");
+  report.set_status(failed == 0 && !interrupted ? v1::RUN_STATUS_OK
+                    : failed == static_cast<size_t>(report.points_size()) ? v1::RUN_STATUS_FAILED
+                                                                          : v1::RUN_STATUS_PARTIAL);
   return report;
 }
 
 std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
   std::vector<std::string> out;
-  for (const auto& [group, modes] : Grouped(report)) {
-    auto copy = modes.find("copy");
+  for (const auto& [group, modes] : GroupSweep(report)) {
+    auto copy = modes.find(v1::SEND_MODE_COPY);
     for (const auto& [mode, by_size] : modes) {
-      if (mode == "copy") continue;
-      const std::string head = absl::StrCat(GroupName(group), ": ", mode);
+      if (mode == v1::SEND_MODE_COPY) continue;
+      const std::string head = absl::StrCat(GroupName(group), ": ", wire::Name(mode));
       if (copy == modes.end()) {
         out.push_back(absl::StrCat(head, " has no copy run to compare with"));
         continue;
@@ -272,86 +271,6 @@ std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
     }
   }
   return out;
-}
-
-std::string SweepTable(const v1::SweepReport& r) {
-  std::vector<std::vector<std::string>> rows = {{"workload", "engine", "conns", "size", "mode",
-                                                 "MB/s", "msg/s", "compl/s", "call p50", "zc p50",
-                                                 "copied", "CPU ns/B", "status"}};
-  for (const v1::SweepPoint& p : r.points()) {
-    const bool zc = p.send_mode() != "copy";
-    const std::string engine = p.engine_used().empty() || p.engine_used() == p.engine()
-                                   ? p.engine()
-                                   : absl::StrCat(p.engine(), ":", p.engine_used());
-    rows.push_back(
-        {p.workload(), engine, absl::StrCat(p.connections()), FormatBytes(p.message_size()),
-         p.send_mode(), absl::StrFormat("%.1f", p.mb_per_sec()),
-         units::FormatCount(p.messages_per_sec()), units::FormatCount(p.completions_per_sec()),
-         units::FormatMicros(p.send_call_p50_us()),
-         zc ? units::FormatMicros(p.zc_completion_p50_us()) : "-",
-         zc ? absl::StrFormat("%.0f%%", 100 * p.zc_copied_share()) : "-",
-         absl::StrFormat("%.3f", p.cpu_ns_per_byte_sent()), p.status()});
-  }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      const std::string pad(width[i] - row[i].size(), ' ');
-      absl::StrAppend(&out, i == 0 ? "" : "  ", i < 5 ? row[i] + pad : pad + row[i]);
-    }
-    absl::StrAppend(&out, "\n");
-  }
-  for (const std::string& f : r.findings()) absl::StrAppend(&out, "finding: ", f, "\n");
-  absl::StrAppend(&out, "status: ", r.status(), "\n");
-  return out;
-}
-
-std::string SweepCsv(const v1::SweepReport& r) {
-  std::string out =
-      "workload,engine,engine_used,connections,message_size,send_mode,status,mb_per_sec,"
-      "messages_per_sec,"
-      "completions_per_sec,send_calls_per_sec,send_call_p50_us,send_call_p99_us,"
-      "zc_completion_p50_us,zc_completion_p99_us,zc_copied_share,cpu_ns_per_byte_sent,"
-      "round_trip_p50_us,round_trip_p99_us\n";
-  for (const v1::SweepPoint& p : r.points()) {
-    absl::StrAppend(
-        &out,
-        absl::StrFormat("%s,%s,%s,%u,%llu,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,"
-                        "%.4f,%.3f,%.3f\n",
-                        p.workload(), p.engine(), p.engine_used(), p.connections(),
-                        static_cast<unsigned long long>(p.message_size()), p.send_mode(),
-                        p.status(), p.mb_per_sec(), p.messages_per_sec(), p.completions_per_sec(),
-                        p.send_calls_per_sec(), p.send_call_p50_us(), p.send_call_p99_us(),
-                        p.zc_completion_p50_us(), p.zc_completion_p99_us(), p.zc_copied_share(),
-                        p.cpu_ns_per_byte_sent(), p.round_trip_p50_us(), p.round_trip_p99_us()));
-  }
-  return out;
-}
-
-std::string SweepSvg(const v1::SweepReport& r) {
-  std::vector<Chart> charts;
-  for (const auto& [group, modes] : Grouped(r)) {
-    Chart throughput{absl::StrCat("Throughput: ", GroupName(group)), "message size", "MB/s", true};
-    Chart completions{absl::StrCat("Completions: ", GroupName(group)), "message size",
-                      "completions per second", true};
-    throughput.x_format =
-        completions.x_format = [](double x) { return FormatBytes(static_cast<uint64_t>(x)); };
-    for (const auto& [mode, by_size] : modes) {
-      Series t{mode, {}}, c{mode, {}};
-      for (const auto& [size, p] : by_size) {
-        t.points.emplace_back(static_cast<double>(size), p->mb_per_sec());
-        c.points.emplace_back(static_cast<double>(size), p->completions_per_sec());
-      }
-      throughput.series.push_back(std::move(t));
-      completions.series.push_back(std::move(c));
-    }
-    charts.push_back(std::move(throughput));
-    charts.push_back(std::move(completions));
-  }
-  return RenderSvg(charts);
 }
 
 }  // namespace salvo::controller

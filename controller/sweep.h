@@ -5,16 +5,18 @@
 //   SweepConfig s;
 //   s.base = run_config;                       // agents, target, duration, warm-up, ...
 //   s.sizes = {1024, 4096, 65536};
-//   s.send_modes = {"copy", "zerocopy", "uring-zc"};
+//   s.send_modes = {net::SendMode::kCopy, net::SendMode::kUringZc};
 //   v1::SweepReport r = ExecuteSweep(s, hooks);
 #pragma once
 
+#include <compare>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "controller/run_config.h"
-#include "controller/run_controller.h"
+#include "controller/run_driver.h"
 #include "salvo/v1/sweep.pb.h"
 
 namespace salvo::controller {
@@ -22,9 +24,9 @@ namespace salvo::controller {
 struct SweepConfig {
   RunConfig base;
   std::vector<uint64_t> sizes;
-  std::vector<std::string> send_modes = {"copy"};
+  std::vector<net::SendMode> send_modes = {net::SendMode::kCopy};
   std::vector<uint32_t> connections;
-  std::vector<std::string> engines = {"auto"};
+  std::vector<net::EngineKind> engines = {net::EngineKind::kAuto};
   std::vector<workload::Kind> workloads = {workload::Kind::kStreamOut};
   std::string json_path;
   std::string csv_path;
@@ -42,11 +44,21 @@ absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_mod
 // An interrupt ends the sweep after the point it stopped.
 v1::SweepReport ExecuteSweep(const SweepConfig& config, const RunHooks& hooks);
 
+// The ok points of a sweep grouped for comparison: by workload, engine and connection count,
+// then by send mode, then by message size.
+struct SweepGroupKey {
+  v1::Workload workload;
+  v1::Engine engine;
+  uint32_t connections;
+  auto operator<=>(const SweepGroupKey&) const = default;
+};
+using SweepGroups = std::map<
+    SweepGroupKey, std::map<v1::SendMode, std::map<uint64_t, const v1::SweepPoint*>>>;
+SweepGroups GroupSweep(const v1::SweepReport& report);
+// "stream-out, auto engine, 10 connections"
+std::string GroupName(const SweepGroupKey& key);
+
 // The crossover findings for a finished sweep (also stored in its `findings`).
 std::vector<std::string> FindCrossovers(const v1::SweepReport& report);
-
-std::string SweepTable(const v1::SweepReport& report);
-std::string SweepCsv(const v1::SweepReport& report);
-std::string SweepSvg(const v1::SweepReport& report);
 
 }  // namespace salvo::controller

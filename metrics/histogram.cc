@@ -94,54 +94,57 @@ Histogram Histogram::Delta(const Histogram& now, const Histogram& before) {
   return d;
 }
 
-void Histogram::ToProto(v1::Histogram* out) const {
-  out->Clear();
-  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
-    if (counts_[b] == 0) continue;
-    out->add_bucket(b);
-    out->add_count(counts_[b]);
-  }
-  out->set_total_count(count_);
-  out->set_min_ns(min());
-  out->set_max_ns(max_);
-  out->set_sum_ns(sum_);
-}
-
-absl::StatusOr<Histogram> Histogram::FromProto(const v1::Histogram& in) {
-  if (in.bucket_size() != in.count_size()) {
-    return absl::InvalidArgumentError(absl::StrCat("histogram has ", in.bucket_size(),
-                                                   " buckets but ", in.count_size(), " counts"));
-  }
+absl::StatusOr<Histogram> Histogram::FromBuckets(const std::vector<Bucket>& buckets,
+                                                 uint64_t total_count, uint64_t min_ns,
+                                                 uint64_t max_ns, double sum_ns) {
   Histogram h;
-  for (int i = 0; i < in.bucket_size(); ++i) {
-    if (in.bucket(i) >= HistogramLayout::kNumBuckets) {
+  for (const Bucket& b : buckets) {
+    if (b.index >= HistogramLayout::kNumBuckets) {
       return absl::InvalidArgumentError(
-          absl::StrCat("histogram bucket ", in.bucket(i), " is outside the layout"));
+          absl::StrCat("histogram bucket ", b.index, " is outside the layout"));
     }
-    h.counts_[in.bucket(i)] += in.count(i);
-    h.count_ += in.count(i);
+    if (h.count_ + b.count < h.count_) {
+      return absl::InvalidArgumentError("histogram counts overflow");
+    }
+    h.counts_[b.index] += b.count;
+    h.count_ += b.count;
   }
-  if (h.count_ != in.total_count()) {
+  if (h.count_ != total_count) {
     return absl::InvalidArgumentError(absl::StrCat("histogram counts add up to ", h.count_,
-                                                   " but total_count says ", in.total_count()));
+                                                   " but its total says ", total_count));
   }
   if (h.count_ > 0) {
-    h.min_ = in.min_ns();
-    h.max_ = in.max_ns();
-    h.sum_ = in.sum_ns();
+    if (min_ns > max_ns) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("histogram minimum ", min_ns, " is above its maximum ", max_ns));
+    }
+    if (!(sum_ns >= 0)) return absl::InvalidArgumentError("histogram sum is negative or NaN");
+    h.min_ = min_ns;
+    h.max_ = max_ns;
+    h.sum_ = sum_ns;
   }
   return h;
 }
 
-void Histogram::Summarize(v1::LatencySummary* out) const {
-  out->set_count(count_);
-  out->set_min_us(static_cast<double>(min()) / 1000);
-  out->set_mean_us(mean() / 1000);
-  out->set_p50_us(Percentile(50) / 1000);
-  out->set_p90_us(Percentile(90) / 1000);
-  out->set_p99_us(Percentile(99) / 1000);
-  out->set_p999_us(Percentile(99.9) / 1000);
-  out->set_max_us(static_cast<double>(max_) / 1000);
+std::vector<Histogram::Bucket> Histogram::NonEmptyBuckets() const {
+  std::vector<Bucket> out;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    if (counts_[b] != 0) out.push_back(Bucket{b, counts_[b]});
+  }
+  return out;
+}
+
+Histogram::Summary Histogram::Summarize() const {
+  Summary s;
+  s.count = count_;
+  s.min_us = static_cast<double>(min()) / 1000;
+  s.mean_us = mean() / 1000;
+  s.p50_us = Percentile(50) / 1000;
+  s.p90_us = Percentile(90) / 1000;
+  s.p99_us = Percentile(99) / 1000;
+  s.p999_us = Percentile(99.9) / 1000;
+  s.max_us = static_cast<double>(max_) / 1000;
+  return s;
 }
 
 AtomicHistogram::AtomicHistogram()

@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "salvo/v1/report.pb.h"
 
 namespace salvo::metrics {
 
@@ -64,10 +63,24 @@ class Histogram {
   // bounded by the buckets that changed.
   static Histogram Delta(const Histogram& now, const Histogram& before);
 
-  void ToProto(v1::Histogram* out) const;
-  // Rejects bucket indexes outside the layout and mismatched arrays (a malformed report).
-  static absl::StatusOr<Histogram> FromProto(const v1::Histogram& in);
-  void Summarize(v1::LatencySummary* out) const;
+  struct Bucket {
+    uint32_t index;
+    uint64_t count;
+  };
+  // The sparse form that travels in reports (wire/histogram.h).
+  std::vector<Bucket> NonEmptyBuckets() const;
+  // Rebuilds a histogram from its sparse form. Rejects what a malformed or hostile report could
+  // hold: buckets outside the layout, counts that do not add up to the total, min above max.
+  static absl::StatusOr<Histogram> FromBuckets(const std::vector<Bucket>& buckets,
+                                              uint64_t total_count, uint64_t min_ns,
+                                              uint64_t max_ns, double sum_ns);
+
+  // The percentiles a report shows, in microseconds.
+  struct Summary {
+    uint64_t count = 0;
+    double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+  };
+  Summary Summarize() const;
 
  private:
   friend class AtomicHistogram;

@@ -6,10 +6,15 @@
 // lock, no contended cache line and no allocation per message. Readers (the reporting thread)
 // sum the blocks whenever a report is taken.
 //
+// A block has two sets of counters: the workload's, bumped one by one (messages, verify errors),
+// and the engine's, which the engine keeps as plain numbers (net::Engine::counters()) and the
+// worker publishes into the block once per loop turn.
+//
 //   StatsRegistry registry;                       // one per run
 //   // on a worker thread:
 //   ThreadStats& stats = registry.Local(/*connection_slots=*/n);
-//   stats.Add(Stat::kBytesSent, len);
+//   stats.Add(Counter::kMessages);
+//   stats.PublishEngine(engine->counters());      // after each Poll
 //   // on the reporting thread:
 //   StatsSnapshot now = registry.Snapshot();
 #pragma once
@@ -21,62 +26,53 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "metrics/figures.h"
 #include "metrics/histogram.h"
-#include "salvo/v1/report.pb.h"
 
 namespace salvo::metrics {
 
-// One per field of salvo.v1.Counters, same names (checked by a test).
-enum class Stat : int {
-  kConnectionsEstablished,
-  kConnectErrors,
-  kClosedByPeer,
-  kSendCalls,
-  kRecvCalls,
-  kBytesSent,
-  kBytesReceived,
-  kMessages,
-  kVerifyErrors,
-  kSendErrors,
-  kRecvErrors,
-  kSendWouldBlock,
-  kRecvWouldBlock,
-  kZcSends,
-  kZcCopied,
-  kSendNoBufs,
-  kNumStats,
+// One histogram per Timing, written by one thread and read by any.
+class Timings {
+ public:
+  void Record(Timing t, uint64_t ns) { h_[Index(t)].Record(ns); }
+  void MergeInto(std::array<Histogram, kNumTimings>* out) const {
+    for (int t = 0; t < kNumTimings; ++t) h_[t].MergeInto(&(*out)[t]);
+  }
+
+ private:
+  std::array<AtomicHistogram, kNumTimings> h_;
 };
-inline constexpr int kNumStats = static_cast<int>(Stat::kNumStats);
-// The proto field name of each stat.
-extern const std::array<const char*, kNumStats> kStatNames;
 
-using CounterValues = std::array<uint64_t, kNumStats>;
-
-// The timings each thread keeps as histograms.
-enum class Timing : int {
-  kRoundTrip,     // echo: send of a message to the last byte of its echo
-  kSendCall,      // one send call, or submission to completion on io_uring
-  kZcCompletion,  // zero-copy send to its buffer-free notification
-  kNumTimings,
+// How evenly bytes were spread over connections in a span (the origin notes' starved receiver):
+// a connection that moved nothing while others did is starved.
+struct Fairness {
+  uint32_t connections = 0;
+  uint32_t starved = 0;
+  uint64_t min_bytes = 0;
+  uint64_t max_bytes = 0;
 };
-inline constexpr int kNumTimings = static_cast<int>(Timing::kNumTimings);
-
-void CountersToProto(const CounterValues& values, v1::Counters* out);
-CounterValues CountersFromProto(const v1::Counters& in);
 
 class ThreadStats {
  public:
   explicit ThreadStats(size_t connection_slots);
 
-  void Add(Stat stat, uint64_t n = 1) { Bump(counters_[static_cast<int>(stat)], n); }
-  void RecordLatency(uint64_t ns) { Record(Timing::kRoundTrip, ns); }
-  void Record(Timing timing, uint64_t ns) { timings_[static_cast<int>(timing)].Record(ns); }
-  // Bytes received on one of this thread's connections, for the fairness report.
+  void Add(Counter c, uint64_t n = 1) { Bump(counters_[Index(c)], n); }
+  void Record(Timing t, uint64_t ns) { timings_.Record(t, ns); }
+  // Bytes moved on one of this thread's connections, for the fairness report.
   void AddConnectionBytes(size_t slot, uint64_t n) { Bump(connection_bytes_[slot], n); }
+  // The engine's counters as they stand now (they only grow).
+  void PublishEngine(const CounterValues& engine) {
+    for (int i = 0; i < kNumCounters; ++i) {
+      engine_counters_[i].store(engine.at(i), std::memory_order_relaxed);
+    }
+  }
+  // Where the engine records its timings.
+  Timings* timings() { return &timings_; }
 
   size_t connection_slots() const { return connection_slots_; }
-  uint64_t Get(Stat stat) const {
-    return counters_[static_cast<int>(stat)].load(std::memory_order_relaxed);
+  uint64_t Get(Counter c) const {
+    return counters_[Index(c)].load(std::memory_order_relaxed) +
+           engine_counters_[Index(c)].load(std::memory_order_relaxed);
   }
 
  private:
@@ -86,25 +82,25 @@ class ThreadStats {
   }
 
   // Kept on separate cache lines from other threads' blocks by being separate allocations.
-  std::array<std::atomic<uint64_t>, kNumStats> counters_{};
-  std::array<AtomicHistogram, kNumTimings> timings_;
+  std::array<std::atomic<uint64_t>, kNumCounters> counters_{};
+  std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
+  Timings timings_;
   const size_t connection_slots_;
   std::unique_ptr<std::atomic<uint64_t>[]> connection_bytes_;
 };
 
 struct StatsSnapshot {
-  CounterValues counters{};
+  CounterValues counters;
   std::array<Histogram, kNumTimings> timings;
-  const Histogram& latency() const { return timing(Timing::kRoundTrip); }
-  const Histogram& timing(Timing t) const { return timings[static_cast<int>(t)]; }
-  // Bytes received per connection, all threads' slots in registration order.
+  // Bytes moved per connection, all threads' slots in registration order.
   std::vector<uint64_t> connection_bytes;
 
-  uint64_t Get(Stat stat) const { return counters[static_cast<int>(stat)]; }
+  uint64_t Get(Counter c) const { return counters[c]; }
+  const Histogram& timing(Timing t) const { return timings[Index(t)]; }
   // What happened between `before` and this snapshot.
   StatsSnapshot Since(const StatsSnapshot& before) const;
-  // Fairness of the received bytes in this snapshot (usually a delta).
-  void FairnessToProto(v1::Fairness* out) const;
+  // Fairness of the per-connection bytes in this snapshot (usually a delta).
+  Fairness ConnectionFairness() const;
 };
 
 class StatsRegistry {

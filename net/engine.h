@@ -1,19 +1,26 @@
 // The I/O engine seam. A workload talks to connections only through this interface, so the same
-// workload runs on any backend (epoll now; io_uring beside it).
+// workload runs on every backend: io_uring (completions) and epoll (readiness) today.
 //
 // An engine is one event loop owned by one thread: every call below, and every callback, happens
-// on that thread. The model is completion-style, which both readiness (epoll) and completion
-// (io_uring) backends can honour:
+// on that thread. The model is completion-style, which both readiness and completion backends
+// can honour:
 //   - Connect() starts a connect; OnConnected reports it. Receives are armed only after the
 //     connect succeeded (the origin notes' set-up order: connect, then arm the receive).
-//   - Received bytes arrive through OnRecv, at most one delivery per connection per Poll, so a
-//     busy connection cannot starve the others (the notes' starved receiver).
-//   - Send() hands a buffer over; OnSendDone says every byte of it has been taken by the kernel.
-//     One send per connection at a time, which keeps the byte order.
+//   - Received bytes arrive through OnRecv. Each engine bounds the work one connection gets per
+//     Poll so that a busy connection cannot starve the others (the notes' starved receiver):
+//     epoll does at most one recv per connection per Poll; io_uring delivers what the kernel
+//     completed for it, bounded by the provided buffers the connection can hold.
+//   - Send() hands a buffer over; OnSendDone says every byte of it has been taken by the kernel
+//     (and, for zero-copy sends, that the kernel no longer reads the buffer). One send per
+//     connection at a time, which keeps the byte order.
+//   - ScheduleAt() runs a handler at a monotonic instant, from inside Poll.
 //
-//   EpollEngine engine(options);
-//   auto id = engine.Connect(target, &handler);
-//   while (running) engine.Poll(absl::Milliseconds(10));
+//   absl::StatusOr<EnginePtr> engine = CreateEngine(EngineKind::kIoUring, options);
+//   absl::StatusOr<ConnId> id = (*engine)->Connect(target, &handler);
+//   while (running) {
+//     if (absl::Status s = (*engine)->Poll(absl::Milliseconds(10)); !s.ok()) return s;
+//     stats.PublishEngine((*engine)->counters());
+//   }
 #pragma once
 
 #include <cstddef>
@@ -24,11 +31,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "enums/enum_table.h"
+#include "metrics/figures.h"
 #include "net/address.h"
 #include "net/fd.h"
+#include "net/tcp_info.h"
 
 namespace salvo::metrics {
-class ThreadStats;
+class Timings;
 }
 
 namespace salvo::net {
@@ -56,19 +66,29 @@ class AcceptHandler {
   virtual ConnectionHandler* OnAccept(ConnId id) = 0;
 };
 
+using TimerId = uint64_t;
+
+class TimerHandler {
+ public:
+  virtual ~TimerHandler() = default;
+  // The instant given to ScheduleAt has passed. Called from Poll; may schedule again.
+  virtual void OnTimer(TimerId id) = 0;
+};
+
 // How the bytes of a Send() reach the kernel.
 enum class SendMode {
   // send(): copied into the socket buffer, done at once (the origin notes' "fast I/O").
   kCopy,
   // send(MSG_ZEROCOPY) on an SO_ZEROCOPY socket; done when the error queue says the pages are
-  // free (the notes' "direct I/O"). Runs on the epoll engine.
+  // free (the notes' "direct I/O").
   kZeroCopy,
-  // io_uring SEND_ZC; done at its F_NOTIF completion. Runs on the io_uring engine.
+  // io_uring SEND_ZC; done at its F_NOTIF completion.
   kUringZc,
 };
 
-absl::StatusOr<SendMode> ParseSendMode(absl::string_view name);
-absl::string_view SendModeName(SendMode mode);
+inline constexpr enums::EnumTable<SendMode, 3> kSendModes{
+    "send mode",
+    {{{SendMode::kCopy, "copy"}, {SendMode::kZeroCopy, "zerocopy"}, {SendMode::kUringZc, "uring-zc"}}}};
 
 struct EngineOptions {
   SendMode send_mode = SendMode::kCopy;
@@ -79,8 +99,8 @@ struct EngineOptions {
   size_t recv_chunk_bytes = 64 * 1024;
   // Bytes one connection may send in one Poll before the others get their turn.
   size_t send_budget_bytes = 256 * 1024;
-  // Where the engine counts its syscalls and bytes. Required.
-  metrics::ThreadStats* stats = nullptr;
+  // Where the engine records its timings (send calls, zero-copy completions); null: untimed.
+  metrics::Timings* timings = nullptr;
 };
 
 class Engine {
@@ -88,6 +108,9 @@ class Engine {
   virtual ~Engine() = default;
 
   virtual absl::string_view name() const = 0;
+
+  // Whether this engine can send in `mode` (see also EngineSupports in engine_factory.h).
+  virtual bool Supports(SendMode mode) const = 0;
 
   // Starts a nonblocking connect. Errors known at once (fd exhaustion, no route) are returned
   // here and no callback follows; otherwise OnConnected follows.
@@ -108,10 +131,29 @@ class Engine {
   // Closes at once. No callback follows for this id.
   virtual void Close(ConnId id) = 0;
 
-  // Waits up to `timeout` for events, dispatches them and pushes pending sends.
+  // The kernel's TCP_INFO for an open connection.
+  virtual absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const = 0;
+
+  // Calls handler->OnTimer from Poll once CLOCK_MONOTONIC (metrics::MonoNanos) reaches
+  // `mono_ns`. The returned id is never reused.
+  virtual TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) = 0;
+  // A timer that has not fired yet will not; cancelling a fired or unknown id does nothing.
+  virtual void CancelTimer(TimerId id) = 0;
+
+  // Waits up to `timeout` (less when a timer is due sooner) for events, dispatches them, runs
+  // due timers and pushes pending sends. An error means the loop itself failed (not one
+  // connection): the owner must stop using the engine and report it.
   virtual absl::Status Poll(absl::Duration timeout) = 0;
 
   virtual size_t open_connections() const = 0;
+
+  // What this engine has counted since it was created: sends, receives, bytes, errors and
+  // zero-copy notifications (see metrics/figures.h for each one's meaning). Plain numbers,
+  // written only by the loop thread; the owner publishes them (ThreadStats::PublishEngine).
+  const metrics::CounterValues& counters() const { return counters_; }
+
+ protected:
+  metrics::CounterValues counters_;
 };
 
 using EnginePtr = std::unique_ptr<Engine>;

@@ -8,44 +8,27 @@
 
 namespace salvo::net {
 
-absl::StatusOr<SendMode> ParseSendMode(absl::string_view name) {
-  if (name == "copy" || name.empty()) return SendMode::kCopy;
-  if (name == "zerocopy") return SendMode::kZeroCopy;
-  if (name == "uring-zc") return SendMode::kUringZc;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown send mode '", name, "' (expected copy, zerocopy or uring-zc)"));
-}
-
-absl::string_view SendModeName(SendMode mode) {
-  switch (mode) {
-    case SendMode::kCopy:
-      return "copy";
-    case SendMode::kZeroCopy:
-      return "zerocopy";
-    case SendMode::kUringZc:
-      return "uring-zc";
-  }
-  return "unknown";
-}
-
-absl::StatusOr<EngineKind> ParseEngineKind(absl::string_view name) {
-  if (name == "auto" || name.empty()) return EngineKind::kAuto;
-  if (name == "io_uring") return EngineKind::kIoUring;
-  if (name == "epoll") return EngineKind::kEpoll;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown engine '", name, "' (expected auto, io_uring or epoll)"));
-}
-
-absl::string_view EngineKindName(EngineKind kind) {
+bool EngineSupports(EngineKind kind, SendMode mode) {
   switch (kind) {
-    case EngineKind::kAuto:
-      return "auto";
-    case EngineKind::kIoUring:
-      return "io_uring";
     case EngineKind::kEpoll:
-      return "epoll";
+      return mode != SendMode::kUringZc;
+    case EngineKind::kIoUring:
+      return mode != SendMode::kZeroCopy;
+    case EngineKind::kAuto:
+      return true;
   }
-  return "unknown";
+  return false;
+}
+
+absl::Status CheckEngineSupports(EngineKind kind, SendMode mode) {
+  if (EngineSupports(kind, mode)) return absl::OkStatus();
+  if (mode == SendMode::kUringZc) {
+    return absl::InvalidArgumentError(
+        "--send-mode uring-zc is io_uring's SEND_ZC and needs --engine io_uring (or auto)");
+  }
+  return absl::InvalidArgumentError(
+      "--send-mode zerocopy is MSG_ZEROCOPY on the epoll engine; io_uring's zero-copy is "
+      "--send-mode uring-zc");
 }
 
 absl::Status IoUringAvailable() {
@@ -60,31 +43,23 @@ absl::Status IoUringAvailable() {
 }
 
 absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mode) {
+  if (absl::Status s = CheckEngineSupports(requested, send_mode); !s.ok()) return s;
   const absl::Status uring = IoUringAvailable();
   switch (requested) {
     case EngineKind::kEpoll:
-      if (send_mode == SendMode::kUringZc) {
-        return absl::InvalidArgumentError(
-            "--send-mode uring-zc is io_uring's SEND_ZC and needs --engine io_uring (or auto)");
-      }
       return EngineChoice{EngineKind::kEpoll, ""};
     case EngineKind::kIoUring:
       if (!uring.ok()) {
         return absl::FailedPreconditionError(
             absl::StrCat("--engine io_uring is not available here: ", uring.message()));
       }
-      if (send_mode == SendMode::kZeroCopy) {
-        return absl::InvalidArgumentError(
-            "--send-mode zerocopy is MSG_ZEROCOPY on the epoll engine; io_uring's zero-copy is "
-            "--send-mode uring-zc");
-      }
       return EngineChoice{EngineKind::kIoUring, ""};
     case EngineKind::kAuto:
-      if (send_mode == SendMode::kZeroCopy) {
+      if (!EngineSupports(EngineKind::kIoUring, send_mode)) {
         return EngineChoice{EngineKind::kEpoll, "engine auto: epoll, where MSG_ZEROCOPY runs"};
       }
       if (!uring.ok()) {
-        if (send_mode == SendMode::kUringZc) {
+        if (!EngineSupports(EngineKind::kEpoll, send_mode)) {
           return absl::FailedPreconditionError(
               absl::StrCat("--send-mode uring-zc needs io_uring, which is not available here: ",
                            uring.message()));
@@ -105,9 +80,6 @@ absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& opt
     return EnginePtr(std::move(*e));
   }
   if (kind == EngineKind::kEpoll) {
-    if (options.send_mode == SendMode::kUringZc) {
-      return absl::InvalidArgumentError("the epoll engine cannot send with uring-zc");
-    }
     absl::StatusOr<std::unique_ptr<EpollEngine>> e = EpollEngine::Create(options);
     if (!e.ok()) return e.status();
     return EnginePtr(std::move(*e));
@@ -115,9 +87,9 @@ absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& opt
   return absl::InvalidArgumentError("resolve --engine auto with ChooseEngine first");
 }
 
-std::vector<std::string> AvailableEngines() {
-  if (IoUringAvailable().ok()) return {"io_uring", "epoll"};
-  return {"epoll"};
+std::vector<EngineKind> AvailableEngines() {
+  if (IoUringAvailable().ok()) return {EngineKind::kIoUring, EngineKind::kEpoll};
+  return {EngineKind::kEpoll};
 }
 
 }  // namespace salvo::net

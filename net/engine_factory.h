@@ -19,8 +19,17 @@ namespace salvo::net {
 
 enum class EngineKind { kAuto, kIoUring, kEpoll };
 
-absl::StatusOr<EngineKind> ParseEngineKind(absl::string_view name);
-absl::string_view EngineKindName(EngineKind kind);
+inline constexpr enums::EnumTable<EngineKind, 3> kEngineKinds{
+    "engine",
+    {{{EngineKind::kAuto, "auto"}, {EngineKind::kIoUring, "io_uring"}, {EngineKind::kEpoll, "epoll"}}}};
+
+// The one compatibility rule between engines and send modes: copy runs everywhere, MSG_ZEROCOPY
+// on epoll, SEND_ZC on io_uring; auto supports what either concrete engine supports.
+bool EngineSupports(EngineKind kind, SendMode mode);
+
+// Why `kind` cannot send in `mode`, as a user would want to read it; OK when it can. The
+// controller asks this before contacting any agent.
+absl::Status CheckEngineSupports(EngineKind kind, SendMode mode);
 
 struct EngineChoice {
   EngineKind kind = EngineKind::kEpoll;  // never kAuto
@@ -35,7 +44,7 @@ absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mo
 
 absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& options);
 
-// The engines this machine can run, best first: {"io_uring", "epoll"} or {"epoll"}.
-std::vector<std::string> AvailableEngines();
+// The engines this machine can run, best first: io_uring and epoll, or epoll alone.
+std::vector<EngineKind> AvailableEngines();
 
 }  // namespace salvo::net

@@ -10,11 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
+#include "net/tcp_info.h"
 
 namespace salvo::net {
 namespace {
 
-using metrics::Stat;
+using metrics::Counter;
 using metrics::Timing;
 
 // Listener tags live above every connection tag's generation range.
@@ -32,7 +33,6 @@ absl::Status SocketError(int fd, absl::string_view what) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOptions& options) {
-  if (options.stats == nullptr) return absl::InvalidArgumentError("engine needs a stats block");
   if (options.send_mode == SendMode::kUringZc) {
     return absl::InvalidArgumentError("the epoll engine cannot send with uring-zc");
   }
@@ -142,15 +142,38 @@ void EpollEngine::Fail(ConnId id, absl::Status why) {
   handler->OnClosed(id, std::move(why));
 }
 
-absl::Status EpollEngine::Poll(absl::Duration timeout) {
-  int timeout_ms = 0;
-  if (write_queue_.empty()) {
-    timeout_ms = timeout == absl::InfiniteDuration()
-                     ? -1
-                     : static_cast<int>(
-                           absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1))));
+void EpollEngine::Time(metrics::Timing t, uint64_t ns) {
+  if (options_.timings != nullptr) options_.timings->Record(t, ns);
+}
+
+absl::StatusOr<TcpInfo> EpollEngine::ReadTcpInfo(ConnId id) const {
+  if (id >= conns_.size() || conns_[id].fd < 0) {
+    return absl::NotFoundError("no such connection");
   }
-  const int n = ::epoll_wait(epoll_.get(), events_.data(), kMaxEvents, timeout_ms);
+  return net::ReadTcpInfo(conns_[id].fd);
+}
+
+absl::Status EpollEngine::Poll(absl::Duration timeout) {
+  if (!write_queue_.empty()) timeout = absl::ZeroDuration();
+  timeout = timers_.Bound(timeout, metrics::MonoNanos());
+  // epoll_pwait2 takes nanoseconds, so a timer is not rounded up to the next millisecond.
+  timespec ts{};
+  const timespec* wait = nullptr;
+  if (timeout != absl::InfiniteDuration()) {
+    ts = absl::ToTimespec(std::max(timeout, absl::ZeroDuration()));
+    wait = &ts;
+  }
+  int n = -1;
+  if (have_pwait2_) {
+    n = ::epoll_pwait2(epoll_.get(), events_.data(), kMaxEvents, wait, nullptr);
+    if (n < 0 && (errno == ENOSYS || errno == EPERM)) have_pwait2_ = false;  // before Linux 5.11
+  }
+  if (!have_pwait2_) {
+    const int ms = wait == nullptr ? -1
+                                   : static_cast<int>(absl::ToInt64Milliseconds(
+                                         absl::Ceil(timeout, absl::Milliseconds(1))));
+    n = ::epoll_wait(epoll_.get(), events_.data(), kMaxEvents, ms);
+  }
   if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");
   for (int i = 0; i < n; ++i) {
     const uint64_t tag = events_[i].data.u64;
@@ -164,6 +187,7 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
     }
     HandleEvent(id, events_[i].events);
   }
+  timers_.RunDue(metrics::MonoNanos());
   FlushWrites();
   return absl::OkStatus();
 }
@@ -217,29 +241,27 @@ void EpollEngine::HandleConnect(ConnId id, uint32_t events) {
 
 void EpollEngine::HandleRecv(ConnId id) {
   Conn& c = conns_[id];
-  metrics::ThreadStats& stats = *options_.stats;
   const ssize_t n = ::recv(c.fd, recv_buffer_.data(), recv_buffer_.size(), MSG_DONTWAIT);
   if (n > 0) {
-    stats.Add(Stat::kRecvCalls);
-    stats.Add(Stat::kBytesReceived, static_cast<uint64_t>(n));
+    Count(Counter::kRecvCalls);
+    Count(Counter::kBytesReceived, static_cast<uint64_t>(n));
     c.handler->OnRecv(id, recv_buffer_.data(), static_cast<size_t>(n));
     return;
   }
   if (n == 0) {
-    stats.Add(Stat::kClosedByPeer);
+    Count(Counter::kClosedByPeer);
     Fail(id, absl::OkStatus());
     return;
   }
   if (errno == EAGAIN || errno == EINTR) {
-    stats.Add(Stat::kRecvWouldBlock);
+    Count(Counter::kRecvWouldBlock);
     return;
   }
-  stats.Add(Stat::kRecvErrors);
+  Count(Counter::kRecvErrors);
   Fail(id, absl::ErrnoToStatus(errno, "recv"));
 }
 
 bool EpollEngine::DrainErrorQueue(ConnId id) {
-  metrics::ThreadStats& stats = *options_.stats;
   const uint64_t now = metrics::MonoNanos();
   for (;;) {
     Conn& c = conns_[id];
@@ -254,7 +276,7 @@ bool EpollEngine::DrainErrorQueue(ConnId id) {
       if (!is_err) continue;
       const auto* err = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(cm));
       if (err->ee_errno != 0 || err->ee_origin != SO_EE_ORIGIN_ZEROCOPY) {
-        stats.Add(Stat::kSendErrors);
+        Count(Counter::kSendErrors);
         Fail(id, absl::ErrnoToStatus(err->ee_errno != 0 ? static_cast<int>(err->ee_errno) : EIO,
                                      "socket error queue"));
         return false;
@@ -263,11 +285,11 @@ bool EpollEngine::DrainErrorQueue(ConnId id) {
       const uint32_t lo = err->ee_info, hi = err->ee_data;
       const uint32_t count = hi - lo + 1;
       c.zc_completed += count;
-      stats.Add(Stat::kZcSends, count);
-      if (err->ee_code & SO_EE_CODE_ZEROCOPY_COPIED) stats.Add(Stat::kZcCopied, count);
+      Count(Counter::kZcSends, count);
+      if (err->ee_code & SO_EE_CODE_ZEROCOPY_COPIED) Count(Counter::kZcCopied, count);
       for (uint32_t seq = lo; seq != hi + 1; ++seq) {
         if (c.zc_issued - seq <= kZcTimed) {
-          stats.Record(Timing::kZcCompletion, now - c.zc_sent_at[seq % kZcTimed]);
+          Time(Timing::kZcCompletion, now - c.zc_sent_at[seq % kZcTimed]);
         }
       }
     }
@@ -288,7 +310,7 @@ void EpollEngine::AcceptAll(Listener& listener) {
     const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return;
-      options_.stats->Add(Stat::kConnectErrors);
+      Count(Counter::kConnectErrors);
       if ((errno == EMFILE || errno == ENFILE) && spare_fd_.valid()) {
         spare_fd_.Reset();
         ::close(::accept(listener.fd.get(), nullptr, nullptr));
@@ -297,7 +319,7 @@ void EpollEngine::AcceptAll(Listener& listener) {
       return;
     }
     (void)ApplySocketOptions(fd, socket_options_);
-    options_.stats->Add(Stat::kConnectionsEstablished);
+    Count(Counter::kConnectionsEstablished);
     const ConnId id = conns_.Allocate(fd, nullptr);
     ConnectionHandler* handler = listener.handler->OnAccept(id);
     if (handler == nullptr) {
@@ -328,7 +350,6 @@ void EpollEngine::FinishSend(ConnId id) {
 }
 
 void EpollEngine::FlushOne(ConnId id) {
-  metrics::ThreadStats& stats = *options_.stats;
   const bool zerocopy = socket_options_.zerocopy;
   const int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (zerocopy ? MSG_ZEROCOPY : 0);
   size_t budget = options_.send_budget_bytes;
@@ -343,17 +364,17 @@ void EpollEngine::FlushOne(ConnId id) {
     const uint64_t started = metrics::MonoNanos();
     const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off, flags);
     const int err = errno;
-    stats.Record(Timing::kSendCall, metrics::MonoNanos() - started);
+    Time(Timing::kSendCall, metrics::MonoNanos() - started);
     if (n < 0) {
       if (err == EAGAIN || err == EINTR) {
-        stats.Add(Stat::kSendWouldBlock);
+        Count(Counter::kSendWouldBlock);
         SetInterest(id, c.interest | EPOLLOUT);
         return;
       }
       if (err == ENOBUFS && zerocopy) {
         // optmem is full of pending notifications: wait for one, or retry on the next Poll
         // when none is pending.
-        stats.Add(Stat::kSendNoBufs);
+        Count(Counter::kSendNoBufs);
         if (c.zc_issued != c.zc_completed) {
           c.zc_waiting = true;
         } else {
@@ -361,12 +382,12 @@ void EpollEngine::FlushOne(ConnId id) {
         }
         return;
       }
-      stats.Add(Stat::kSendErrors);
+      Count(Counter::kSendErrors);
       Fail(id, absl::ErrnoToStatus(err, "send"));
       return;
     }
-    stats.Add(Stat::kSendCalls);
-    stats.Add(Stat::kBytesSent, static_cast<uint64_t>(n));
+    Count(Counter::kSendCalls);
+    Count(Counter::kBytesSent, static_cast<uint64_t>(n));
     if (zerocopy) c.zc_sent_at[c.zc_issued++ % kZcTimed] = started;
     c.send_off += static_cast<size_t>(n);
     budget -= std::min(budget, static_cast<size_t>(n));

@@ -23,6 +23,7 @@
 #include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/socket.h"
+#include "net/timer_queue.h"
 
 namespace salvo::net {
 
@@ -32,12 +33,18 @@ class EpollEngine final : public Engine {
   ~EpollEngine() override;
 
   absl::string_view name() const override { return "epoll"; }
+  bool Supports(SendMode mode) const override { return mode != SendMode::kUringZc; }
   absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
   absl::Status Listen(Fd listener, AcceptHandler* handler) override;
   void Send(ConnId id, const uint8_t* data, size_t len) override;
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
+  absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const override;
+  TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) override {
+    return timers_.Schedule(mono_ns, handler);
+  }
+  void CancelTimer(TimerId id) override { timers_.Cancel(id); }
   absl::Status Poll(absl::Duration timeout) override;
   size_t open_connections() const override { return conns_.open(); }
 
@@ -85,6 +92,8 @@ class EpollEngine final : public Engine {
   void FinishSend(ConnId id);
   void Enqueue(ConnId id);
   void Fail(ConnId id, absl::Status why);
+  void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
+  void Time(metrics::Timing t, uint64_t ns);
   bool Alive(ConnId id, uint32_t generation) const {
     return conns_[id].fd >= 0 && conns_[id].generation == generation;
   }
@@ -101,6 +110,8 @@ class EpollEngine final : public Engine {
   std::vector<ConnId> flushing_;
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
+  TimerQueue timers_;
+  bool have_pwait2_ = true;
   // Spare descriptor given up to accept-and-drop a connection when the fd limit is reached, so a
   // full table does not turn the level-triggered listener into a busy loop.
   Fd spare_fd_;

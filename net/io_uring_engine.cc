@@ -5,11 +5,14 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
+#include "net/tcp_info.h"
 
 // liburing 2.3's header predates these; the kernel (6.0+) has them.
 #ifndef IORING_SEND_ZC_REPORT_USAGE
@@ -22,7 +25,7 @@
 namespace salvo::net {
 namespace {
 
-using metrics::Stat;
+using metrics::Counter;
 using metrics::Timing;
 
 constexpr unsigned kSqEntries = 4096;
@@ -45,16 +48,13 @@ IoUringEngine::IoUringEngine(const EngineOptions& options)
       spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
 
 absl::Status IoUringEngine::Probe() {
-  metrics::ThreadStats stats(0);
   EngineOptions options;
-  options.stats = &stats;
   options.recv_chunk_bytes = 4096;
   IoUringEngine probe(options);
   return probe.Init();
 }
 
 absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const EngineOptions& options) {
-  if (options.stats == nullptr) return absl::InvalidArgumentError("engine needs a stats block");
   if (options.send_mode == SendMode::kZeroCopy) {
     return absl::InvalidArgumentError(
         "the io_uring engine sends zero-copy with uring-zc, not MSG_ZEROCOPY");
@@ -132,11 +132,30 @@ IoUringEngine::~IoUringEngine() {
 
 io_uring_sqe* IoUringEngine::Sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe == nullptr) {
-    io_uring_submit(&ring_);
+  for (int attempt = 0; sqe == nullptr && attempt < 64; ++attempt) {
+    // The submission queue is full: hand it to the kernel. SUBMIT_ALL makes the kernel take
+    // every entry or fail; EBUSY (completions overflowing) clears once they are reaped, which
+    // the next Poll does, so retrying here is bounded.
+    const int rc = io_uring_submit(&ring_);
+    if (rc < 0 && rc != -EBUSY && rc != -EINTR && rc != -EAGAIN) break;
     sqe = io_uring_get_sqe(&ring_);
   }
+  if (sqe == nullptr) {
+    std::fprintf(stderr, "salvo: io_uring submission queue stuck full; aborting\n");
+    std::abort();
+  }
   return sqe;
+}
+
+void IoUringEngine::Time(metrics::Timing t, uint64_t ns) {
+  if (options_.timings != nullptr) options_.timings->Record(t, ns);
+}
+
+absl::StatusOr<TcpInfo> IoUringEngine::ReadTcpInfo(ConnId id) const {
+  if (id >= conns_.size() || conns_[id].fd < 0) {
+    return absl::NotFoundError("no such connection");
+  }
+  return net::ReadTcpInfo(conns_[id].fd);
 }
 
 void IoUringEngine::Release(ConnId id) {
@@ -257,6 +276,7 @@ void IoUringEngine::ShutdownWrite(ConnId id) {
 void IoUringEngine::Close(ConnId id) { Release(id); }
 
 absl::Status IoUringEngine::Poll(absl::Duration timeout) {
+  timeout = timers_.Bound(timeout, metrics::MonoNanos());
   __kernel_timespec ts{};
   if (timeout > absl::ZeroDuration() && timeout != absl::InfiniteDuration()) {
     ts.tv_sec = absl::ToInt64Seconds(timeout);
@@ -278,15 +298,16 @@ absl::Status IoUringEngine::Poll(absl::Duration timeout) {
   }
   io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
   for (const io_uring_cqe& c : batch_) HandleCqe(c);
+  timers_.RunDue(metrics::MonoNanos());
   AfterCompletions();
   return absl::OkStatus();
 }
 
 void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
-  const uint64_t tag = cqe.user_data;
-  const Op op = static_cast<Op>(tag >> 60);
-  const ConnId id = static_cast<ConnId>(tag & 0xffffffff);
-  const uint32_t generation = static_cast<uint32_t>((tag >> 32) & 0xffffff);
+  const UserData tag = UserData::Decode(cqe.user_data);
+  const Op op = tag.op;
+  const ConnId id = tag.id;
+  const uint32_t generation = tag.generation;
   if (op == kAccept) {
     HandleAccept(id, cqe);
     return;
@@ -319,7 +340,7 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
       return;
     case kSend:
     case kSendZc:
-      HandleSend(id, cqe, op == kSendZc);
+      HandleSend(id, tag.slot, cqe, op == kSendZc);
       return;
     default:
       return;
@@ -332,15 +353,14 @@ void IoUringEngine::Deliver(ConnId id, uint16_t bid, uint32_t len) {
 }
 
 void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
-  metrics::ThreadStats& stats = *options_.stats;
   Conn& c = conns_[id];
   const uint32_t generation = c.generation;
   if (!(cqe.flags & IORING_CQE_F_MORE)) c.recv_armed = false;
   if (cqe.res > 0) {
     const uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
     const uint32_t len = static_cast<uint32_t>(cqe.res);
-    stats.Add(Stat::kRecvCalls);
-    stats.Add(Stat::kBytesReceived, len);
+    Count(Counter::kRecvCalls);
+    Count(Counter::kBytesReceived, len);
     if (c.receiving && c.held.empty()) {
       Deliver(id, bid, len);
     } else {
@@ -357,30 +377,29 @@ void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
     return;
   }
   if (cqe.res == 0) {
-    stats.Add(Stat::kClosedByPeer);
+    Count(Counter::kClosedByPeer);
     Fail(id, absl::OkStatus());
     return;
   }
   if (cqe.res == -ENOBUFS || cqe.res == -ECANCELED) {
     // The buffer ring ran dry (buffers come back during this batch) or a pause cancelled it.
-    if (cqe.res == -ENOBUFS) stats.Add(Stat::kRecvWouldBlock);
+    if (cqe.res == -ENOBUFS) Count(Counter::kRecvWouldBlock);
     rearm_.push_back(id);
     return;
   }
-  stats.Add(Stat::kRecvErrors);
+  Count(Counter::kRecvErrors);
   Fail(id, UringError(cqe.res, "recv"));
 }
 
-void IoUringEngine::HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_copy) {
-  metrics::ThreadStats& stats = *options_.stats;
+void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe,
+                              bool zero_copy) {
   Conn& c = conns_[id];
-  const uint32_t slot = static_cast<uint32_t>((cqe.user_data >> 56) & 0xf);
   const uint64_t now = metrics::MonoNanos();
   if (zero_copy && (cqe.flags & IORING_CQE_F_NOTIF)) {
     --c.zc_pending;
-    stats.Add(Stat::kZcSends);
-    if (static_cast<uint32_t>(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED) stats.Add(Stat::kZcCopied);
-    stats.Record(Timing::kZcCompletion, now - c.started[slot]);
+    Count(Counter::kZcSends);
+    if (static_cast<uint32_t>(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED) Count(Counter::kZcCopied);
+    Time(Timing::kZcCompletion, now - c.started[slot]);
     if (c.sending && !c.send_in_flight) {
       if (c.send_off < c.send_len) {
         if (c.zc_waiting) SubmitSend(id);
@@ -392,10 +411,10 @@ void IoUringEngine::HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_cop
   }
   c.send_in_flight = false;
   if (zero_copy && (cqe.flags & IORING_CQE_F_MORE)) ++c.zc_pending;
-  stats.Record(Timing::kSendCall, now - c.started[slot]);
+  Time(Timing::kSendCall, now - c.started[slot]);
   if (cqe.res < 0) {
     if (cqe.res == -EAGAIN || cqe.res == -EINTR) {
-      stats.Add(Stat::kSendWouldBlock);
+      Count(Counter::kSendWouldBlock);
       SubmitSend(id);
       return;
     }
@@ -405,12 +424,12 @@ void IoUringEngine::HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_cop
       SubmitSend(id);
       return;
     }
-    stats.Add(Stat::kSendErrors);
+    Count(Counter::kSendErrors);
     Fail(id, UringError(cqe.res, "send"));
     return;
   }
-  stats.Add(Stat::kSendCalls);
-  stats.Add(Stat::kBytesSent, static_cast<uint64_t>(cqe.res));
+  Count(Counter::kSendCalls);
+  Count(Counter::kBytesSent, static_cast<uint64_t>(cqe.res));
   c.send_off += static_cast<size_t>(cqe.res);
   if (c.send_off < c.send_len) {
     SubmitSend(id);
@@ -430,7 +449,7 @@ void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
   Listener& l = listeners_[index];
   if (!(cqe.flags & IORING_CQE_F_MORE)) l.armed = false;
   if (cqe.res < 0) {
-    options_.stats->Add(Stat::kConnectErrors);
+    Count(Counter::kConnectErrors);
     if ((cqe.res == -EMFILE || cqe.res == -ENFILE) && spare_fd_.valid()) {
       // Out of descriptors: accept and drop one so the backlog moves and the loop does not spin.
       spare_fd_.Reset();
@@ -441,7 +460,7 @@ void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
   }
   const int fd = cqe.res;
   (void)ApplySocketOptions(fd, socket_options_);
-  options_.stats->Add(Stat::kConnectionsEstablished);
+  Count(Counter::kConnectionsEstablished);
   const ConnId id = conns_.Allocate(fd, nullptr);
   ConnectionHandler* handler = l.handler->OnAccept(id);
   if (handler == nullptr) {

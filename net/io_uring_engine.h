@@ -23,6 +23,7 @@
 #include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/socket.h"
+#include "net/timer_queue.h"
 
 namespace salvo::net {
 
@@ -34,17 +35,41 @@ class IoUringEngine final : public Engine {
   ~IoUringEngine() override;
 
   absl::string_view name() const override { return "io_uring"; }
+  bool Supports(SendMode mode) const override { return mode != SendMode::kZeroCopy; }
   absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
   absl::Status Listen(Fd listener, AcceptHandler* handler) override;
   void Send(ConnId id, const uint8_t* data, size_t len) override;
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
+  absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const override;
+  TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) override {
+    return timers_.Schedule(mono_ns, handler);
+  }
+  void CancelTimer(TimerId id) override { timers_.Cancel(id); }
   absl::Status Poll(absl::Duration timeout) override;
   size_t open_connections() const override { return conns_.open(); }
 
  private:
   enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel };
+  // What a request's user_data carries. Encode and Decode are the only code that knows the bit
+  // layout: op (4 bits) | send slot (4 bits) | generation (24 bits) | connection (32 bits).
+  struct UserData {
+    Op op;
+    uint32_t slot;        // send start-time slot (sends only)
+    uint32_t generation;  // low 24 bits of the connection's generation
+    ConnId id;            // connection, or listener index for accepts
+
+    uint64_t Encode() const {
+      return (static_cast<uint64_t>(op) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
+             (static_cast<uint64_t>(generation & 0xffffff) << 32) | id;
+    }
+    static UserData Decode(uint64_t v) {
+      return UserData{static_cast<Op>(v >> 60), static_cast<uint32_t>((v >> 56) & 0xf),
+                      static_cast<uint32_t>((v >> 32) & 0xffffff),
+                      static_cast<ConnId>(v & 0xffffffff)};
+    }
+  };
   // Sends of one connection that may be in flight or awaiting their notification; each has a
   // slot for its start time, carried in its tag.
   static constexpr uint32_t kSendSlots = 16;
@@ -83,11 +108,11 @@ class IoUringEngine final : public Engine {
 
   IoUringEngine(const EngineOptions& options);
   absl::Status Init();
+  // A free submission entry; never null (the queue is flushed to make room, and a ring that
+  // cannot take submissions any more is a broken invariant that aborts loudly).
   io_uring_sqe* Sqe();
-  // user_data: op (4 bits) | send slot (4 bits) | generation (24 bits) | connection (32 bits).
   static uint64_t Tag(Op op, ConnId id, uint32_t generation, uint32_t slot = 0) {
-    return (static_cast<uint64_t>(op) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
-           (static_cast<uint64_t>(generation & 0xffffff) << 32) | id;
+    return UserData{op, slot, generation, id}.Encode();
   }
   void Release(ConnId id);
   void Fail(ConnId id, absl::Status why);
@@ -104,9 +129,11 @@ class IoUringEngine final : public Engine {
   void HandleCqe(const io_uring_cqe& cqe);
   std::vector<io_uring_cqe> batch_;
   void HandleRecv(ConnId id, const io_uring_cqe& cqe);
-  void HandleSend(ConnId id, const io_uring_cqe& cqe, bool zero_copy);
+  void HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe, bool zero_copy);
   void HandleAccept(size_t listener, const io_uring_cqe& cqe);
   void AfterCompletions();
+  void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
+  void Time(metrics::Timing t, uint64_t ns);
 
   EngineOptions options_;
   SocketOptions socket_options_;
@@ -124,6 +151,7 @@ class IoUringEngine final : public Engine {
   std::vector<Listener> listeners_;
   std::vector<ConnId> rearm_;   // receives to re-arm after this batch
   std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
+  TimerQueue timers_;
   Fd spare_fd_;
 };
 

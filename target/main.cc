@@ -5,13 +5,11 @@
 
 int main(int argc, char** argv) {
   salvo::target::TargetConfig config;
-  std::string mode = "echo";
   CLI::App app{"salvo-target: the reference server (echo, sink or source)", "salvo-target"};
   app.add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 picks one)")
       ->capture_default_str();
-  app.add_option("--mode", mode, "echo returns every byte; sink discards; source pushes")
-      ->check(CLI::IsMember({"echo", "sink", "source"}))
-      ->capture_default_str();
+  salvo::cli::EnumOption(app, "--mode", &config.mode, salvo::target::kTargetModes,
+                         "echo returns every byte; sink discards; source pushes");
   salvo::cli::SizeOption(app, "--size", &config.message_size,
                          "source: bytes per pushed message (64, 4k, 1m; default 64k)");
   app.add_option("--threads", config.threads, "worker threads, each with its own event loop")
@@ -20,20 +18,14 @@ int main(int argc, char** argv) {
   app.add_option("--json-out", config.json_out, "write the totals as JSON here on exit");
   app.add_option("--port-file", config.port_file, "write the bound port here once listening");
   app.add_flag("--quiet", config.quiet, "no per-second lines");
-  std::string engine = "auto", send_mode = "copy";
   uint64_t sndbuf = 0, rcvbuf = 0;
-  app.add_option("--engine", engine, "auto, io_uring or epoll")
-      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
-      ->capture_default_str();
-  app.add_option("--send-mode", send_mode, "copy, zerocopy (MSG_ZEROCOPY) or uring-zc")
-      ->check(CLI::IsMember({"copy", "zerocopy", "uring-zc"}))
-      ->capture_default_str();
+  salvo::cli::EnumOption(app, "--engine", &config.engine, salvo::net::kEngineKinds,
+                         "auto, io_uring or epoll");
+  salvo::cli::EnumOption(app, "--send-mode", &config.send_mode, salvo::net::kSendModes,
+                         "copy, zerocopy (MSG_ZEROCOPY) or uring-zc");
   salvo::cli::SizeOption(app, "--sndbuf", &sndbuf, "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(app, "--rcvbuf", &rcvbuf, "SO_RCVBUF per socket (default: kernel)");
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
-  config.mode = *salvo::target::ParseMode(mode);
-  config.engine = *salvo::net::ParseEngineKind(engine);
-  config.send_mode = *salvo::net::ParseSendMode(send_mode);
   if (sndbuf > (1u << 30) || rcvbuf > (1u << 30)) {
     std::cerr << "salvo-target: --sndbuf and --rcvbuf must be at most 1g\n";
     return 2;

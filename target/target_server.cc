@@ -14,11 +14,13 @@
 #include "proto/json.h"
 #include "units/units.h"
 #include "workload/pattern.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo::target {
 namespace {
 
-using metrics::Stat;
+using metrics::Counter;
 
 class TargetConn : public net::ConnectionHandler {
  public:
@@ -104,26 +106,6 @@ class Acceptor final : public net::AcceptHandler {
 
 }  // namespace
 
-absl::StatusOr<TargetMode> ParseMode(absl::string_view name) {
-  if (name == "echo") return TargetMode::kEcho;
-  if (name == "sink") return TargetMode::kSink;
-  if (name == "source") return TargetMode::kSource;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown mode '", name, "' (expected echo, sink or source)"));
-}
-
-absl::string_view ModeName(TargetMode mode) {
-  switch (mode) {
-    case TargetMode::kEcho:
-      return "echo";
-    case TargetMode::kSink:
-      return "sink";
-    case TargetMode::kSource:
-      return "source";
-  }
-  return "unknown";
-}
-
 absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetConfig& config) {
   if (config.threads < 1 || config.threads > 1024) {
     return absl::InvalidArgumentError(
@@ -153,8 +135,21 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
   }
   server->address_ = *address;
   server->engine_ = *engine;
-  for (net::Fd& fd : listeners) {
-    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), std::move(fd));
+  // Every worker must be serving before the server counts as started: one that cannot make its
+  // engine fails the start instead of leaving a port that accepts and never answers.
+  std::vector<absl::Status> started(listeners.size());
+  std::vector<absl::Notification> ready(listeners.size());
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(),
+                                  std::move(listeners[i]), &started[i], &ready[i]);
+  }
+  for (size_t i = 0; i < ready.size(); ++i) {
+    ready[i].WaitForNotification();
+    if (!started[i].ok()) {
+      server->Stop();
+      return absl::Status(started[i].code(),
+                          absl::StrCat("worker ", i, ": ", started[i].message()));
+    }
   }
   return server;
 }
@@ -168,20 +163,44 @@ void TargetServer::Stop() {
   }
 }
 
-void TargetServer::WorkerMain(net::Fd listener) {
+absl::Status TargetServer::error() const {
+  absl::MutexLock lock(&mu_);
+  return error_;
+}
+
+void TargetServer::Fail(absl::Status why) {
+  absl::MutexLock lock(&mu_);
+  if (error_.ok()) error_ = std::move(why);
+}
+
+void TargetServer::WorkerMain(net::Fd listener, absl::Status* started,
+                              absl::Notification* ready) {
   metrics::ThreadStats& stats = registry_.Local();
   net::EngineOptions options;
-  options.stats = &stats;
+  options.timings = stats.timings();
   options.send_mode = config_.send_mode;
   options.sndbuf = config_.sndbuf;
   options.rcvbuf = config_.rcvbuf;
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(engine_.kind, options);
-  if (!engine.ok()) return;
   workload::Pattern pattern(config_.message_size);
-  Acceptor acceptor(engine->get(), config_.mode, &pattern, config_.message_size);
-  if (!(*engine)->Listen(std::move(listener), &acceptor).ok()) return;
+  std::unique_ptr<Acceptor> acceptor;
+  if (engine.ok()) {
+    acceptor =
+        std::make_unique<Acceptor>(engine->get(), config_.mode, &pattern, config_.message_size);
+    *started = (*engine)->Listen(std::move(listener), acceptor.get());
+  } else {
+    *started = engine.status();
+  }
+  const bool ok = started->ok();
+  ready->Notify();  // `started` and `ready` belong to Start() and may be gone after this
+  if (!ok) return;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    (void)(*engine)->Poll(absl::Milliseconds(20));
+    absl::Status polled = (*engine)->Poll(absl::Milliseconds(20));
+    stats.PublishEngine((*engine)->counters());
+    if (!polled.ok()) {
+      Fail(polled);
+      break;
+    }
   }
   // The engine closes every connection as it goes; the acceptor's handlers outlive it.
   engine->reset();
@@ -189,37 +208,29 @@ void TargetServer::WorkerMain(net::Fd listener) {
 
 v1::TargetTotals TargetServer::Totals() const {
   const metrics::StatsSnapshot s = registry_.Snapshot();
+  const double elapsed_s = absl::ToDoubleSeconds(absl::Now() - started_);
   v1::TargetTotals t;
-  t.set_mode(std::string(ModeName(config_.mode)));
+  t.set_mode(std::string(kTargetModes.Name(config_.mode)));
   t.set_listen(address_.ToString());
-  t.set_elapsed_s(absl::ToDoubleSeconds(absl::Now() - started_));
-  t.set_connections_accepted(s.Get(Stat::kConnectionsEstablished));
-  t.set_accept_errors(s.Get(Stat::kConnectErrors));
-  t.set_bytes_received(s.Get(Stat::kBytesReceived));
-  t.set_bytes_sent(s.Get(Stat::kBytesSent));
-  t.set_recv_calls(s.Get(Stat::kRecvCalls));
-  t.set_send_calls(s.Get(Stat::kSendCalls));
-  t.set_closed_by_peer(s.Get(Stat::kClosedByPeer));
-  t.set_engine(std::string(net::EngineKindName(engine_.kind)));
-  t.set_send_mode(std::string(net::SendModeName(config_.send_mode)));
-  t.set_zc_sends(s.Get(Stat::kZcSends));
-  t.set_zc_copied(s.Get(Stat::kZcCopied));
-  s.timing(metrics::Timing::kSendCall).Summarize(t.mutable_send_call());
-  s.timing(metrics::Timing::kZcCompletion).Summarize(t.mutable_zc_completion());
+  t.set_elapsed_s(elapsed_s);
+  wire::CountersToProto(s.counters, t.mutable_counters());
+  wire::RatesToProto(metrics::ComputeRates(s.counters, elapsed_s), t.mutable_rates());
+  t.set_engine(wire::ToProto(engine_.kind));
+  t.set_send_mode(wire::ToProto(config_.send_mode));
+  wire::TimingsToProto(s.timings, /*with_histograms=*/false, t.mutable_timings());
   return t;
 }
 
 namespace {
 
 std::string RateLine(const metrics::StatsSnapshot& d, double seconds, uint64_t open) {
-  const double s = seconds > 0 ? seconds : 1;
-  return absl::StrFormat(
-      "conns %llu open | in %s MB/s  out %s MB/s | recv/s %s  send/s %s",
-      static_cast<unsigned long long>(open),
-      units::FormatMBps(static_cast<double>(d.Get(Stat::kBytesReceived)) / 1e6 / s),
-      units::FormatMBps(static_cast<double>(d.Get(Stat::kBytesSent)) / 1e6 / s),
-      units::FormatCount(static_cast<double>(d.Get(Stat::kRecvCalls)) / s),
-      units::FormatCount(static_cast<double>(d.Get(Stat::kSendCalls)) / s));
+  const metrics::RateValues r = metrics::ComputeRates(d.counters, seconds);
+  return absl::StrFormat("conns %llu open | in %s MB/s  out %s MB/s | recv/s %s  send/s %s",
+                         static_cast<unsigned long long>(open),
+                         units::FormatMBps(r[metrics::Rate::kMbPerSecReceived]),
+                         units::FormatMBps(r[metrics::Rate::kMbPerSecSent]),
+                         units::FormatCount(r[metrics::Rate::kRecvCallsPerSec]),
+                         units::FormatCount(r[metrics::Rate::kSendCallsPerSec]));
 }
 
 }  // namespace
@@ -246,8 +257,9 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
     std::ofstream(config.port_file) << s.port() << "\n";
   }
   if (!s.engine().note.empty()) out << "salvo-target: " << s.engine().note << std::endl;
-  out << "salvo-target " << ModeName(config.mode) << " listening on " << s.address().ToString()
-      << " (" << net::EngineKindName(s.engine().kind) << ", " << net::SendModeName(config.send_mode)
+  out << "salvo-target " << kTargetModes.Name(config.mode) << " listening on "
+      << s.address().ToString() << " (" << net::kEngineKinds.Name(s.engine().kind) << ", "
+      << net::kSendModes.Name(config.send_mode)
       << " sends, " << config.threads << " thread" << (config.threads == 1 ? "" : "s")
       << (config.mode == TargetMode::kSource
               ? absl::StrCat(", ", config.message_size, "-byte messages")
@@ -259,10 +271,14 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
     timespec one_second{1, 0};
     const int sig = sigtimedwait(&signals, nullptr, &one_second);
     if (sig == SIGINT || sig == SIGTERM) break;
+    if (absl::Status e = s.error(); !e.ok()) {
+      err << "salvo-target: a worker's event loop failed: " << e.message() << "\n";
+      break;
+    }
     const metrics::StatsSnapshot now = s.Snapshot();
     const absl::Time t = absl::Now();
     if (!config.quiet) {
-      const uint64_t open = now.Get(Stat::kConnectionsEstablished) - now.Get(Stat::kClosedByPeer);
+      const uint64_t open = now.Get(Counter::kConnectionsEstablished) - now.Get(Counter::kClosedByPeer);
       out << RateLine(now.Since(last), absl::ToDoubleSeconds(t - last_time), open) << std::endl;
     }
     last = now;
@@ -270,29 +286,33 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   }
   s.Stop();
   const v1::TargetTotals totals = s.Totals();
+  const v1::Counters& c = totals.counters();
   out << absl::StrFormat(
              "salvo-target done after %.1fs: %llu connections accepted, received %s in %llu "
              "calls, sent %s in %llu calls",
-             totals.elapsed_s(), static_cast<unsigned long long>(totals.connections_accepted()),
-             units::FormatBytes(totals.bytes_received()),
-             static_cast<unsigned long long>(totals.recv_calls()),
-             units::FormatBytes(totals.bytes_sent()),
-             static_cast<unsigned long long>(totals.send_calls()))
+             totals.elapsed_s(), static_cast<unsigned long long>(c.connections_established()),
+             units::FormatBytes(c.bytes_received()),
+             static_cast<unsigned long long>(c.recv_calls()), units::FormatBytes(c.bytes_sent()),
+             static_cast<unsigned long long>(c.send_calls()))
       << std::endl;
-  if (totals.send_call().count() > 0) {
-    out << absl::StrFormat("send side (%s, %s): send call p50 %s, p99 %s", totals.engine(),
-                           totals.send_mode(), units::FormatMicros(totals.send_call().p50_us()),
-                           units::FormatMicros(totals.send_call().p99_us()));
-    if (totals.zc_sends() > 0) {
+  const v1::LatencySummary& send_call =
+      wire::FindSummary(totals.timings(), metrics::Timing::kSendCall);
+  if (send_call.count() > 0) {
+    out << absl::StrFormat("send side (%s, %s): send call p50 %s, p99 %s",
+                           wire::Name(totals.engine()), wire::Name(totals.send_mode()),
+                           units::FormatMicros(send_call.p50_us()),
+                           units::FormatMicros(send_call.p99_us()));
+    if (c.zc_sends() > 0) {
+      const v1::LatencySummary& zc =
+          wire::FindSummary(totals.timings(), metrics::Timing::kZcCompletion);
       out << absl::StrFormat(
-          "; %llu zero-copy sends, completion p50 %s, %.0f%% copied by the "
-          "kernel",
-          static_cast<unsigned long long>(totals.zc_sends()),
-          units::FormatMicros(totals.zc_completion().p50_us()),
-          100.0 * static_cast<double>(totals.zc_copied()) / static_cast<double>(totals.zc_sends()));
+          "; %llu zero-copy sends, completion p50 %s, %.0f%% copied by the kernel",
+          static_cast<unsigned long long>(c.zc_sends()), units::FormatMicros(zc.p50_us()),
+          100 * metrics::ZcCopiedShare(wire::CountersFromProto(c)));
     }
     out << std::endl;
   }
+  const absl::Status failed = s.error();
   if (json.has_value()) {
     *json << v1::ToJson(totals);
     json->flush();
@@ -302,7 +322,7 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
       return 1;
     }
   }
-  return 0;
+  return failed.ok() ? 0 : 1;
 }
 
 }  // namespace salvo::target

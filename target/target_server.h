@@ -17,7 +17,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "enums/enum_table.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
@@ -28,8 +31,9 @@ namespace salvo::target {
 
 enum class TargetMode { kEcho, kSink, kSource };
 
-absl::StatusOr<TargetMode> ParseMode(absl::string_view name);
-absl::string_view ModeName(TargetMode mode);
+inline constexpr enums::EnumTable<TargetMode, 3> kTargetModes{
+    "mode",
+    {{{TargetMode::kEcho, "echo"}, {TargetMode::kSink, "sink"}, {TargetMode::kSource, "source"}}}};
 
 struct TargetConfig {
   std::string listen = "127.0.0.1:7000";
@@ -44,7 +48,7 @@ struct TargetConfig {
   // Where to write the bound port (useful with port 0); empty for none.
   std::string port_file;
   std::string json_out;
-  // Per-second stats lines on stdout.
+  // No per-second stats lines on stdout (the start line and the final summary stay).
   bool quiet = false;
 };
 
@@ -61,10 +65,16 @@ class TargetServer {
   v1::TargetTotals Totals() const;
   // Stops every worker and closes every connection. Idempotent.
   void Stop();
+  // Why a worker's event loop failed (the server then serves on with the others, or not at
+  // all); OK while every worker runs.
+  absl::Status error() const;
 
  private:
   explicit TargetServer(const TargetConfig& config) : config_(config) {}
-  void WorkerMain(net::Fd listener);
+  // Runs one worker. `started` is set to the outcome of its set-up (engine, listener) and
+  // notified before the loop begins.
+  void WorkerMain(net::Fd listener, absl::Status* started, absl::Notification* ready);
+  void Fail(absl::Status why);
 
   const TargetConfig config_;
   net::SocketAddress address_;
@@ -73,6 +83,8 @@ class TargetServer {
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
   absl::Time started_ = absl::Now();
+  mutable absl::Mutex mu_;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 // The whole salvo-target process after flag parsing: serve until SIGINT or SIGTERM, print a

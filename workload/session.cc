@@ -8,7 +8,7 @@
 namespace salvo::workload {
 namespace {
 
-using metrics::Stat;
+using metrics::Counter;
 
 class EchoSession final : public Session {
  public:
@@ -30,8 +30,8 @@ class EchoSession final : public Session {
     // A message is complete once every byte of it, and of all messages before it, is back.
     while (completed_ < issued_ && received_ >= (completed_ + 1) * size) {
       const uint64_t now = metrics::MonoNanos();
-      stats().RecordLatency(now - sent_at_[completed_ % sent_at_.size()]);
-      stats().Add(Stat::kMessages);
+      stats().Record(metrics::Timing::kRoundTrip, now - sent_at_[completed_ % sent_at_.size()]);
+      stats().Add(Counter::kMessages);
       ++completed_;
     }
     MaybeSend();
@@ -67,7 +67,7 @@ class StreamOutSession final : public Session {
   bool Drained() const override { return state_ != State::kOpen; }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
-    stats().Add(Stat::kMessages);
+    stats().Add(Counter::kMessages);
     stats().AddConnectionBytes(slot_, options().message_size);
     if (draining_) {
       engine().ShutdownWrite(id_);
@@ -100,60 +100,15 @@ class StreamInSession final : public Session {
     // Message-sized units received, so messages/s means the same thing in every workload.
     const uint64_t size = options().message_size;
     const uint64_t before = (received_ - len) / size;
-    stats().Add(Stat::kMessages, received_ / size - before);
+    stats().Add(Counter::kMessages, received_ / size - before);
   }
 };
 
 }  // namespace
 
-absl::StatusOr<Kind> ParseKind(absl::string_view name) {
-  if (name == "echo") return Kind::kEcho;
-  if (name == "stream-out") return Kind::kStreamOut;
-  if (name == "stream-in") return Kind::kStreamIn;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown workload '", name, "' (expected echo, stream-out or stream-in)"));
-}
-
-absl::string_view KindName(Kind kind) {
-  switch (kind) {
-    case Kind::kEcho:
-      return "echo";
-    case Kind::kStreamOut:
-      return "stream-out";
-    case Kind::kStreamIn:
-      return "stream-in";
-  }
-  return "unknown";
-}
-
-v1::Workload KindToProto(Kind kind) {
-  switch (kind) {
-    case Kind::kEcho:
-      return v1::WORKLOAD_ECHO;
-    case Kind::kStreamOut:
-      return v1::WORKLOAD_STREAM_OUT;
-    case Kind::kStreamIn:
-      return v1::WORKLOAD_STREAM_IN;
-  }
-  return v1::WORKLOAD_UNSPECIFIED;
-}
-
-absl::StatusOr<Kind> KindFromProto(v1::Workload workload) {
-  switch (workload) {
-    case v1::WORKLOAD_ECHO:
-      return Kind::kEcho;
-    case v1::WORKLOAD_STREAM_OUT:
-      return Kind::kStreamOut;
-    case v1::WORKLOAD_STREAM_IN:
-      return Kind::kStreamIn;
-    default:
-      return absl::InvalidArgumentError("the run spec names no workload");
-  }
-}
-
 void SessionContext::RecordConnectError(const absl::Status& status) {
   ++failed;
-  stats->Add(Stat::kConnectErrors);
+  stats->Add(Counter::kConnectErrors);
   if (first_error.empty()) first_error = std::string(status.message());
 }
 
@@ -183,13 +138,13 @@ void Session::OnConnected(net::ConnId, absl::Status status) {
   }
   state_ = State::kOpen;
   ++ctx_->connected;
-  stats().Add(Stat::kConnectionsEstablished);
+  stats().Add(Counter::kConnectionsEstablished);
 }
 
 void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
   if (options().verify) {
     if (const uint64_t bad = Pattern::CountMismatches(received_, data, len); bad > 0) {
-      stats().Add(Stat::kVerifyErrors, bad);
+      stats().Add(Counter::kVerifyErrors, bad);
     }
   }
   received_ += len;

@@ -23,19 +23,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "metrics/thread_stats.h"
+#include "enums/enum_table.h"
 #include "net/engine.h"
-#include "salvo/v1/report.pb.h"
 #include "workload/pattern.h"
 
 namespace salvo::workload {
 
 enum class Kind { kEcho, kStreamOut, kStreamIn };
 
-absl::StatusOr<Kind> ParseKind(absl::string_view name);
-absl::string_view KindName(Kind kind);
-// The same kinds on the wire (salvo.v1.Workload); WORKLOAD_UNSPECIFIED is an error.
-v1::Workload KindToProto(Kind kind);
-absl::StatusOr<Kind> KindFromProto(v1::Workload workload);
+inline constexpr enums::EnumTable<Kind, 3> kKinds{
+    "workload",
+    {{{Kind::kEcho, "echo"}, {Kind::kStreamOut, "stream-out"}, {Kind::kStreamIn, "stream-in"}}}};
 
 struct Options {
   Kind kind = Kind::kEcho;

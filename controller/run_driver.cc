@@ -1,10 +1,9 @@
-#include "controller/run_controller.h"
+#include "controller/run_driver.h"
 
 #include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,129 +12,56 @@
 #include "absl/time/clock.h"
 #include "controller/render.h"
 #include "controller/report.h"
-#include "grpcpp/grpcpp.h"
+#include "plan/policy.h"
 #include "plan/split.h"
-#include "salvo/v1/agent.grpc.pb.h"
 
 namespace salvo::controller {
 namespace {
 
-constexpr absl::Duration kInfoTimeout = absl::Seconds(3);
 constexpr absl::Duration kPollStep = absl::Milliseconds(50);
 // Room past the run's own length for connecting, draining and delivering the results.
 constexpr absl::Duration kGrace = absl::Seconds(10);
-constexpr int kClockSamples = 8;
 // An agent that has not reported for this many intervals is lost.
 constexpr int kSilentIntervals = 3;
 
-struct Event {
-  size_t agent = 0;
-  std::optional<v1::RunResponse> response;  // empty: the stream ended with `status`
-  grpc::Status status;
-};
-
 class EventQueue {
  public:
-  void Push(Event e) {
+  void Push(LinkEvent e) {
     absl::MutexLock lock(&mu_);
     events_.push_back(std::move(e));
   }
-  std::optional<Event> Pop(absl::Duration timeout) {
+  std::optional<LinkEvent> Pop(absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     const auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !events_.empty(); };
     if (!mu_.AwaitWithTimeout(absl::Condition(&ready), timeout)) return std::nullopt;
-    Event e = std::move(events_.front());
+    LinkEvent e = std::move(events_.front());
     events_.pop_front();
     return e;
   }
 
  private:
   absl::Mutex mu_;
-  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
+  std::deque<LinkEvent> events_ ABSL_GUARDED_BY(mu_);
 };
 
+// What the driver knows of one agent's stream.
 struct Link {
   std::string name;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Agent::Stub> stub;
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::RunRequest, v1::RunResponse>> stream;
-  std::thread reader;
+  AgentLinkPtr io;
   bool writes_done = false;
   bool ended = false;  // the stream's end event has been seen
   bool lost = false;
   absl::Time last_heard;
 };
 
-// NTP-style: several Clock round trips, keeping the one with the smallest round trip, whose
-// midpoint is the best estimate of when the agent read its clock.
-absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security, AgentProbe* p) {
-  int64_t best_rtt = -1;
-  for (int i = 0; i < kClockSamples; ++i) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
-    Authorize(&ctx, security);
-    v1::ClockResponse clock;
-    const int64_t t0 = absl::GetCurrentTimeNanos();
-    const grpc::Status s = stub.Clock(&ctx, v1::ClockRequest(), &clock);
-    const int64_t t3 = absl::GetCurrentTimeNanos();
-    if (!s.ok()) return absl::UnavailableError(s.error_message());
-    const int64_t rtt = t3 - t0;
-    if (best_rtt < 0 || rtt < best_rtt) {
-      best_rtt = rtt;
-      p->clock_offset_ms = static_cast<double>(clock.agent_unix_ns() - (t0 + t3) / 2) / 1e6;
-      p->clock_rtt_ms = static_cast<double>(rtt) / 1e6;
-      p->clock_error_ms = p->clock_rtt_ms / 2;
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-std::vector<AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
-                                    const ControlSecurity& security) {
-  std::vector<AgentProbe> probes(agents.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < agents.size(); ++i) {
-    threads.emplace_back([&, i] {
-      AgentProbe& p = probes[i];
-      p.agent = agents[i];
-      auto stub = v1::Agent::NewStub(MakeAgentChannel(agents[i], security));
-      grpc::ClientContext ctx;
-      ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
-      Authorize(&ctx, security);
-      const grpc::Status s = stub->Info(&ctx, v1::InfoRequest(), &p.info);
-      if (!s.ok()) {
-        p.error = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-                          s.error_code() == grpc::StatusCode::PERMISSION_DENIED
-                      ? absl::StrCat("agent ", agents[i], " refused us: ", s.error_message())
-                      : absl::StrCat("agent ", agents[i], " is unreachable: ", s.error_message());
-        return;
-      }
-      p.reachable = true;
-      if (absl::Status c = MeasureClock(*stub, security, &p); !c.ok()) {
-        p.error =
-            absl::StrCat("agent ", agents[i], " did not answer its clock probe: ", c.message());
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return probes;
-}
-
-namespace {
-
 class RunDriver {
  public:
-  RunDriver(const RunConfig& config, const RunHooks& hooks) : config_(config), hooks_(hooks) {
+  RunDriver(const RunConfig& config, const RunHooks& hooks, const AgentAccess& access)
+      : config_(config), hooks_(hooks), access_(access) {
     const std::vector<double> weights = Weights(config);
     for (size_t i = 0; i < config.agents.size(); ++i) {
       auto link = std::make_unique<Link>();
       link->name = config.agents[i];
-      link->channel = MakeAgentChannel(link->name, config.security);
-      link->stub = v1::Agent::NewStub(link->channel);
-      Authorize(&link->context, config.security);
       links_.push_back(std::move(link));
       outcomes_.emplace_back();
       outcomes_.back().name = config.agents[i];
@@ -145,16 +71,16 @@ class RunDriver {
 
   ~RunDriver() {
     for (auto& link : links_) {
-      if (link->reader.joinable()) {
-        link->context.TryCancel();
-        link->reader.join();
+      if (link->io != nullptr) {
+        link->io->Cancel();
+        link->io->Join();
       }
     }
   }
 
   v1::RunReport Execute() {
     std::vector<std::string> reasons;
-    const std::vector<AgentProbe> probes = ProbeAgents(config_.agents, config_.security);
+    const std::vector<AgentProbe> probes = access_.probe(config_.agents);
     for (size_t i = 0; i < probes.size(); ++i) {
       if (!probes[i].error.empty()) {
         reasons.push_back(probes[i].error);
@@ -189,17 +115,9 @@ class RunDriver {
  private:
   void OpenStream(size_t i, const v1::RunSpec& spec) {
     Link& link = *links_[i];
-    link.stream = link.stub->Run(&link.context);
+    link.io = access_.link(i, link.name);
     link.last_heard = absl::Now();
-    v1::RunRequest request;
-    *request.mutable_spec() = spec;
-    link.stream->Write(request);
-    link.reader = std::thread([this, i] {
-      Link& l = *links_[i];
-      v1::RunResponse response;
-      while (l.stream->Read(&response)) queue_.Push(Event{i, response, grpc::Status::OK});
-      queue_.Push(Event{i, std::nullopt, l.stream->Finish()});
-    });
+    link.io->Open(spec, [this](LinkEvent e) { queue_.Push(std::move(e)); });
   }
 
   int Interrupts() const { return hooks_.interrupts == nullptr ? 0 : hooks_.interrupts->load(); }
@@ -207,12 +125,14 @@ class RunDriver {
   bool Active(const Link& link) const { return !link.ended && !link.lost && !link.writes_done; }
 
   void CancelAll() {
-    for (auto& link : links_) link->context.TryCancel();
+    for (auto& link : links_) {
+      if (link->io != nullptr) link->io->Cancel();
+    }
   }
 
   void SendToActive(const v1::RunRequest& request) {
     for (auto& link : links_) {
-      if (Active(*link)) link->stream->Write(request);
+      if (Active(*link)) link->io->Send(request);
     }
   }
 
@@ -226,15 +146,15 @@ class RunDriver {
   }
 
   // Records a stream's end; an end before the result is the agent's failure.
-  void OnEnded(const Event& e) {
+  void OnEnded(const LinkEvent& e) {
     Link& link = *links_[e.agent];
     link.ended = true;
     AgentOutcome& o = outcomes_[e.agent];
     if (!o.result.has_value() && o.error.empty()) {
-      o.error =
-          e.status.ok() ? "the agent ended the run without a result" : e.status.error_message();
-      if (e.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-        o.error = absl::StrCat("connection to the agent lost (", e.status.error_message(), ")");
+      o.error = e.status.ok() ? "the agent ended the run without a result"
+                              : std::string(e.status.message());
+      if (absl::IsUnavailable(e.status)) {
+        o.error = absl::StrCat("connection to the agent lost (", e.status.message(), ")");
       }
     }
   }
@@ -253,7 +173,7 @@ class RunDriver {
         reasons->push_back("agents did not report their connections in time");
         return false;
       }
-      std::optional<Event> e = queue_.Pop(kPollStep);
+      std::optional<LinkEvent> e = queue_.Pop(kPollStep);
       if (!e.has_value()) continue;
       if (!e->response.has_value()) {
         OnEnded(*e);
@@ -297,12 +217,12 @@ class RunDriver {
       v1::RunRequest start;
       start.mutable_start()->set_start_at_unix_ns(
           absl::ToUnixNanos(start_) + static_cast<int64_t>(outcomes_[i].clock_offset_ms * 1e6));
-      links_[i]->stream->Write(start);
+      links_[i]->io->Send(start);
       links_[i]->last_heard = start_ + config_.warmup;
     }
     hooks_.print(absl::StrCat(
         "all ", config_.connections, " connections up; running ",
-        workload::KindName(config_.workload), " for ", absl::FormatDuration(config_.duration),
+        workload::kKinds.Name(config_.workload), " for ", absl::FormatDuration(config_.duration),
         config_.warmup > absl::ZeroDuration()
             ? absl::StrCat(" after ", absl::FormatDuration(config_.warmup), " of warm-up")
             : ""));
@@ -314,26 +234,20 @@ class RunDriver {
     Link& link = *links_[i];
     if (link.lost || outcomes_[i].result.has_value()) return;
     link.lost = true;
-    link.context.TryCancel();
+    link.io->Cancel();
     AgentOutcome& o = outcomes_[i];
     o.lost = true;
     o.lost_at_interval = static_cast<uint32_t>(o.intervals.size());
     if (o.error.empty()) o.error = why;
     hooks_.print(
         absl::StrCat("agent ", link.name, " lost at interval ", o.lost_at_interval, ": ", o.error));
-    size_t remaining = 0;
+    uint32_t remaining = 0;
     for (const auto& l : links_) remaining += !l->lost;
-    std::string stop_reason;
-    if (config_.on_agent_loss == "abort") {
-      stop_reason = absl::StrCat("agent ", link.name, " was lost at interval ", o.lost_at_interval,
-                                 " (", o.error, "); --on-agent-loss abort stopped the run");
-    } else if (remaining < config_.min_agents) {
-      stop_reason = absl::StrCat("only ", remaining, " agent", remaining == 1 ? "" : "s",
-                                 " remain, fewer than --min-agents ", config_.min_agents);
-    }
-    if (!stop_reason.empty() && !stopping_) {
-      reasons->push_back(stop_reason);
-      hooks_.print(absl::StrCat("stopping: ", stop_reason));
+    const plan::LossDecision decision = plan::DecideOnLoss(
+        config_.on_agent_loss, config_.min_agents, remaining, link.name, o.lost_at_interval, o.error);
+    if (decision.stop && !stopping_) {
+      reasons->push_back(decision.reason);
+      hooks_.print(absl::StrCat("stopping: ", decision.reason));
       stopping_ = true;
       v1::RunRequest stop;
       stop.mutable_stop();
@@ -384,7 +298,7 @@ class RunDriver {
                     reasons);
         }
       }
-      std::optional<Event> e = queue_.Pop(kPollStep);
+      std::optional<LinkEvent> e = queue_.Pop(kPollStep);
       if (!e.has_value()) continue;
       AgentOutcome& o = outcomes_[e->agent];
       Link& link = *links_[e->agent];
@@ -401,7 +315,7 @@ class RunDriver {
       } else if (e->response->has_result()) {
         o.result = e->response->result();
         if (!link.writes_done) {
-          link.stream->WritesDone();
+          link.io->CloseSend();
           link.writes_done = true;
         }
       }
@@ -432,7 +346,7 @@ class RunDriver {
 
   v1::RunReport Finish(std::vector<std::string> reasons) {
     for (auto& link : links_) {
-      if (link->reader.joinable()) link->reader.join();
+      if (link->io != nullptr) link->io->Join();
     }
     for (AgentOutcome& o : outcomes_) {
       if (o.result.has_value()) {
@@ -444,6 +358,7 @@ class RunDriver {
 
   const RunConfig& config_;
   const RunHooks& hooks_;
+  const AgentAccess& access_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<AgentOutcome> outcomes_;
   EventQueue queue_;
@@ -455,9 +370,24 @@ class RunDriver {
 
 }  // namespace
 
-v1::RunReport ExecuteRun(const RunConfig& config, const RunHooks& hooks) {
-  RunDriver driver(config, hooks);
+AgentAccess GrpcAgentAccess(const ControlSecurity& security) {
+  AgentAccess access;
+  access.probe = [security](const std::vector<std::string>& agents) {
+    return ProbeAgents(agents, security);
+  };
+  access.link = [security](size_t index, const std::string& address) {
+    return MakeGrpcAgentLink(index, address, security);
+  };
+  return access;
+}
+
+v1::RunReport DriveRun(const RunConfig& config, const RunHooks& hooks, const AgentAccess& access) {
+  RunDriver driver(config, hooks, access);
   return driver.Execute();
+}
+
+v1::RunReport DriveRun(const RunConfig& config, const RunHooks& hooks) {
+  return DriveRun(config, hooks, GrpcAgentAccess(config.security));
 }
 
 }  // namespace salvo::controller

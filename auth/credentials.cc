@@ -1,0 +1,68 @@
+#include "auth/credentials.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace salvo::auth {
+
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFlagFile(path, "--token-file");
+  if (!text.ok()) return text.status();
+  std::string token(absl::StripAsciiWhitespace(text->substr(0, text->find('\n'))));
+  if (token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
+  return token;
+}
+
+absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string& key,
+                                      const std::string& ca) {
+  TlsFiles files;
+  const struct {
+    const std::string& path;
+    const char* flag;
+    std::string* out;
+  } wanted[] = {{cert, "--tls-cert", &files.cert},
+                {key, "--tls-key", &files.key},
+                {ca, "--tls-ca", &files.ca}};
+  for (const auto& w : wanted) {
+    if (w.path.empty()) continue;
+    absl::StatusOr<std::string> text = ReadFlagFile(w.path, w.flag);
+    if (!text.ok()) return text.status();
+    if (text->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(w.flag, ": ", w.path, " is empty"));
+    }
+    *w.out = *std::move(text);
+  }
+  if (files.cert.empty() != files.key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  return files;
+}
+
+std::string BearerValue(absl::string_view token) { return absl::StrCat("Bearer ", token); }
+
+bool TokenMatches(absl::string_view presented, absl::string_view token) {
+  const std::string expected = BearerValue(token);
+  unsigned char diff = presented.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>((i < presented.size() ? presented[i] : 0) ^ expected[i]);
+  }
+  return diff == 0;
+}
+
+}  // namespace salvo::auth

@@ -1,0 +1,78 @@
+#include "controller/probe.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "salvo/v1/agent.grpc.pb.h"
+#include "wire/protocol.h"
+
+namespace salvo::controller {
+namespace {
+
+constexpr absl::Duration kInfoTimeout = absl::Seconds(3);
+constexpr int kClockSamples = 8;
+
+// NTP-style: several Clock round trips, keeping the one with the smallest round trip, whose
+// midpoint is the best estimate of when the agent read its clock.
+absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security, AgentProbe* p) {
+  int64_t best_rtt = -1;
+  for (int i = 0; i < kClockSamples; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
+    Authorize(&ctx, security);
+    v1::ClockResponse clock;
+    const int64_t t0 = absl::GetCurrentTimeNanos();
+    const grpc::Status s = stub.Clock(&ctx, v1::ClockRequest(), &clock);
+    const int64_t t3 = absl::GetCurrentTimeNanos();
+    if (!s.ok()) return absl::UnavailableError(s.error_message());
+    const int64_t rtt = t3 - t0;
+    if (best_rtt < 0 || rtt < best_rtt) {
+      best_rtt = rtt;
+      p->clock_offset_ms = static_cast<double>(clock.agent_unix_ns() - (t0 + t3) / 2) / 1e6;
+      p->clock_rtt_ms = static_cast<double>(rtt) / 1e6;
+      p->clock_error_ms = p->clock_rtt_ms / 2;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentProbe* p) {
+  p->agent = agent;
+  auto stub = v1::Agent::NewStub(MakeAgentChannel(agent, security));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
+  Authorize(&ctx, security);
+  const grpc::Status s = stub->Info(&ctx, v1::InfoRequest(), &p->info);
+  if (!s.ok()) {
+    p->error = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                       s.error_code() == grpc::StatusCode::PERMISSION_DENIED
+                   ? absl::StrCat("agent ", agent, " refused us: ", s.error_message())
+                   : absl::StrCat("agent ", agent, " is unreachable: ", s.error_message());
+    return;
+  }
+  p->reachable = true;
+  if (absl::Status v = wire::CheckProtocol(p->info.protocol_major(), agent); !v.ok()) {
+    p->error = std::string(v.message());
+    return;
+  }
+  if (absl::Status c = MeasureClock(*stub, security, p); !c.ok()) {
+    p->error = absl::StrCat("agent ", agent, " did not answer its clock probe: ", c.message());
+  }
+}
+
+}  // namespace
+
+std::vector<AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
+                                    const ControlSecurity& security) {
+  std::vector<AgentProbe> probes(agents.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < agents.size(); ++i) {
+    threads.emplace_back([&, i] { ProbeOne(agents[i], security, &probes[i]); });
+  }
+  for (std::thread& t : threads) t.join();
+  return probes;
+}
+
+}  // namespace salvo::controller

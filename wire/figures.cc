@@ -1,0 +1,164 @@
+#include "wire/figures.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "wire/enums.h"
+
+namespace salvo::wire {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+// The proto field of each table entry, found by name once. A missing field is a build that
+// broke the one-table rule; the figures test names it, and here it would be a null dereference,
+// so it aborts with the name instead.
+template <size_t N>
+std::array<const FieldDescriptor*, N> FieldsByName(const Descriptor* d,
+                                                    const std::array<const char*, N>& names) {
+  std::array<const FieldDescriptor*, N> out{};
+  for (size_t i = 0; i < N; ++i) {
+    out[i] = d->FindFieldByName(names[i]);
+    if (out[i] == nullptr) {
+      std::fprintf(stderr, "salvo: %s has no field %s (metrics/figures.h)\n",
+                   d->full_name().c_str(), names[i]);
+      std::abort();
+    }
+  }
+  return out;
+}
+
+const std::array<const FieldDescriptor*, metrics::kNumCounters>& CounterFields() {
+  static const auto fields = [] {
+    std::array<const char*, metrics::kNumCounters> names{};
+    for (int i = 0; i < metrics::kNumCounters; ++i) names[i] = metrics::kCounterInfo[i].name;
+    return FieldsByName(v1::Counters::descriptor(), names);
+  }();
+  return fields;
+}
+
+const std::array<const FieldDescriptor*, metrics::kNumRates>& RateFields() {
+  static const auto fields = [] {
+    std::array<const char*, metrics::kNumRates> names{};
+    for (int i = 0; i < metrics::kNumRates; ++i) names[i] = metrics::kRateInfo[i].figure.name;
+    return FieldsByName(v1::Rates::descriptor(), names);
+  }();
+  return fields;
+}
+
+}  // namespace
+
+void CountersToProto(const metrics::CounterValues& values, v1::Counters* out) {
+  const auto* reflection = out->GetReflection();
+  for (int i = 0; i < metrics::kNumCounters; ++i) {
+    reflection->SetUInt64(out, CounterFields()[i], values.at(i));
+  }
+}
+
+metrics::CounterValues CountersFromProto(const v1::Counters& in) {
+  metrics::CounterValues values;
+  const auto* reflection = in.GetReflection();
+  for (int i = 0; i < metrics::kNumCounters; ++i) {
+    values.at(i) = reflection->GetUInt64(in, CounterFields()[i]);
+  }
+  return values;
+}
+
+void RatesToProto(const metrics::RateValues& values, v1::Rates* out) {
+  const auto* reflection = out->GetReflection();
+  for (int i = 0; i < metrics::kNumRates; ++i) {
+    reflection->SetDouble(out, RateFields()[i], values.at(i));
+  }
+}
+
+double RateFromProto(const v1::Rates& in, metrics::Rate rate) {
+  return in.GetReflection()->GetDouble(in, RateFields()[metrics::Index(rate)]);
+}
+
+void HistogramToProto(const metrics::Histogram& h, v1::Histogram* out) {
+  out->Clear();
+  out->set_sub_bucket_bits(metrics::HistogramLayout::kSubBucketBits);
+  for (const metrics::Histogram::Bucket& b : h.NonEmptyBuckets()) {
+    out->add_bucket(b.index);
+    out->add_count(b.count);
+  }
+  out->set_total_count(h.count());
+  out->set_min_ns(h.min());
+  out->set_max_ns(h.max());
+  out->set_sum_ns(h.sum());
+}
+
+absl::StatusOr<metrics::Histogram> HistogramFromProto(const v1::Histogram& in) {
+  if (in.bucket_size() == 0 && in.total_count() == 0) return metrics::Histogram();
+  if (in.sub_bucket_bits() != metrics::HistogramLayout::kSubBucketBits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("histogram has layout sub_bucket_bits=", in.sub_bucket_bits(),
+                     ", this salvo uses ", metrics::HistogramLayout::kSubBucketBits,
+                     ": refusing to merge histograms of different layouts"));
+  }
+  if (in.bucket_size() != in.count_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("histogram has ", in.bucket_size(),
+                                                   " buckets but ", in.count_size(), " counts"));
+  }
+  std::vector<metrics::Histogram::Bucket> buckets;
+  buckets.reserve(in.bucket_size());
+  for (int i = 0; i < in.bucket_size(); ++i) buckets.push_back({in.bucket(i), in.count(i)});
+  return metrics::Histogram::FromBuckets(buckets, in.total_count(), in.min_ns(), in.max_ns(),
+                                         in.sum_ns());
+}
+
+void SummaryToProto(const metrics::Histogram& h, v1::LatencySummary* out) {
+  const metrics::Histogram::Summary s = h.Summarize();
+  out->set_count(s.count);
+  out->set_min_us(s.min_us);
+  out->set_mean_us(s.mean_us);
+  out->set_p50_us(s.p50_us);
+  out->set_p90_us(s.p90_us);
+  out->set_p99_us(s.p99_us);
+  out->set_p999_us(s.p999_us);
+  out->set_max_us(s.max_us);
+}
+
+void TimingsToProto(const Timings& timings, bool with_histograms, TimingList* out) {
+  out->Clear();
+  for (int t = 0; t < metrics::kNumTimings; ++t) {
+    if (timings[t].count() == 0) continue;
+    v1::TimingHistogram* entry = out->Add();
+    entry->set_timing(ToProto(static_cast<metrics::Timing>(t)));
+    if (with_histograms) HistogramToProto(timings[t], entry->mutable_histogram());
+    SummaryToProto(timings[t], entry->mutable_summary());
+  }
+}
+
+absl::StatusOr<Timings> TimingsFromProto(const TimingList& in) {
+  Timings out;
+  for (const v1::TimingHistogram& entry : in) {
+    absl::StatusOr<metrics::Timing> timing = FromProto(entry.timing());
+    if (!timing.ok()) return timing.status();
+    absl::StatusOr<metrics::Histogram> h = HistogramFromProto(entry.histogram());
+    if (!h.ok()) return h.status();
+    out[metrics::Index(*timing)].Merge(*h);
+  }
+  return out;
+}
+
+const v1::LatencySummary& FindSummary(const TimingList& in, metrics::Timing timing) {
+  const v1::Timing wanted = ToProto(timing);
+  for (const v1::TimingHistogram& entry : in) {
+    if (entry.timing() == wanted) return entry.summary();
+  }
+  return v1::LatencySummary::default_instance();
+}
+
+void FairnessToProto(const metrics::Fairness& f, v1::Fairness* out) {
+  out->set_connections(f.connections);
+  out->set_starved_connections(f.starved);
+  out->set_min_bytes(f.min_bytes);
+  out->set_max_bytes(f.max_bytes);
+}
+
+}  // namespace salvo::wire
