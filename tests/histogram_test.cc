@@ -101,27 +101,25 @@ TEST(Histogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(merged.max(), all.max());
 }
 
-TEST(Histogram, ProtoRoundTripAndMalformedInput) {
+TEST(Histogram, SparseRoundTripAndMalformedInput) {
   Histogram h;
   for (uint64_t v : LogUniformSamples(5000, 1e3, 1e8, 9)) h.Record(v);
-  v1::Histogram proto;
-  h.ToProto(&proto);
-  absl::StatusOr<Histogram> back = Histogram::FromProto(proto);
-  ASSERT_TRUE(back.ok());
+  const std::vector<Histogram::Bucket> buckets = h.NonEmptyBuckets();
+  absl::StatusOr<Histogram> back =
+      Histogram::FromBuckets(buckets, h.count(), h.min(), h.max(), h.sum());
+  ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->count(), h.count());
   EXPECT_EQ(back->Percentile(99), h.Percentile(99));
   EXPECT_EQ(back->max(), h.max());
 
-  v1::Histogram bad = proto;
-  bad.add_bucket(HistogramLayout::kNumBuckets);
-  bad.add_count(1);
-  EXPECT_FALSE(Histogram::FromProto(bad).ok());
-  bad = proto;
-  bad.add_bucket(3);
-  EXPECT_FALSE(Histogram::FromProto(bad).ok());
-  bad = proto;
-  bad.set_total_count(proto.total_count() + 1);
-  EXPECT_FALSE(Histogram::FromProto(bad).ok());
+  std::vector<Histogram::Bucket> bad = buckets;
+  bad.push_back({HistogramLayout::kNumBuckets, 1});
+  EXPECT_FALSE(Histogram::FromBuckets(bad, h.count() + 1, h.min(), h.max(), h.sum()).ok());
+  EXPECT_FALSE(Histogram::FromBuckets(buckets, h.count() + 1, h.min(), h.max(), h.sum()).ok());
+  EXPECT_FALSE(Histogram::FromBuckets(buckets, h.count(), h.max() + 1, h.max(), h.sum()).ok());
+  EXPECT_FALSE(Histogram::FromBuckets(buckets, h.count(), h.min(), h.max(), -1).ok());
+  bad = {{1, UINT64_MAX}, {2, 2}};
+  EXPECT_FALSE(Histogram::FromBuckets(bad, 1, 1, 2, 3).ok());
 }
 
 TEST(Histogram, DeltaIsWhatWasRecordedInBetween) {
@@ -142,23 +140,35 @@ TEST(Histogram, DeltaIsWhatWasRecordedInBetween) {
 }
 
 TEST(AtomicHistogram, ReaderSeesConsistentCountsWhileAWriterRecords) {
+  constexpr uint64_t kRecords = 2000000;
   AtomicHistogram h;
-  std::atomic<bool> done{false};
+  std::atomic<bool> reading{false}, done{false};
   std::thread writer([&] {
-    for (uint64_t i = 0; i < 2000000; ++i) h.Record(1000 + i % 100000);
+    while (!reading.load()) {
+    }
+    for (uint64_t i = 0; i < kRecords; ++i) h.Record(1000 + i % 100000);
     done = true;
   });
-  uint64_t last = 0;
+  Histogram last;
+  int partial_snapshots = 0;
+  reading = true;
   while (!done) {
     Histogram snapshot;
     h.MergeInto(&snapshot);
-    ASSERT_GE(snapshot.count(), last);  // counts only grow
-    last = snapshot.count();
+    // Every bucket, not only the total, only grows between snapshots.
+    for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+      ASSERT_GE(snapshot.bucket_count(b), last.bucket_count(b)) << "bucket " << b;
+    }
+    ASSERT_GE(snapshot.count(), last.count());
+    partial_snapshots += snapshot.count() > 0 && snapshot.count() < kRecords;
+    last = snapshot;
   }
   writer.join();
+  // The checks above ran against a histogram that was being written, or they proved nothing.
+  EXPECT_GE(partial_snapshots, 3);
   Histogram final_snapshot;
   h.MergeInto(&final_snapshot);
-  EXPECT_EQ(final_snapshot.count(), 2000000u);
+  EXPECT_EQ(final_snapshot.count(), kRecords);
   EXPECT_EQ(final_snapshot.min(), 1000u);
   EXPECT_EQ(final_snapshot.max(), 1000u + 99999);
 }

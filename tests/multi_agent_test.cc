@@ -10,7 +10,9 @@
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
 #include "controller/render.h"
-#include "controller/run_controller.h"
+#include "controller/probe.h"
+#include "controller/run_driver.h"
+#include "tests/cluster.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
@@ -27,96 +29,48 @@ using controller::RunConfig;
 using testing::CountEstablishedTo;
 using testing::WaitFor;
 
-std::unique_ptr<target::TargetServer> StartTarget(target::TargetMode mode) {
-  target::TargetConfig config;
-  config.listen = "127.0.0.1:0";
-  config.mode = mode;
-  return std::move(*target::TargetServer::Start(config));
-}
-
-class MultiAgent : public ::testing::Test {
+// Several agents with the quarter-second intervals that loss detection works in.
+class MultiAgent : public testing::Cluster {
  protected:
-  agent::AgentServer& StartAgent(agent::AgentSecurity security = {}) {
-    agent::AgentConfig config;
-    config.listen = "127.0.0.1:0";
-    config.security = std::move(security);
-    config.log = &log_;
-    absl::StatusOr<std::unique_ptr<agent::AgentServer>> a = agent::AgentServer::Start(config);
-    EXPECT_TRUE(a.ok()) << a.status();
-    agents_.push_back(std::move(*a));
-    return *agents_.back();
-  }
   RunConfig Config(uint16_t target_port, uint32_t connections) {
-    RunConfig c;
-    for (auto& a : agents_) c.agents.push_back(a->address());
-    c.target = absl::StrCat("127.0.0.1:", target_port);
-    c.workload = workload::Kind::kEcho;
-    c.connections = connections;
-    c.duration = absl::Seconds(2);
-    c.warmup = absl::ZeroDuration();
+    RunConfig c = Cluster::Config(workload::Kind::kEcho, target_port, connections);
     c.interval = absl::Milliseconds(250);
     c.threads = 1;
-    c.live = false;
     return c;
   }
-  v1::RunReport Run(const RunConfig& c) {
-    controller::RunHooks hooks;
-    v1::RunReport r = controller::ExecuteRun(c, hooks);
-    if (HasFailure()) std::cerr << controller::RenderReport(r);
-    return r;
-  }
-
   // Runs `c` and takes agent `victim` down (its streams break) once `after` intervals have been
-  // reported by every agent, however long the set-up took.
+  // reported by every agent.
   v1::RunReport RunAndLose(RunConfig c, size_t victim, int after) {
-    c.live = true;
-    absl::Notification reached;
-    std::atomic<int> lines{0};
-    controller::RunHooks hooks;
-    hooks.print = [&](const std::string& line) {
-      if (line.rfind("[", 0) == 0 && ++lines == after) reached.Notify();
-    };
-    std::thread killer([&] {
-      if (reached.WaitForNotificationWithTimeout(absl::Seconds(30))) {
-        agents_[victim]->Shutdown(absl::ZeroDuration());
-      }
-    });
-    v1::RunReport r = controller::ExecuteRun(c, hooks);
-    if (!reached.HasBeenNotified()) reached.Notify();
-    killer.join();
-    if (HasFailure()) std::cerr << controller::RenderReport(r);
-    return r;
+    return RunUntilIntervals(c, after,
+                             [&] { agents_[victim]->Shutdown(absl::ZeroDuration()); });
   }
-
-  std::stringstream log_;
-  std::vector<std::unique_ptr<agent::AgentServer>> agents_;
 };
 
 TEST_F(MultiAgent, ConnectionsSplitByWeightWithExactTotals) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgent();
   StartAgent();
   StartAgent();
-  RunConfig c = Config(target->port(), 11);
+  RunConfig c = Config(target.port(), 11);
   c.agent_weights = {1, 3, 1.5};
   c.duration = absl::Milliseconds(600);
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), "ok");
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(r.agents_size(), 3);
   // 11 x (1, 3, 1.5) / 5.5 = (2, 6, 3)
   EXPECT_EQ(r.agents(0).connections(), 2u);
   EXPECT_EQ(r.agents(1).connections(), 6u);
   EXPECT_EQ(r.agents(2).connections(), 3u);
   EXPECT_EQ(r.agents(1).weight(), 3);
-  EXPECT_EQ(r.totals().connections_established(), 11u);
+  EXPECT_EQ(r.totals().counters().connections_established(), 11u);
   EXPECT_EQ(r.agents(1).counters().connections_established(), 6u);
 }
 
 TEST_F(MultiAgent, AgentsStartTogetherAndIntervalsAlign) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   for (int i = 0; i < 3; ++i) StartAgent();
-  const v1::RunReport r = Run(Config(target->port(), 6));
-  ASSERT_EQ(r.status(), "ok");
+  const v1::RunReport r = Run(Config(target.port(), 6));
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   EXPECT_LT(r.start_skew_ms(), 5.0);
   uint64_t sum_sent = 0;
   for (const v1::AgentResult& a : r.agents()) {
@@ -127,7 +81,7 @@ TEST_F(MultiAgent, AgentsStartTogetherAndIntervalsAlign) {
     EXPECT_EQ(a.intervals_size(), 8) << a.agent();
     sum_sent += a.counters().bytes_sent();
   }
-  EXPECT_EQ(r.totals().bytes_sent(), sum_sent);
+  EXPECT_EQ(r.totals().counters().bytes_sent(), sum_sent);
   ASSERT_EQ(r.intervals_size(), 8);
   for (const v1::IntervalPoint& p : r.intervals()) {
     EXPECT_EQ(p.agents_reporting(), 3u);
@@ -140,12 +94,12 @@ TEST_F(MultiAgent, AgentsStartTogetherAndIntervalsAlign) {
 }
 
 TEST_F(MultiAgent, ALostAgentMakesTheRunPartialAndKeepsItsIntervals) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   for (int i = 0; i < 3; ++i) StartAgent();
-  RunConfig c = Config(target->port(), 6);
+  RunConfig c = Config(target.port(), 6);
   c.duration = absl::Seconds(3);
   const v1::RunReport r = RunAndLose(c, /*victim=*/1, /*after=*/4);
-  EXPECT_EQ(r.status(), "partial");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   ASSERT_EQ(r.lost_agents_size(), 1);
   EXPECT_NE(r.lost_agents(0).find(agents_[1]->address()), std::string::npos) << r.lost_agents(0);
   const v1::AgentResult& lost = r.agents(1);
@@ -162,34 +116,34 @@ TEST_F(MultiAgent, ALostAgentMakesTheRunPartialAndKeepsItsIntervals) {
 }
 
 TEST_F(MultiAgent, AbortOnLossStopsTheRunAndSaysWhy) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   for (int i = 0; i < 3; ++i) StartAgent();
-  RunConfig c = Config(target->port(), 6);
+  RunConfig c = Config(target.port(), 6);
   c.duration = absl::Seconds(20);
-  c.on_agent_loss = "abort";
+  c.on_agent_loss = plan::LossPolicy::kAbort;
   const absl::Time began = absl::Now();
   const v1::RunReport r = RunAndLose(c, /*victim=*/2, /*after=*/2);
   EXPECT_LT(absl::Now() - began, absl::Seconds(8));
-  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("--on-agent-loss abort"), std::string::npos) << r.reasons(0);
   EXPECT_GT(r.agents(0).counters().messages(), 0u);  // the others' data is still there
 }
 
 TEST_F(MultiAgent, FewerThanMinAgentsFailsTheRun) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   for (int i = 0; i < 2; ++i) StartAgent();
-  RunConfig c = Config(target->port(), 4);
+  RunConfig c = Config(target.port(), 4);
   c.duration = absl::Seconds(20);
   c.min_agents = 2;
   const v1::RunReport r = RunAndLose(c, /*victim=*/0, /*after=*/2);
-  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("fewer than --min-agents 2"), std::string::npos) << r.reasons(0);
 }
 
 TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgent();
   auto stub = v1::Agent::NewStub(
       grpc::CreateChannel(agents_[0]->address(), grpc::InsecureChannelCredentials()));
@@ -197,7 +151,7 @@ TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
   auto stream = stub->Run(&ctx);
   v1::RunRequest req;
   v1::RunSpec* spec = req.mutable_spec();
-  spec->set_target(absl::StrCat("127.0.0.1:", target->port()));
+  spec->set_target(absl::StrCat("127.0.0.1:", target.port()));
   spec->set_workload(v1::WORKLOAD_ECHO);
   spec->set_connections(8);
   spec->set_message_size(64);
@@ -210,11 +164,11 @@ TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
   v1::RunRequest start;
   start.mutable_start();
   ASSERT_TRUE(stream->Write(start));
-  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target->port()) == 8; }, absl::Seconds(2)));
+  ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target.port()) == 8; }, absl::Seconds(2)));
   // No more messages from this controller, and its connection stays up: only the lease can
   // tell the agent it is alone.
   const absl::Time silent_since = absl::Now();
-  EXPECT_TRUE(WaitFor([&] { return CountEstablishedTo(target->port()) == 0; }, absl::Seconds(2)));
+  EXPECT_TRUE(WaitFor([&] { return CountEstablishedTo(target.port()) == 0; }, absl::Seconds(2)));
   std::cerr << "load stopped " << absl::FormatDuration(absl::Now() - silent_since)
             << " after the controller fell silent (lease 600ms)\n";
   EXPECT_NE(log_.str().find("no word from the controller"), std::string::npos) << log_.str();
@@ -224,18 +178,17 @@ TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
 // --- The secured control plane -------------------------------------------------------------
 
 TEST_F(MultiAgent, ATargetOutsideTheAllowlistIsRefusedBeforeAnySocketOpens) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   agent::AgentSecurity security;
   security.allow_targets = {*net::Cidr::Parse("10.0.0.0/8")};
   StartAgent(security);
-  const v1::RunReport r = Run(Config(target->port(), 2));
-  EXPECT_EQ(r.status(), "failed");
+  const v1::RunReport r = Run(Config(target.port(), 2));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("outside this agent's --allow-target (10.0.0.0/8)"),
             std::string::npos)
       << r.reasons(0);
-  absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_EQ(target->Totals().connections_accepted(), 0u);
+  EXPECT_EQ(AcceptedBeforeProbe(target), 0u);
   EXPECT_NE(log_.str().find("refused a run from"), std::string::npos) << log_.str();
 }
 
@@ -245,31 +198,31 @@ TEST_F(MultiAgent, AgentsAllowOnlyLoopbackTargetsByDefault) {
   RunConfig c = Config(1, 1);
   c.target = "192.0.2.1:9";
   const v1::RunReport r = Run(c);
-  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find("127.0.0.0/8, ::1/128"), std::string::npos) << r.reasons(0);
 }
 
 TEST_F(MultiAgent, AWrongOrMissingTokenIsRefused) {
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   agent::AgentSecurity security;
   security.token = "s3cret-token";
   StartAgent(security);
-  RunConfig c = Config(target->port(), 2);
+  RunConfig c = Config(target.port(), 2);
   c.duration = absl::Milliseconds(300);
   for (const std::string& token : {std::string(), std::string("wrong"), std::string("s3cret")}) {
     c.security.token = token;
     const v1::RunReport r = Run(c);
-    EXPECT_EQ(r.status(), "failed") << "token '" << token << "'";
+    EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << "token '" << token << "'";
     ASSERT_GT(r.reasons_size(), 0);
     EXPECT_NE(r.reasons(0).find("refused us"), std::string::npos) << r.reasons(0);
     EXPECT_NE(r.reasons(0).find("token"), std::string::npos) << r.reasons(0);
   }
   EXPECT_NE(log_.str().find("no token"), std::string::npos) << log_.str();
   EXPECT_NE(log_.str().find("wrong token"), std::string::npos) << log_.str();
-  EXPECT_EQ(target->Totals().connections_accepted(), 0u);
+  EXPECT_EQ(target.Totals().counters().connections_established(), 0u);
   c.security.token = "s3cret-token";
-  EXPECT_EQ(Run(c).status(), "ok");
+  EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_OK);
 }
 
 // A throwaway PKI made with the openssl command: a CA, the agent's certificate for 127.0.0.1,
@@ -303,43 +256,43 @@ Pki MakePki() {
 TEST_F(MultiAgent, MutualTlsAdmitsOnlyControllersWithATrustedCertificate) {
   const Pki pki = MakePki();
   ASSERT_FALSE(pki.Read("agent.pem").empty());
-  auto target = StartTarget(target::TargetMode::kEcho);
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   agent::AgentSecurity security;
   security.tls_cert = pki.Read("agent.pem");
   security.tls_key = pki.Read("agent.key");
   security.tls_ca = pki.Read("ca.pem");
   StartAgent(security);
-  RunConfig c = Config(target->port(), 2);
+  RunConfig c = Config(target.port(), 2);
   c.duration = absl::Milliseconds(300);
 
   // A controller that trusts the agent and shows a certificate from the agent's CA.
   c.security.tls_ca = pki.Read("ca.pem");
   c.security.tls_cert = pki.Read("controller.pem");
   c.security.tls_key = pki.Read("controller.key");
-  EXPECT_EQ(Run(c).status(), "ok");
+  EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_OK);
 
   // No client certificate: refused by mutual TLS.
   c.security.tls_cert.clear();
   c.security.tls_key.clear();
   v1::RunReport r = Run(c);
-  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GT(r.reasons_size(), 0);
   EXPECT_NE(r.reasons(0).find(agents_[0]->address()), std::string::npos) << r.reasons(0);
 
   // A certificate from a CA the agent does not trust: refused.
   c.security.tls_cert = pki.Read("stranger.pem");
   c.security.tls_key = pki.Read("controller.key");
-  EXPECT_EQ(Run(c).status(), "failed");
+  EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_FAILED);
 
   // A controller that does not trust the agent's certificate: it refuses the agent.
   c.security.tls_ca = pki.Read("other.pem");
   c.security.tls_cert = pki.Read("controller.pem");
-  EXPECT_EQ(Run(c).status(), "failed");
+  EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_FAILED);
 
   // Plaintext against a TLS agent: refused.
   c.security = ControlSecurity();
-  EXPECT_EQ(Run(c).status(), "failed");
-  EXPECT_EQ(target->Totals().connections_accepted(), 2u);  // only the trusted run reached it
+  EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_FAILED);
+  EXPECT_EQ(target.Totals().counters().connections_established(), 2u);  // only the trusted run reached it
   std::system(("rm -rf " + pki.dir).c_str());
 }
 

@@ -118,7 +118,7 @@ TEST_F(MultiHost, TwoAgentHostsLoadATargetHostAndTheReportAddsUp) {
 
   v1::RunReport r;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(testing::ReadFile(report_json), &r).ok());
-  ASSERT_EQ(r.status(), "ok");
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(r.agents_size(), 2);
   uint64_t sent = 0;
   for (const v1::AgentResult& a : r.agents()) {
@@ -130,12 +130,12 @@ TEST_F(MultiHost, TwoAgentHostsLoadATargetHostAndTheReportAddsUp) {
     sent += a.counters().bytes_sent();
   }
   // Exact aggregation: totals are the agents' sum and match the target's own count.
-  EXPECT_EQ(r.totals().bytes_sent(), sent);
+  EXPECT_EQ(r.totals().counters().bytes_sent(), sent);
   ASSERT_EQ(target.Terminate(absl::Seconds(5)), 0);
   v1::TargetTotals t;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(testing::ReadFile(target_json), &t).ok());
-  EXPECT_EQ(t.bytes_received(), r.totals().bytes_sent());
-  EXPECT_EQ(t.connections_accepted(), 8u);
+  EXPECT_EQ(t.counters().bytes_received(), r.totals().counters().bytes_sent());
+  EXPECT_EQ(t.counters().connections_established(), 8u);
   // Intervals align by index: every merged interval has both agents, and adds up.
   ASSERT_EQ(r.intervals_size(), 6);
   for (const v1::IntervalPoint& p : r.intervals()) {

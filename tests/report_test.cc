@@ -8,11 +8,17 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "metrics/histogram.h"
+#include "wire/figures.h"
 
 namespace salvo::controller {
 namespace {
 
 using metrics::Histogram;
+using metrics::Timing;
+
+const v1::LatencySummary& RoundTrip(const wire::TimingList& t) {
+  return wire::FindSummary(t, Timing::kRoundTrip);
+}
 
 v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64_t recvs,
                           uint32_t starved = 0) {
@@ -25,13 +31,12 @@ v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64
   i.mutable_counters()->set_bytes_sent(sends * 64);
   i.mutable_fairness()->set_connections(10);
   i.mutable_fairness()->set_starved_connections(starved);
-  Histogram().ToProto(i.mutable_latency());
   return i;
 }
 
 v1::RunSpecSummary Spec() {
   v1::RunSpecSummary s;
-  s.set_workload("echo");
+  s.set_workload(v1::WORKLOAD_ECHO);
   s.set_interval_s(1);
   s.set_duration_s(3);
   return s;
@@ -45,13 +50,11 @@ AgentOutcome Finished(const std::string& name, const std::vector<uint64_t>& late
   v1::AgentResult r;
   r.set_agent(name);
   r.set_measured_s(intervals.empty() ? 1 : intervals.back().elapsed_s());
-  Histogram h;
-  for (uint64_t v : latencies_ns) h.Record(v);
-  h.ToProto(r.mutable_latency());
-  h.Summarize(r.mutable_latency_summary());
+  wire::Timings timings;
+  for (uint64_t v : latencies_ns) timings[metrics::Index(Timing::kRoundTrip)].Record(v);
+  wire::TimingsToProto(timings, /*with_histograms=*/true, r.mutable_timings());
   r.mutable_counters()->set_messages(latencies_ns.size());
   r.mutable_counters()->set_connections_established(10);
-  r.mutable_rates()->set_tps(1000);
   for (auto& i : intervals) *r.add_intervals() = i;
   o.intervals = std::move(intervals);
   o.result = r;
@@ -70,20 +73,51 @@ TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
   all.insert(all.end(), b.begin(), b.end());
   std::sort(all.begin(), all.end());
   const v1::RunReport r = BuildReport(Spec(), {Finished("a", a, {}), Finished("b", b, {})}, {});
-  ASSERT_EQ(r.status(), "ok");
-  EXPECT_EQ(r.latency().count(), all.size());
-  for (auto [p, got] : {std::pair{50.0, r.latency().p50_us()},
-                        {99.0, r.latency().p99_us()},
-                        {99.9, r.latency().p999_us()}}) {
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
+  const v1::LatencySummary& merged = RoundTrip(r.timings());
+  EXPECT_EQ(merged.count(), all.size());
+  for (auto [p, got] : {std::pair{50.0, merged.p50_us()},
+                        {99.0, merged.p99_us()},
+                        {99.9, merged.p999_us()}}) {
     const double exact =
         static_cast<double>(all[static_cast<size_t>(std::ceil(p / 100 * all.size())) - 1]) / 1000;
     EXPECT_NEAR(got, exact, exact * 0.01) << "p" << p;
   }
   const double averaged =
-      (r.agents(0).latency_summary().p99_us() + r.agents(1).latency_summary().p99_us()) / 2;
-  EXPECT_GT(std::abs(averaged - r.latency().p99_us()), 0.2 * r.latency().p99_us());
-  EXPECT_EQ(r.totals().messages(), all.size());
-  EXPECT_EQ(r.totals().tps(), 2000);
+      (RoundTrip(r.agents(0).timings()).p99_us() + RoundTrip(r.agents(1).timings()).p99_us()) / 2;
+  EXPECT_GT(std::abs(averaged - merged.p99_us()), 0.2 * merged.p99_us());
+  EXPECT_EQ(r.totals().counters().messages(), all.size());
+}
+
+TEST(BuildReport, TotalRatesAreTotalCountersOverTheRunsSpanEvenWithALostAgent) {
+  // Agent a measured the whole 4 s; agent b was lost after one interval. Summing the agents'
+  // own rates (25k + 41k msg/s) would claim 66k msg/s; the run moved 141k messages in 4 s.
+  AgentOutcome a = Finished("a:1", {}, {});
+  a.result->set_measured_s(4.0);
+  a.result->mutable_counters()->set_messages(100000);
+  AgentOutcome b;
+  b.name = "b:1";
+  b.connections = 10;
+  b.intervals = {MakeInterval(0, 1.0, 41000, 0)};
+  b.lost = true;
+  b.error = "silent for 3 intervals";
+  const v1::RunReport r = BuildReport(Spec(), {a, b}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
+  EXPECT_EQ(r.totals().counters().messages(), 141000u);
+  EXPECT_DOUBLE_EQ(r.totals().measured_s(), 4.0);
+  EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 141000 / 4.0);
+  // Each agent's own row uses its own span.
+  EXPECT_DOUBLE_EQ(r.agents(1).rates().messages_per_sec(), 41000.0);
+}
+
+TEST(BuildReport, AHistogramOfAnotherLayoutIsRefusedNotMerged) {
+  AgentOutcome a = Finished("a:1", {1000, 2000}, {});
+  a.result->mutable_timings(0)->mutable_histogram()->set_sub_bucket_bits(5);
+  const v1::RunReport r = BuildReport(Spec(), {a, Finished("b:1", {3000}, {})}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_NE(r.reasons(0).find("layout"), std::string::npos) << r.reasons(0);
+  EXPECT_EQ(RoundTrip(r.timings()).count(), 1u);  // only b's sample
 }
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
@@ -101,7 +135,7 @@ TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
     EXPECT_EQ(r.intervals(k).index(), static_cast<uint32_t>(k));
     EXPECT_EQ(r.intervals(k).agents_reporting(), 2u);
     EXPECT_EQ(r.intervals(k).counters().send_calls(), 110u * (k + 1));
-    EXPECT_NEAR(r.intervals(k).tps(), 220.0 * (k + 1), 1e-6);
+    EXPECT_NEAR(r.intervals(k).rates().completions_per_sec(), 220.0 * (k + 1), 1e-6);
   }
 }
 
@@ -118,11 +152,11 @@ TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheR
       {Finished("ok:1", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 100, 100)}),
        lost},
       {});
-  EXPECT_EQ(r.status(), "failed");
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.agents_size(), 2);
   EXPECT_EQ(r.agents(1).counters().send_calls(), 50u);
   EXPECT_EQ(r.agents(1).intervals_size(), 1);
-  EXPECT_EQ(r.totals().connections_established(), 20u);
+  EXPECT_EQ(r.totals().counters().connections_established(), 20u);
   ASSERT_EQ(r.intervals_size(), 2);
   EXPECT_EQ(r.intervals(0).agents_reporting(), 2u);
   EXPECT_EQ(r.intervals(1).agents_reporting(), 1u);
@@ -156,9 +190,10 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   const std::string json = ReportToJson(r);
   for (const char* key :
        {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"", "\"recv_calls\"",
-        "\"messages\"", "\"tps\"", "\"connections_established\"", "\"connect_errors\"",
-        "\"verify_errors\"", "\"latency\"", "\"p50_us\"", "\"p99_us\"", "\"max_us\"",
-        "\"intervals\"", "\"agents\"", "\"status\"", "\"spec\""}) {
+        "\"messages\"", "\"completions_per_sec\"", "\"connections_established\"",
+        "\"connect_errors\"", "\"verify_errors\"", "\"TIMING_ROUND_TRIP\"", "\"p50_us\"",
+        "\"p99_us\"", "\"max_us\"", "\"intervals\"", "\"agents\"", "\"RUN_STATUS_OK\"",
+        "\"spec\"", "\"sub_bucket_bits\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
   v1::RunReport back;

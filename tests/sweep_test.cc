@@ -1,4 +1,5 @@
 #include "controller/sweep.h"
+#include "controller/sweep_output.h"
 
 #include <expat.h>
 
@@ -13,19 +14,20 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "proto/json.h"
-#include "target/target_server.h"
+#include "tests/cluster.h"
+#include "wire/enums.h"
 
 namespace salvo::controller {
 namespace {
 
-v1::SweepPoint Point(uint64_t size, const std::string& mode, double mb, double cpu, double copied) {
+v1::SweepPoint Point(uint64_t size, net::SendMode mode, double mb, double cpu, double copied) {
   v1::SweepPoint p;
   p.set_message_size(size);
-  p.set_send_mode(mode);
+  p.set_send_mode(wire::ToProto(mode));
   p.set_connections(10);
-  p.set_engine("auto");
-  p.set_workload("stream-out");
-  p.set_status("ok");
+  p.set_engine(v1::ENGINE_AUTO);
+  p.set_workload(v1::WORKLOAD_STREAM_OUT);
+  p.set_status(v1::RUN_STATUS_OK);
   p.set_mb_per_sec(mb);
   p.set_completions_per_sec(mb * 1000);
   p.set_cpu_ns_per_byte_sent(cpu);
@@ -39,8 +41,8 @@ TEST(Crossover, NamesTheSizeFromWhichZeroCopyWins) {
   const double copy_mb[] = {500, 1500, 2500, 3000, 3100};
   const double zc_mb[] = {100, 900, 2400, 3300, 4000};
   for (int i = 0; i < 5; ++i) {
-    *r.add_points() = Point(sizes[i], "copy", copy_mb[i], 1.0, 0);
-    *r.add_points() = Point(sizes[i], "zerocopy", zc_mb[i], i >= 2 ? 0.5 : 2.0, 0);
+    *r.add_points() = Point(sizes[i], net::SendMode::kCopy, copy_mb[i], 1.0, 0);
+    *r.add_points() = Point(sizes[i], net::SendMode::kZeroCopy, zc_mb[i], i >= 2 ? 0.5 : 2.0, 0);
   }
   const std::vector<std::string> f = FindCrossovers(r);
   ASSERT_EQ(f.size(), 2u);
@@ -54,12 +56,12 @@ TEST(Crossover, NamesTheSizeFromWhichZeroCopyWins) {
 TEST(Crossover, SaysWhenThereIsNoneAndWhenTheKernelCopied) {
   v1::SweepReport r;
   for (uint64_t size : {1024, 65536}) {
-    *r.add_points() = Point(size, "copy", 1000, 1.0, 0);
-    *r.add_points() = Point(size, "uring-zc", 500, 2.0, 1.0);
+    *r.add_points() = Point(size, net::SendMode::kCopy, 1000, 1.0, 0);
+    *r.add_points() = Point(size, net::SendMode::kUringZc, 500, 2.0, 1.0);
   }
   // A win at a small size only, lost again later, is not a crossover.
-  *r.add_points() = Point(512, "copy", 10, 1.0, 0);
-  *r.add_points() = Point(512, "uring-zc", 20, 2.0, 1.0);
+  *r.add_points() = Point(512, net::SendMode::kCopy, 10, 1.0, 0);
+  *r.add_points() = Point(512, net::SendMode::kUringZc, 20, 2.0, 1.0);
   const std::vector<std::string> f = FindCrossovers(r);
   ASSERT_EQ(f.size(), 3u);
   EXPECT_NE(f[0].find("never beats copy on throughput"), std::string::npos) << f[0];
@@ -87,18 +89,15 @@ void XMLCALL OnStart(void* data, const XML_Char* name, const XML_Char** attrs) {
   }
 }
 
-TEST(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
-  target::TargetConfig tc;
-  tc.listen = "127.0.0.1:0";
-  tc.mode = target::TargetMode::kSink;
-  auto target = std::move(*target::TargetServer::Start(tc));
-  agent::AgentConfig ac;
-  ac.listen = "127.0.0.1:0";
-  auto agent = std::move(*agent::AgentServer::Start(ac));
+class Sweep : public testing::Cluster {};
+
+TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+  agent::AgentServer& agent = StartAgent();
 
   SweepConfig s;
-  s.base.agents = {agent->address()};
-  s.base.target = absl::StrCat("127.0.0.1:", target->port());
+  s.base.agents = {agent.address()};
+  s.base.target = absl::StrCat("127.0.0.1:", target.port());
   s.base.duration = absl::Milliseconds(400);
   s.base.warmup = absl::Milliseconds(100);
   s.base.interval = absl::Milliseconds(200);
@@ -109,7 +108,7 @@ TEST(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   RunHooks hooks;
   hooks.print = [&](const std::string& line) { progress.push_back(line); };
   const v1::SweepReport r = ExecuteSweep(s, hooks);
-  ASSERT_EQ(r.status(), "ok");
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(r.points_size(), 8);  // 2 sizes x 2 modes x 2 connection counts
   int progress_lines = 0;
   for (const std::string& line : progress) progress_lines += line.rfind("[", 0) == 0;
@@ -124,8 +123,8 @@ TEST(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   EXPECT_EQ(back.points(3).mb_per_sec(), r.points(3).mb_per_sec());
   for (const v1::SweepPoint& p : back.points()) {
     EXPECT_GT(p.mb_per_sec(), 0);
-    EXPECT_EQ(p.engine_used(), "epoll");
-    if (p.send_mode() == "zerocopy") EXPECT_DOUBLE_EQ(p.zc_copied_share(), 1.0);
+    EXPECT_EQ(p.engine_used(), v1::ENGINE_EPOLL);
+    if (p.send_mode() == v1::SEND_MODE_ZEROCOPY) EXPECT_DOUBLE_EQ(p.zc_copied_share(), 1.0);
   }
   bool copied_finding = false;
   for (const std::string& f : r.findings())
@@ -147,7 +146,7 @@ TEST(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
     ASSERT_TRUE(absl::SimpleAtod(row[column["mb_per_sec"]], &mb));
     EXPECT_EQ(size, r.points(i).message_size());
     EXPECT_NEAR(mb, r.points(i).mb_per_sec(), 0.001);
-    EXPECT_EQ(row[column["send_mode"]], r.points(i).send_mode());
+    EXPECT_EQ(row[column["send_mode"]], wire::Name(r.points(i).send_mode()));
   }
 
   // SVG: well-formed XML; per connection count a throughput and a completions chart, each with
@@ -172,17 +171,19 @@ TEST(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   EXPECT_NE(svg.find("MB/s"), std::string::npos);
 }
 
-TEST(Sweep, RejectsBadAxes) {
+TEST(SweepAxes, RejectsBadAxes) {
   SweepConfig s;
   s.base.agents = {"127.0.0.1:7100"};
   s.base.target = "127.0.0.1:7000";
   EXPECT_FALSE(ParseSweepLists("1k,4q", "copy", "1", "auto", "stream-out", &s).ok());
   EXPECT_FALSE(ParseSweepLists("1k", "copy", "0", "auto", "stream-out", &s).ok());
   EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto", "ping", &s).ok());
-  ASSERT_TRUE(ParseSweepLists("1k", "copy,telepathy", "1", "auto", "echo", &s).ok());
-  EXPECT_FALSE(ValidateSweep(s).ok());
-  ASSERT_TRUE(ParseSweepLists("1k", "copy", "1", "auto,fast", "echo", &s).ok());
-  EXPECT_FALSE(ValidateSweep(s).ok());
+  const absl::Status mode = ParseSweepLists("1k", "copy,telepathy", "1", "auto", "echo", &s);
+  EXPECT_EQ(mode.message(),
+            "--send-modes: unknown send mode 'telepathy' (expected copy, zerocopy or uring-zc)");
+  EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto,fast", "echo", &s).ok());
+  ASSERT_TRUE(ParseSweepLists("1k", "copy", "1", "auto", "echo", &s).ok());
+  EXPECT_TRUE(ValidateSweep(s).ok());
 }
 
 }  // namespace

@@ -73,13 +73,13 @@ TEST(TargetServer, EchoReturnsEveryByteInOrder) {
   EXPECT_EQ(workload::Pattern::CountMismatches(0, back.data(), back.size()), 0u);
   c.Reset();
   ASSERT_TRUE(
-      testing::WaitFor([&] { return server->Totals().closed_by_peer() == 1; }, absl::Seconds(5)));
+      testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 1; }, absl::Seconds(5)));
   const v1::TargetTotals t = server->Totals();
-  EXPECT_EQ(t.connections_accepted(), 1u);
-  EXPECT_EQ(t.bytes_received(), 1u << 20);
-  EXPECT_EQ(t.bytes_sent(), 1u << 20);
-  EXPECT_GT(t.recv_calls(), 0u);
-  EXPECT_GT(t.send_calls(), 0u);
+  EXPECT_EQ(t.counters().connections_established(), 1u);
+  EXPECT_EQ(t.counters().bytes_received(), 1u << 20);
+  EXPECT_EQ(t.counters().bytes_sent(), 1u << 20);
+  EXPECT_GT(t.counters().recv_calls(), 0u);
+  EXPECT_GT(t.counters().send_calls(), 0u);
 }
 
 TEST(TargetServer, SinkCountsWhatItReadsAndSendsNothing) {
@@ -91,10 +91,10 @@ TEST(TargetServer, SinkCountsWhatItReadsAndSendsNothing) {
     ASSERT_EQ(::send(c.get(), data.data(), data.size(), MSG_NOSIGNAL), 100000);
   }
   ASSERT_TRUE(
-      testing::WaitFor([&] { return server->Totals().closed_by_peer() == 4; }, absl::Seconds(5)));
-  EXPECT_EQ(server->Totals().bytes_received(), 400000u);
-  EXPECT_EQ(server->Totals().bytes_sent(), 0u);
-  EXPECT_EQ(server->Totals().connections_accepted(), 4u);
+      testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 4; }, absl::Seconds(5)));
+  EXPECT_EQ(server->Totals().counters().bytes_received(), 400000u);
+  EXPECT_EQ(server->Totals().counters().bytes_sent(), 0u);
+  EXPECT_EQ(server->Totals().counters().connections_established(), 4u);
 }
 
 TEST(TargetServer, SourcePushesThePatternFromTheFirstByte) {
@@ -104,7 +104,7 @@ TEST(TargetServer, SourcePushesThePatternFromTheFirstByte) {
   std::vector<uint8_t> got(3 << 20);
   ASSERT_TRUE(ReadExactly(c.get(), got.data(), got.size()));
   EXPECT_EQ(workload::Pattern::CountMismatches(0, got.data(), got.size()), 0u);
-  EXPECT_GE(server->Totals().bytes_sent(), got.size());
+  EXPECT_GE(server->Totals().counters().bytes_sent(), got.size());
 }
 
 TEST(TargetServer, ThreadsShareOnePortAndEchoOnEach) {
@@ -118,7 +118,7 @@ TEST(TargetServer, ThreadsShareOnePortAndEchoOnEach) {
     ASSERT_TRUE(ReadExactly(c.get(), buf, 8));
     EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 8), "12345678");
   }
-  EXPECT_EQ(server->Totals().connections_accepted(), 12u);
+  EXPECT_EQ(server->Totals().counters().connections_established(), 12u);
 }
 
 TEST(TargetServer, ABusyPortIsAClearError) {

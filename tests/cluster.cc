@@ -1,0 +1,112 @@
+#include "tests/cluster.h"
+
+#include <sys/socket.h>
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "controller/render.h"
+#include "net/socket.h"
+#include "tests/test_util.h"
+
+namespace salvo::testing {
+
+target::TargetServer& Cluster::StartTarget(target::TargetMode mode, const TargetOptions& options) {
+  target::TargetConfig config;
+  config.listen = "127.0.0.1:0";
+  config.mode = mode;
+  config.threads = options.threads;
+  config.message_size = options.message_size;
+  config.engine = options.engine;
+  config.send_mode = options.send_mode;
+  absl::StatusOr<std::unique_ptr<target::TargetServer>> server =
+      target::TargetServer::Start(config);
+  if (!server.ok()) {
+    ADD_FAILURE() << "target: " << server.status();
+    std::abort();  // the test cannot go on without its target
+  }
+  targets_.push_back(std::move(*server));
+  return *targets_.back();
+}
+
+agent::AgentServer& Cluster::StartAgent(agent::AgentSecurity security) {
+  agent::AgentConfig config;
+  config.listen = "127.0.0.1:0";
+  config.security = std::move(security);
+  config.log = &log_;
+  absl::StatusOr<std::unique_ptr<agent::AgentServer>> a = agent::AgentServer::Start(config);
+  if (!a.ok()) {
+    ADD_FAILURE() << "agent: " << a.status();
+    std::abort();
+  }
+  agents_.push_back(std::move(*a));
+  return *agents_.back();
+}
+
+void Cluster::StartAgents(int n) {
+  for (int i = 0; i < n; ++i) StartAgent();
+}
+
+controller::RunConfig Cluster::Config(workload::Kind kind, uint16_t target_port,
+                                      uint32_t connections) {
+  controller::RunConfig c;
+  for (auto& a : agents_) c.agents.push_back(a->address());
+  c.target = absl::StrCat("127.0.0.1:", target_port);
+  c.workload = kind;
+  c.connections = connections;
+  c.duration = absl::Seconds(2);
+  c.warmup = absl::ZeroDuration();
+  c.interval = absl::Seconds(1);
+  c.threads = 2;
+  c.live = false;
+  return c;
+}
+
+v1::RunReport Cluster::Run(const controller::RunConfig& config,
+                           const controller::RunHooks& hooks) {
+  v1::RunReport report = controller::DriveRun(config, hooks);
+  if (HasFailure() || report.status() != v1::RUN_STATUS_OK) {
+    std::cerr << controller::RenderReport(report);
+  }
+  return report;
+}
+
+v1::RunReport Cluster::RunUntilIntervals(controller::RunConfig config, int lines,
+                                         const std::function<void()>& action) {
+  config.live = true;
+  absl::Notification reached;
+  std::atomic<int> seen{0};
+  controller::RunHooks hooks;
+  hooks.print = [&](const std::string& line) {
+    if (line.rfind("[", 0) == 0 && ++seen == lines) reached.Notify();
+  };
+  std::thread actor([&] {
+    if (reached.WaitForNotificationWithTimeout(absl::Seconds(30))) action();
+  });
+  v1::RunReport r = controller::DriveRun(config, hooks);
+  if (!reached.HasBeenNotified()) reached.Notify();
+  actor.join();
+  if (HasFailure()) std::cerr << controller::RenderReport(r);
+  return r;
+}
+
+uint16_t Cluster::FreePort() {
+  net::Fd fd = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});
+  return net::LocalAddress(fd.get())->port();
+}
+
+uint64_t Cluster::AcceptedBeforeProbe(target::TargetServer& target) {
+  const uint64_t before = target.Totals().counters().connections_established();
+  net::Fd probe = *net::NewTcpSocket(AF_INET);
+  const net::SocketAddress to = target.address();
+  ::connect(probe.get(), to.get(), to.length);
+  const bool accepted = WaitFor(
+      [&] { return target.Totals().counters().connections_established() > before; },
+      absl::Seconds(5));
+  EXPECT_TRUE(accepted) << "the target never accepted the probe connection";
+  return target.Totals().counters().connections_established() - 1;
+}
+
+}  // namespace salvo::testing

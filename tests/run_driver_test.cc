@@ -1,0 +1,197 @@
+// The controller's driver over fake agent links: its decisions (when to start, what a lost
+// agent does to the run, how totals are formed) without gRPC, sockets or timing luck.
+#include "controller/run_driver.h"
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "wire/figures.h"
+
+namespace salvo::controller {
+namespace {
+
+// What one fake agent does once started.
+struct Script {
+  int intervals = 4;
+  double interval_s = 1.0;
+  uint64_t messages_per_interval = 10000;
+  // End the stream with UNAVAILABLE after the intervals instead of sending a result.
+  bool lost = false;
+};
+
+class FakeLink final : public AgentLink {
+ public:
+  FakeLink(size_t index, Script script) : index_(index), script_(script) {}
+  ~FakeLink() override {
+    Cancel();
+    Join();
+  }
+
+  void Open(const v1::RunSpec& spec, std::function<void(LinkEvent)> sink) override {
+    spec_ = spec;
+    thread_ = std::thread([this, sink = std::move(sink)] { Play(sink); });
+  }
+  void Send(const v1::RunRequest& request) override {
+    absl::MutexLock lock(&mu_);
+    if (request.has_start()) started_ = true;
+    if (request.has_stop()) stops_++;
+  }
+  void CloseSend() override {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  void Cancel() override {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  void Join() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Play(const std::function<void(LinkEvent)>& sink) {
+    v1::RunResponse ready;
+    ready.mutable_ready()->set_connections_established(spec_.connections());
+    ready.mutable_ready()->set_threads(1);
+    sink(LinkEvent{index_, ready, absl::OkStatus()});
+    bool cancelled = false;
+    {
+      absl::MutexLock lock(&mu_);
+      const auto go = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return started_ || closed_; };
+      mu_.Await(absl::Condition(&go));
+      cancelled = closed_;
+    }
+    if (cancelled) {
+      sink(LinkEvent{index_, std::nullopt, absl::CancelledError("cancelled")});
+      return;
+    }
+    v1::AgentResult result;
+    result.set_agent(spec_.agent_name());
+    result.set_connections(spec_.connections());
+    for (int i = 0; i < script_.intervals; ++i) {
+      v1::RunResponse r;
+      v1::Interval* interval = r.mutable_interval()->mutable_interval();
+      interval->set_index(i);
+      interval->set_elapsed_s((i + 1) * script_.interval_s);
+      interval->mutable_counters()->set_messages(script_.messages_per_interval);
+      sink(LinkEvent{index_, r, absl::OkStatus()});
+    }
+    if (script_.lost) {
+      sink(LinkEvent{index_, std::nullopt, absl::UnavailableError("Socket closed")});
+      return;
+    }
+    const uint64_t messages = script_.messages_per_interval * script_.intervals;
+    const double measured = script_.intervals * script_.interval_s;
+    result.set_measured_s(measured);
+    result.mutable_counters()->set_messages(messages);
+    result.mutable_counters()->set_connections_established(spec_.connections());
+    metrics::CounterValues c = wire::CountersFromProto(result.counters());
+    wire::RatesToProto(metrics::ComputeRates(c, measured), result.mutable_rates());
+    v1::RunResponse r;
+    *r.mutable_result() = result;
+    sink(LinkEvent{index_, r, absl::OkStatus()});
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&closed_));
+    }
+    sink(LinkEvent{index_, std::nullopt, absl::OkStatus()});
+  }
+
+  const size_t index_;
+  const Script script_;
+  v1::RunSpec spec_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int stops_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+AgentAccess FakeAccess(std::vector<Script> scripts, std::vector<std::string> probe_errors = {}) {
+  AgentAccess access;
+  access.probe = [probe_errors](const std::vector<std::string>& agents) {
+    std::vector<AgentProbe> probes(agents.size());
+    for (size_t i = 0; i < agents.size(); ++i) {
+      probes[i].agent = agents[i];
+      probes[i].reachable = true;
+      if (i < probe_errors.size()) probes[i].error = probe_errors[i];
+    }
+    return probes;
+  };
+  access.link = [scripts](size_t index, const std::string&) -> AgentLinkPtr {
+    return std::make_unique<FakeLink>(index, scripts[index]);
+  };
+  return access;
+}
+
+RunConfig TwoAgents() {
+  RunConfig c;
+  c.agents = {"a:1", "b:1"};
+  c.target = "127.0.0.1:9";
+  c.connections = 10;
+  c.duration = absl::Seconds(4);
+  c.warmup = absl::ZeroDuration();
+  c.interval = absl::Seconds(1);
+  c.live = false;
+  return c;
+}
+
+TEST(RunDriver, TotalRatesWithALostAgentAreTotalMessagesOverTheMeasuredSeconds) {
+  Script lost;
+  lost.intervals = 1;
+  lost.messages_per_interval = 41000;
+  lost.lost = true;
+  const v1::RunReport r =
+      DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, lost}));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
+  ASSERT_EQ(r.lost_agents_size(), 1);
+  EXPECT_NE(r.lost_agents(0).find("b:1 lost at interval 1"), std::string::npos)
+      << r.lost_agents(0);
+  EXPECT_EQ(r.totals().counters().messages(), 81000u);
+  EXPECT_DOUBLE_EQ(r.totals().measured_s(), 4.0);
+  EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 81000 / 4.0);
+  // Each agent over its own span: a's 40000 in 4 s, b's 41000 in the 1 s it reported.
+  EXPECT_DOUBLE_EQ(r.agents(0).rates().messages_per_sec(), 10000);
+  EXPECT_DOUBLE_EQ(r.agents(1).rates().messages_per_sec(), 41000);
+  ASSERT_EQ(r.intervals_size(), 4);
+  EXPECT_EQ(r.intervals(0).agents_reporting(), 2u);
+  EXPECT_EQ(r.intervals(1).agents_reporting(), 1u);
+}
+
+TEST(RunDriver, AbortOnLossFailsTheRunWithThePolicysReason) {
+  Script lost;
+  lost.intervals = 2;
+  lost.lost = true;
+  RunConfig c = TwoAgents();
+  c.on_agent_loss = plan::LossPolicy::kAbort;
+  const v1::RunReport r = DriveRun(c, RunHooks(), FakeAccess({Script{}, lost}));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_GE(r.reasons_size(), 1);
+  EXPECT_NE(r.reasons(0).find("--on-agent-loss abort"), std::string::npos) << r.reasons(0);
+}
+
+TEST(RunDriver, AnAgentThatFailsItsProbeStopsTheRunBeforeAnyStreamOpens) {
+  bool opened = false;
+  AgentAccess access = FakeAccess({Script{}, Script{}}, {"", "agent b:1 speaks protocol 1"});
+  access.link = [&opened](size_t index, const std::string&) -> AgentLinkPtr {
+    opened = true;
+    return std::make_unique<FakeLink>(index, Script{});
+  };
+  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), access);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  EXPECT_FALSE(opened);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_EQ(r.reasons(0), "agent b:1 speaks protocol 1");
+}
+
+TEST(RunDriver, AllAgentsFinishingGivesOkWithExactSums) {
+  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, Script{}}));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
+  EXPECT_EQ(r.totals().counters().messages(), 80000u);
+  EXPECT_EQ(r.totals().counters().connections_established(), 10u);
+  EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 20000);
+}
+
+}  // namespace
+}  // namespace salvo::controller
