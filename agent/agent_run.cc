@@ -11,6 +11,7 @@
 #include "agent/security.h"
 #include "metrics/thread_stats.h"
 #include "net/socket.h"
+#include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
 
@@ -50,10 +51,9 @@ void RunSignals::NotifyStop(bool abort_now) {
 
 absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
                                     const std::vector<net::Cidr>& allowed) {
-  absl::StatusOr<LoadPlan> plan = PlanFromSpec(spec);
-  if (!plan.ok()) return plan.status();
-  if (absl::Status s = CheckTargetAllowed(plan->target, allowed); !s.ok()) return s;
-  if (absl::Status budget = net::CheckFdBudget(plan->connections); !budget.ok()) return budget;
+  SALVO_ASSIGN_OR_RETURN(LoadPlan plan, PlanFromSpec(spec));
+  SALVO_RETURN_IF_ERROR(CheckTargetAllowed(plan.target, allowed));
+  SALVO_RETURN_IF_ERROR(net::CheckFdBudget(plan.connections));
   return plan;
 }
 

@@ -55,6 +55,6 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<n
 // per interval and the final AgentResult. An error status means the run could not be carried
 // out (a worker could not start, or it was stopped before it started).
 absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
-                        const AgentIdentity& identity, RunSignals& signals, const Emit& emit);
+                         const AgentIdentity& identity, RunSignals& signals, const Emit& emit);
 
 }  // namespace salvo::agent

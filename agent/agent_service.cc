@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
+#include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
 
@@ -101,10 +102,7 @@ grpc::Status AgentService::Run(grpc::ServerContext* context,
 absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfig& config) {
   std::string host;
   uint16_t port = 0;
-  if (absl::Status s = net::SplitHostPort(config.listen, &host, &port, /*allow_zero_port=*/true);
-      !s.ok()) {
-    return s;
-  }
+  SALVO_RETURN_IF_ERROR(net::SplitHostPort(config.listen, &host, &port, /*allow_zero_port=*/true));
   std::unique_ptr<AgentServer> server(new AgentServer());
   server->host_ = host;
   server->service_ = std::make_unique<AgentService>(config.log, config.security);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "plan/split.h"
+#include "status/status_macros.h"
 #include "wire/enums.h"
 
 namespace salvo::agent {
@@ -19,13 +20,11 @@ constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
 absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
   LoadPlan plan;
   if (spec.target().empty()) return absl::InvalidArgumentError("the run spec has no target");
-  absl::StatusOr<net::SocketAddress> target = net::ResolveHostPort(spec.target());
-  if (!target.ok()) return target.status();
+  SALVO_ASSIGN_OR_RETURN(net::SocketAddress target, net::ResolveHostPort(spec.target()));
   plan.target_text = spec.target();
-  plan.target = *target;
-  absl::StatusOr<workload::Kind> kind = wire::FromProto(spec.workload());
-  if (!kind.ok()) return kind.status();
-  plan.workload.kind = *kind;
+  plan.target = target;
+  SALVO_ASSIGN_OR_RETURN(workload::Kind kind, wire::FromProto(spec.workload()));
+  plan.workload.kind = kind;
   if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("message size must be 1 byte to 1 GiB, got ", spec.message_size()));
@@ -37,18 +36,15 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
-  absl::StatusOr<net::EngineKind> engine = spec.engine() == v1::ENGINE_UNSPECIFIED
-                                                ? net::EngineKind::kAuto
-                                                : wire::FromProto(spec.engine());
-  if (!engine.ok()) return engine.status();
-  absl::StatusOr<net::SendMode> send_mode = spec.send_mode() == v1::SEND_MODE_UNSPECIFIED
-                                                ? net::SendMode::kCopy
-                                                : wire::FromProto(spec.send_mode());
-  if (!send_mode.ok()) return send_mode.status();
-  absl::StatusOr<net::EngineChoice> choice = net::ChooseEngine(*engine, *send_mode);
-  if (!choice.ok()) return choice.status();
-  plan.engine = *choice;
-  plan.send_mode = *send_mode;
+  SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
+                                                     ? net::EngineKind::kAuto
+                                                     : wire::FromProto(spec.engine()));
+  SALVO_ASSIGN_OR_RETURN(net::SendMode send_mode, spec.send_mode() == v1::SEND_MODE_UNSPECIFIED
+                                                      ? net::SendMode::kCopy
+                                                      : wire::FromProto(spec.send_mode()));
+  SALVO_ASSIGN_OR_RETURN(net::EngineChoice choice, net::ChooseEngine(engine, send_mode));
+  plan.engine = choice;
+  plan.send_mode = send_mode;
   constexpr uint32_t kMaxBuffer = 1u << 30;
   if (spec.sndbuf() > kMaxBuffer || spec.rcvbuf() > kMaxBuffer) {
     return absl::InvalidArgumentError("socket buffer sizes must be at most 1 GiB");
@@ -102,8 +98,8 @@ absl::Status LoadRun::worker_error() const {
 void LoadRun::WorkerFailed(uint32_t index, const absl::Status& why) {
   absl::MutexLock lock(&mu_);
   if (worker_error_.ok()) {
-    worker_error_ = absl::Status(why.code(), absl::StrCat("worker ", index, "'s event loop failed: ",
-                                                          why.message()));
+    worker_error_ = absl::Status(
+        why.code(), absl::StrCat("worker ", index, "'s event loop failed: ", why.message()));
   }
 }
 
@@ -148,9 +144,10 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
   if (!engine.ok()) {
     absl::MutexLock lock(&mu_);
     if (start_error_.ok()) {
-      start_error_ = absl::Status(
-          engine.status().code(),
-          absl::StrCat("worker ", index, " could not start its engine: ", engine.status().message()));
+      start_error_ =
+          absl::Status(engine.status().code(),
+                       absl::StrCat("worker ", index,
+                                    " could not start its engine: ", engine.status().message()));
     }
     ++workers_ready_;
     return;

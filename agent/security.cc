@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "auth/credentials.h"
 #include "grpcpp/security/server_credentials.h"
+#include "status/status_macros.h"
 
 namespace salvo::agent {
 
@@ -22,18 +23,16 @@ absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& 
     }
     s.allow_targets.push_back(*cidr);
   }
-  absl::StatusOr<auth::TlsFiles> tls = auth::ReadTlsFiles(tls_cert, tls_key, tls_ca);
-  if (!tls.ok()) return tls.status();
-  if (!tls->ca.empty() && tls->cert.empty()) {
+  SALVO_ASSIGN_OR_RETURN(auth::TlsFiles tls, auth::ReadTlsFiles(tls_cert, tls_key, tls_ca));
+  if (!tls.ca.empty() && tls.cert.empty()) {
     return absl::InvalidArgumentError("--tls-ca (mutual TLS) needs --tls-cert and --tls-key");
   }
-  s.tls_cert = tls->cert;
-  s.tls_key = tls->key;
-  s.tls_ca = tls->ca;
+  s.tls_cert = tls.cert;
+  s.tls_key = tls.key;
+  s.tls_ca = tls.ca;
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = auth::ReadTokenFile(token_file);
-    if (!token.ok()) return token.status();
-    s.token = *token;
+    SALVO_ASSIGN_OR_RETURN(std::string token, auth::ReadTokenFile(token_file));
+    s.token = token;
   }
   return s;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "status/status_macros.h"
 
 namespace salvo::auth {
 
@@ -22,9 +23,8 @@ absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::str
 }
 
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFlagFile(path, "--token-file");
-  if (!text.ok()) return text.status();
-  std::string token(absl::StripAsciiWhitespace(text->substr(0, text->find('\n'))));
+  SALVO_ASSIGN_OR_RETURN(std::string text, ReadFlagFile(path, "--token-file"));
+  std::string token(absl::StripAsciiWhitespace(text.substr(0, text.find('\n'))));
   if (token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
   return token;
 }
@@ -41,12 +41,11 @@ absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string
                 {ca, "--tls-ca", &files.ca}};
   for (const auto& w : wanted) {
     if (w.path.empty()) continue;
-    absl::StatusOr<std::string> text = ReadFlagFile(w.path, w.flag);
-    if (!text.ok()) return text.status();
-    if (text->empty()) {
+    SALVO_ASSIGN_OR_RETURN(std::string text, ReadFlagFile(w.path, w.flag));
+    if (text.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(w.flag, ": ", w.path, " is empty"));
     }
-    *w.out = *std::move(text);
+    *w.out = std::move(text);
   }
   if (files.cert.empty() != files.key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");

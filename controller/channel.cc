@@ -2,6 +2,7 @@
 
 #include "auth/credentials.h"
 #include "grpcpp/grpcpp.h"
+#include "status/status_macros.h"
 
 namespace salvo::controller {
 namespace {
@@ -14,16 +15,14 @@ absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_fil
                                                     const std::string& tls_ca,
                                                     const std::string& tls_cert,
                                                     const std::string& tls_key) {
-  absl::StatusOr<auth::TlsFiles> tls = auth::ReadTlsFiles(tls_cert, tls_key, tls_ca);
-  if (!tls.ok()) return tls.status();
-  if (!tls->cert.empty() && tls->ca.empty()) {
+  SALVO_ASSIGN_OR_RETURN(auth::TlsFiles tls, auth::ReadTlsFiles(tls_cert, tls_key, tls_ca));
+  if (!tls.cert.empty() && tls.ca.empty()) {
     return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
   }
-  ControlSecurity s{"", tls->ca, tls->cert, tls->key};
+  ControlSecurity s{"", tls.ca, tls.cert, tls.key};
   if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = auth::ReadTokenFile(token_file);
-    if (!token.ok()) return token.status();
-    s.token = *token;
+    SALVO_ASSIGN_OR_RETURN(std::string token, auth::ReadTokenFile(token_file));
+    s.token = token;
   }
   return s;
 }

@@ -12,14 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "controller/render.h"
 #include "controller/probe.h"
+#include "controller/render.h"
 #include "controller/run_driver.h"
 #include "controller/sweep_output.h"
-#include "wire/enums.h"
 #include "net/address.h"
 #include "process/child.h"
 #include "proto/json.h"
+#include "status/status_macros.h"
+#include "wire/enums.h"
 
 namespace salvo::controller {
 namespace {
@@ -132,8 +133,8 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
       continue;
     }
     out << p.agent << "  reachable  salvo-agent " << p.info.version() << "  host "
-        << p.info.hostname() << "  " << p.info.cores() << " cores  engines "
-        << EngineList(p.info) << "  " << (p.info.busy() ? "busy" : "idle");
+        << p.info.hostname() << "  " << p.info.cores() << " cores  engines " << EngineList(p.info)
+        << "  " << (p.info.busy() ? "busy" : "idle");
     if (p.error.empty()) {
       out << absl::StrFormat("  clock offset %+.3fms +-%.3fms  rtt %.3fms", p.clock_offset_ms,
                              p.clock_error_ms, p.clock_rtt_ms);
@@ -184,13 +185,13 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
                    const std::string& tag) -> absl::Status {
     const std::string port_file = absl::StrCat(*dir, "/", tag, ".port");
     args.insert(args.end(), {"--port-file", port_file});
-    absl::StatusOr<process::Child> child = process::Child::Spawn(
-        process::BinaryBeside(binary), args, absl::StrCat(*dir, "/", tag, ".log"));
-    if (!child.ok()) return child.status();
-    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, *child, absl::Seconds(10));
+    SALVO_ASSIGN_OR_RETURN(process::Child child,
+                           process::Child::Spawn(process::BinaryBeside(binary), args,
+                                                 absl::StrCat(*dir, "/", tag, ".log")));
+    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, child, absl::Seconds(10));
     if (!port.ok())
       return absl::UnavailableError(absl::StrCat(binary, ": ", port.status().message()));
-    started.push_back(Started{std::move(*child), *port});
+    started.push_back(Started{std::move(child), *port});
     return absl::OkStatus();
   };
   absl::Status s =

@@ -8,17 +8,17 @@
 #include "controller/text_table.h"
 #include "metrics/figures.h"
 #include "proto/json.h"
+#include "units/units.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
-#include "units/units.h"
 
 namespace salvo::controller {
 namespace {
 
+using metrics::Timing;
 using units::FormatBytes;
 using units::FormatCount;
 using units::FormatMicros;
-using metrics::Timing;
 
 std::vector<std::string> ThroughputRow(const std::string& name, uint64_t conns,
                                        const v1::Counters& c, const v1::Rates& rates) {
@@ -76,11 +76,11 @@ std::string RenderReport(const v1::RunReport& r) {
       s.verify() ? ", verified" : "", s.target(), s.agents_size(), s.agents_size() == 1 ? "" : "s",
       s.duration_s(), s.warmup_s());
 
-  TextTable throughput({"agent", "conns", "send calls", "recv calls", "sent", "received", "messages",
-                    "msg/s", "TPS"});
+  TextTable throughput({"agent", "conns", "send calls", "recv calls", "sent", "received",
+                        "messages", "msg/s", "TPS"});
   for (const v1::AgentResult& a : r.agents()) {
-    throughput.Add(ThroughputRow(a.agent(), a.counters().connections_established(), a.counters(),
-                                 a.rates()));
+    throughput.Add(
+        ThroughputRow(a.agent(), a.counters().connections_established(), a.counters(), a.rates()));
   }
   const v1::Totals& t = r.totals();
   const v1::Counters& tc = t.counters();
@@ -94,7 +94,8 @@ std::string RenderReport(const v1::RunReport& r) {
                             units::FormatMBps(t.rates().mb_per_sec_received()), t.measured_s()));
 
   if (r.agents_size() > 1 || r.start_skew_ms() > 0) {
-    TextTable timing({"agents", "weight", "conns", "clock offset", "+-", "rtt", "start lag", "state"});
+    TextTable timing(
+        {"agents", "weight", "conns", "clock offset", "+-", "rtt", "start lag", "state"});
     for (const v1::AgentResult& a : r.agents()) {
       timing.Add({a.agent(), absl::StrFormat("%g", a.weight()), absl::StrCat(a.connections()),
                   absl::StrFormat("%+.3fms", a.clock_offset_ms()),
@@ -122,16 +123,16 @@ std::string RenderReport(const v1::RunReport& r) {
   }
   const v1::LatencySummary& send_call = wire::FindSummary(r.timings(), Timing::kSendCall);
   if (send_call.count() > 0) {
-    TextTable send({"send side", "engine", "mode", "sends/s", "call p50", "call p99",
-                    "zc done p50", "zc done p99", "copied"});
+    TextTable send({"send side", "engine", "mode", "sends/s", "call p50", "call p99", "zc done p50",
+                    "zc done p99", "copied"});
     for (const v1::AgentResult& a : r.agents()) {
       const uint64_t zc = a.counters().zc_sends();
       const v1::LatencySummary& call = wire::FindSummary(a.timings(), Timing::kSendCall);
       const v1::LatencySummary& done = wire::FindSummary(a.timings(), Timing::kZcCompletion);
       send.Add({a.agent(), std::string(wire::Name(a.engine())),
-                std::string(wire::Name(a.send_mode())),
-                FormatCount(a.rates().send_calls_per_sec()), FormatMicros(call.p50_us()),
-                FormatMicros(call.p99_us()), zc > 0 ? FormatMicros(done.p50_us()) : "-",
+                std::string(wire::Name(a.send_mode())), FormatCount(a.rates().send_calls_per_sec()),
+                FormatMicros(call.p50_us()), FormatMicros(call.p99_us()),
+                zc > 0 ? FormatMicros(done.p50_us()) : "-",
                 zc > 0 ? FormatMicros(done.p99_us()) : "-",
                 zc > 0 ? absl::StrFormat("%.0f%%", 100.0 * a.counters().zc_copied() / zc) : "-"});
     }

@@ -25,8 +25,8 @@ void MergeTimings(const wire::TimingList& from, wire::Timings* into, const std::
   absl::StatusOr<wire::Timings> t = wire::TimingsFromProto(from);
   if (!t.ok()) {
     if (reasons != nullptr) {
-      reasons->push_back(absl::StrCat("agent ", who, " sent malformed timings: ",
-                                      t.status().message()));
+      reasons->push_back(
+          absl::StrCat("agent ", who, " sent malformed timings: ", t.status().message()));
     }
     return;
   }

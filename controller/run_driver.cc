@@ -243,8 +243,9 @@ class RunDriver {
         absl::StrCat("agent ", link.name, " lost at interval ", o.lost_at_interval, ": ", o.error));
     uint32_t remaining = 0;
     for (const auto& l : links_) remaining += !l->lost;
-    const plan::LossDecision decision = plan::DecideOnLoss(
-        config_.on_agent_loss, config_.min_agents, remaining, link.name, o.lost_at_interval, o.error);
+    const plan::LossDecision decision =
+        plan::DecideOnLoss(config_.on_agent_loss, config_.min_agents, remaining, link.name,
+                           o.lost_at_interval, o.error);
     if (decision.stop && !stopping_) {
       reasons->push_back(decision.reason);
       hooks_.print(absl::StrCat("stopping: ", decision.reason));

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "net/engine_factory.h"
+#include "status/status_macros.h"
 #include "units/units.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
@@ -38,8 +39,7 @@ v1::SweepPoint PointFrom(const RunConfig& c, v1::RunReport report) {
   const v1::LatencySummary& call = wire::FindSummary(report.timings(), metrics::Timing::kSendCall);
   const v1::LatencySummary& zc =
       wire::FindSummary(report.timings(), metrics::Timing::kZcCompletion);
-  const v1::LatencySummary& rtt =
-      wire::FindSummary(report.timings(), metrics::Timing::kRoundTrip);
+  const v1::LatencySummary& rtt = wire::FindSummary(report.timings(), metrics::Timing::kRoundTrip);
   p.set_send_call_p50_us(call.p50_us());
   p.set_send_call_p99_us(call.p99_us());
   p.set_zc_completion_p50_us(zc.p50_us());
@@ -122,15 +122,9 @@ absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_mod
     }
     config->connections.push_back(n);
   }
-  if (absl::Status s = ParseEnumList(send_modes, net::kSendModes, "--send-modes",
-                                     &config->send_modes);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ParseEnumList(engines, net::kEngineKinds, "--engines", &config->engines);
-      !s.ok()) {
-    return s;
-  }
+  SALVO_RETURN_IF_ERROR(
+      ParseEnumList(send_modes, net::kSendModes, "--send-modes", &config->send_modes));
+  SALVO_RETURN_IF_ERROR(ParseEnumList(engines, net::kEngineKinds, "--engines", &config->engines));
   return ParseEnumList(workloads, workload::kKinds, "--workloads", &config->workloads);
 }
 
@@ -150,7 +144,7 @@ absl::Status ValidateSweep(const SweepConfig& s) {
     probe.connections = c;
     probe.message_size = s.sizes.front();
     probe.send_mode = net::SendMode::kCopy;  // pairings are checked point by point
-    if (absl::Status st = Validate(probe); !st.ok()) return st;
+    SALVO_RETURN_IF_ERROR(Validate(probe));
   }
   return absl::OkStatus();
 }
@@ -219,7 +213,7 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
   }
   for (std::string& f : FindCrossovers(report)) report.add_findings(std::move(f));
   if (interrupted) report.add_findings("the sweep was interrupted before its last point");
-  report.set_status(failed == 0 && !interrupted ? v1::RUN_STATUS_OK
+  report.set_status(failed == 0 && !interrupted                           ? v1::RUN_STATUS_OK
                     : failed == static_cast<size_t>(report.points_size()) ? v1::RUN_STATUS_FAILED
                                                                           : v1::RUN_STATUS_PARTIAL);
   return report;

@@ -52,8 +52,8 @@ struct SweepGroupKey {
   uint32_t connections;
   auto operator<=>(const SweepGroupKey&) const = default;
 };
-using SweepGroups = std::map<
-    SweepGroupKey, std::map<v1::SendMode, std::map<uint64_t, const v1::SweepPoint*>>>;
+using SweepGroups =
+    std::map<SweepGroupKey, std::map<v1::SendMode, std::map<uint64_t, const v1::SweepPoint*>>>;
 SweepGroups GroupSweep(const v1::SweepReport& report);
 // "stream-out, auto engine, 10 connections"
 std::string GroupName(const SweepGroupKey& key);

@@ -25,15 +25,14 @@ std::string SweepTable(const v1::SweepReport& r) {
         p.engine_used() == v1::ENGINE_UNSPECIFIED || p.engine_used() == p.engine()
             ? std::string(wire::Name(p.engine()))
             : absl::StrCat(wire::Name(p.engine()), ":", wire::Name(p.engine_used()));
-    table.Add({std::string(wire::Name(p.workload())), engine, absl::StrCat(p.connections()),
-               FormatBytes(p.message_size()), std::string(wire::Name(p.send_mode())),
-               absl::StrFormat("%.1f", p.mb_per_sec()), units::FormatCount(p.messages_per_sec()),
-               units::FormatCount(p.completions_per_sec()),
-               units::FormatMicros(p.send_call_p50_us()),
-               zc ? units::FormatMicros(p.zc_completion_p50_us()) : "-",
-               zc ? absl::StrFormat("%.0f%%", 100 * p.zc_copied_share()) : "-",
-               absl::StrFormat("%.3f", p.cpu_ns_per_byte_sent()),
-               std::string(wire::Name(p.status()))});
+    table.Add(
+        {std::string(wire::Name(p.workload())), engine, absl::StrCat(p.connections()),
+         FormatBytes(p.message_size()), std::string(wire::Name(p.send_mode())),
+         absl::StrFormat("%.1f", p.mb_per_sec()), units::FormatCount(p.messages_per_sec()),
+         units::FormatCount(p.completions_per_sec()), units::FormatMicros(p.send_call_p50_us()),
+         zc ? units::FormatMicros(p.zc_completion_p50_us()) : "-",
+         zc ? absl::StrFormat("%.0f%%", 100 * p.zc_copied_share()) : "-",
+         absl::StrFormat("%.3f", p.cpu_ns_per_byte_sent()), std::string(wire::Name(p.status()))});
   }
   std::string out = table.Render();
   for (const std::string& f : r.findings()) absl::StrAppend(&out, "finding: ", f, "\n");
@@ -49,17 +48,16 @@ std::string SweepCsv(const v1::SweepReport& r) {
       "cpu_ns_per_byte_sent,round_trip_p50_us,round_trip_p99_us\n";
   for (const v1::SweepPoint& p : r.points()) {
     absl::StrAppend(
-        &out,
-        absl::StrFormat("%s,%s,%s,%u,%llu,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,"
-                        "%.4f,%.3f,%.3f\n",
-                        wire::Name(p.workload()), wire::Name(p.engine()),
-                        wire::Name(p.engine_used()), p.connections(),
-                        static_cast<unsigned long long>(p.message_size()),
-                        wire::Name(p.send_mode()), wire::Name(p.status()), p.mb_per_sec(),
-                        p.messages_per_sec(), p.completions_per_sec(), p.send_calls_per_sec(),
-                        p.send_call_p50_us(), p.send_call_p99_us(), p.zc_completion_p50_us(),
-                        p.zc_completion_p99_us(), p.zc_copied_share(), p.cpu_ns_per_byte_sent(),
-                        p.round_trip_p50_us(), p.round_trip_p99_us()));
+        &out, absl::StrFormat(
+                  "%s,%s,%s,%u,%llu,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,"
+                  "%.4f,%.3f,%.3f\n",
+                  wire::Name(p.workload()), wire::Name(p.engine()), wire::Name(p.engine_used()),
+                  p.connections(), static_cast<unsigned long long>(p.message_size()),
+                  wire::Name(p.send_mode()), wire::Name(p.status()), p.mb_per_sec(),
+                  p.messages_per_sec(), p.completions_per_sec(), p.send_calls_per_sec(),
+                  p.send_call_p50_us(), p.send_call_p99_us(), p.zc_completion_p50_us(),
+                  p.zc_completion_p99_us(), p.zc_copied_share(), p.cpu_ns_per_byte_sent(),
+                  p.round_trip_p50_us(), p.round_trip_p99_us()));
   }
   return out;
 }

@@ -24,7 +24,7 @@ namespace salvo::metrics {
 // What a figure counts, so a reader never has to guess.
 enum class Unit {
   kConnections,
-  kCalls,        // system calls, or io_uring completions where the engine is io_uring
+  kCalls,  // system calls, or io_uring completions where the engine is io_uring
   kBytes,
   kMessages,
   kNotifications,
@@ -34,62 +34,60 @@ enum class Unit {
 };
 
 // X(enum, proto_field_name, unit, meaning)
-#define SALVO_COUNTERS(X)                                                                        \
-  X(kConnectionsEstablished, connections_established, kConnections,                             \
-    "connections whose handshake completed: the agent's connects, the target's accepts")        \
-  X(kConnectErrors, connect_errors, kConnections,                                               \
-    "connects that failed or timed out (the target: accepts that failed)")                      \
-  X(kClosedByPeer, closed_by_peer, kConnections,                                                \
-    "connections the peer closed (a read returned end of stream)")                              \
-  X(kSendCalls, send_calls, kCalls,                                                             \
-    "sends that moved bytes: send() returns on epoll, send completions (CQEs) on io_uring")     \
-  X(kRecvCalls, recv_calls, kCalls,                                                             \
-    "receives that delivered bytes: recv() returns on epoll, receive completions on io_uring")  \
-  X(kBytesSent, bytes_sent, kBytes, "bytes handed to the kernel by sends")                      \
-  X(kBytesReceived, bytes_received, kBytes, "bytes read from the kernel")                       \
-  X(kMessages, messages, kMessages,                                                             \
-    "echo: round trips completed; stream-out: messages fully handed to the kernel; "            \
-    "stream-in: message-sized units received")                                                  \
-  X(kVerifyErrors, verify_errors, kBytes,                                                       \
-    "received bytes that differ from the sent pattern (--verify)")                              \
-  X(kSendErrors, send_errors, kCalls, "sends that failed with an error other than EAGAIN")      \
-  X(kRecvErrors, recv_errors, kCalls, "receives that failed with an error other than EAGAIN")   \
-  X(kSendWouldBlock, send_would_block, kCalls,                                                  \
-    "sends that found the socket full (EAGAIN): not completions, shown to explain them")        \
-  X(kRecvWouldBlock, recv_would_block, kCalls,                                                  \
-    "receives that found nothing (EAGAIN on epoll, an empty buffer ring on io_uring)")          \
-  X(kZcSends, zc_sends, kNotifications,                                                         \
-    "zero-copy sends whose buffer-free notification arrived")                                   \
-  X(kZcCopied, zc_copied, kNotifications,                                                       \
-    "zero-copy sends the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED, "                    \
-    "IORING_NOTIF_USAGE_ZC_COPIED): over loopback and veth, all of them")                       \
-  X(kSendNoBufs, send_nobufs, kCalls,                                                           \
+#define SALVO_COUNTERS(X)                                                                         \
+  X(kConnectionsEstablished, connections_established, kConnections,                               \
+    "connections whose handshake completed: the agent's connects, the target's accepts")          \
+  X(kConnectErrors, connect_errors, kConnections,                                                 \
+    "connects that failed or timed out (the target: accepts that failed)")                        \
+  X(kClosedByPeer, closed_by_peer, kConnections,                                                  \
+    "connections the peer closed (a read returned end of stream)")                                \
+  X(kSendCalls, send_calls, kCalls,                                                               \
+    "sends that moved bytes: send() returns on epoll, send completions (CQEs) on io_uring")       \
+  X(kRecvCalls, recv_calls, kCalls,                                                               \
+    "receives that delivered bytes: recv() returns on epoll, receive completions on io_uring")    \
+  X(kBytesSent, bytes_sent, kBytes, "bytes handed to the kernel by sends")                        \
+  X(kBytesReceived, bytes_received, kBytes, "bytes read from the kernel")                         \
+  X(kMessages, messages, kMessages,                                                               \
+    "echo: round trips completed; stream-out: messages fully handed to the kernel; "              \
+    "stream-in: message-sized units received")                                                    \
+  X(kVerifyErrors, verify_errors, kBytes,                                                         \
+    "received bytes that differ from the sent pattern (--verify)")                                \
+  X(kSendErrors, send_errors, kCalls, "sends that failed with an error other than EAGAIN")        \
+  X(kRecvErrors, recv_errors, kCalls, "receives that failed with an error other than EAGAIN")     \
+  X(kSendWouldBlock, send_would_block, kCalls,                                                    \
+    "sends that found the socket full (EAGAIN): not completions, shown to explain them")          \
+  X(kRecvWouldBlock, recv_would_block, kCalls,                                                    \
+    "receives that found nothing (EAGAIN on epoll, an empty buffer ring on io_uring)")            \
+  X(kZcSends, zc_sends, kNotifications, "zero-copy sends whose buffer-free notification arrived") \
+  X(kZcCopied, zc_copied, kNotifications,                                                         \
+    "zero-copy sends the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED, "                      \
+    "IORING_NOTIF_USAGE_ZC_COPIED): over loopback and veth, all of them")                         \
+  X(kSendNoBufs, send_nobufs, kCalls,                                                             \
     "MSG_ZEROCOPY sends refused with ENOBUFS (optmem full of pending notifications)")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
-#define SALVO_TIMINGS(X)                                                                       \
-  X(kRoundTrip, round_trip,                                                                   \
-    "echo: from handing a message to the engine to the arrival of its last echoed byte")      \
-  X(kSendCall, send_call,                                                                     \
-    "one send: the time inside send() on epoll; submission to its completion on io_uring")    \
-  X(kZcCompletion, zc_completion,                                                             \
+#define SALVO_TIMINGS(X)                                                                   \
+  X(kRoundTrip, round_trip,                                                                \
+    "echo: from handing a message to the engine to the arrival of its last echoed byte")   \
+  X(kSendCall, send_call,                                                                  \
+    "one send: the time inside send() on epoll; submission to its completion on io_uring") \
+  X(kZcCompletion, zc_completion,                                                          \
     "a zero-copy send to the kernel's notification that its pages are free again")
 
 // X(enum, proto_field_name, unit, scale, meaning, counters...): the sum of the counters times
 // `scale`, divided by the measured seconds.
-#define SALVO_RATES(X)                                                                          \
-  X(kCompletionsPerSec, completions_per_sec, kPerSecond, 1.0,                                  \
-    "completed sends and receives per second: the origin notes' completion TPS",               \
-    Counter::kSendCalls, Counter::kRecvCalls)                                                  \
-  X(kMessagesPerSec, messages_per_sec, kPerSecond, 1.0, "messages per second",                 \
-    Counter::kMessages)                                                                         \
-  X(kSendCallsPerSec, send_calls_per_sec, kPerSecond, 1.0, "completed sends per second",       \
-    Counter::kSendCalls)                                                                        \
-  X(kRecvCallsPerSec, recv_calls_per_sec, kPerSecond, 1.0, "completed receives per second",    \
-    Counter::kRecvCalls)                                                                        \
-  X(kMbPerSecSent, mb_per_sec_sent, kMegabytesPerSecond, 1e-6,                                  \
-    "decimal megabytes (10^6 bytes) handed to the kernel per second", Counter::kBytesSent)     \
-  X(kMbPerSecReceived, mb_per_sec_received, kMegabytesPerSecond, 1e-6,                          \
+#define SALVO_RATES(X)                                                                             \
+  X(kCompletionsPerSec, completions_per_sec, kPerSecond, 1.0,                                      \
+    "completed sends and receives per second: the origin notes' completion TPS",                   \
+    Counter::kSendCalls, Counter::kRecvCalls)                                                      \
+  X(kMessagesPerSec, messages_per_sec, kPerSecond, 1.0, "messages per second", Counter::kMessages) \
+  X(kSendCallsPerSec, send_calls_per_sec, kPerSecond, 1.0, "completed sends per second",           \
+    Counter::kSendCalls)                                                                           \
+  X(kRecvCallsPerSec, recv_calls_per_sec, kPerSecond, 1.0, "completed receives per second",        \
+    Counter::kRecvCalls)                                                                           \
+  X(kMbPerSecSent, mb_per_sec_sent, kMegabytesPerSecond, 1e-6,                                     \
+    "decimal megabytes (10^6 bytes) handed to the kernel per second", Counter::kBytesSent)         \
+  X(kMbPerSecReceived, mb_per_sec_received, kMegabytesPerSecond, 1e-6,                             \
     "decimal megabytes (10^6 bytes) read per second", Counter::kBytesReceived)
 
 #define SALVO_FIGURE_ENUM(e, ...) e,
@@ -136,11 +134,13 @@ inline constexpr std::array<FigureInfo, kNumTimings> kTimingInfo = {{
 }};
 
 // The timings' names, for parsing and the wire (TIMING_ROUND_TRIP is "round_trip").
-inline constexpr enums::EnumTable<Timing, kNumTimings> kTimingNames{"timing", {{
+inline constexpr enums::EnumTable<Timing, kNumTimings> kTimingNames{
+    "timing",
+    {{
 #define SALVO_TIMING_NAME(e, name, meaning) {Timing::e, #name},
-    SALVO_TIMINGS(SALVO_TIMING_NAME)
+        SALVO_TIMINGS(SALVO_TIMING_NAME)
 #undef SALVO_TIMING_NAME
-}}};
+    }}};
 
 inline constexpr std::array<RateInfo, kNumRates> kRateInfo = {{
 #define SALVO_RATE_INFO(e, name, unit, scale, meaning, ...) \
@@ -172,7 +172,8 @@ class CounterValues {
   // report) counts as 0 rather than wrapping.
   CounterValues Since(const CounterValues& before) const {
     CounterValues d;
-    for (int i = 0; i < kNumCounters; ++i) d.v_[i] = v_[i] >= before.v_[i] ? v_[i] - before.v_[i] : 0;
+    for (int i = 0; i < kNumCounters; ++i)
+      d.v_[i] = v_[i] >= before.v_[i] ? v_[i] - before.v_[i] : 0;
     return d;
   }
   bool operator==(const CounterValues&) const = default;

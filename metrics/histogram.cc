@@ -110,8 +110,8 @@ absl::StatusOr<Histogram> Histogram::FromBuckets(const std::vector<Bucket>& buck
     h.count_ += b.count;
   }
   if (h.count_ != total_count) {
-    return absl::InvalidArgumentError(absl::StrCat("histogram counts add up to ", h.count_,
-                                                   " but its total says ", total_count));
+    return absl::InvalidArgumentError(
+        absl::StrCat("histogram counts add up to ", h.count_, " but its total says ", total_count));
   }
   if (h.count_ > 0) {
     if (min_ns > max_ns) {

@@ -72,8 +72,8 @@ class Histogram {
   // Rebuilds a histogram from its sparse form. Rejects what a malformed or hostile report could
   // hold: buckets outside the layout, counts that do not add up to the total, min above max.
   static absl::StatusOr<Histogram> FromBuckets(const std::vector<Bucket>& buckets,
-                                              uint64_t total_count, uint64_t min_ns,
-                                              uint64_t max_ns, double sum_ns);
+                                               uint64_t total_count, uint64_t min_ns,
+                                               uint64_t max_ns, double sum_ns);
 
   // The percentiles a report shows, in microseconds.
   struct Summary {

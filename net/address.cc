@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "status/status_macros.h"
 
 namespace salvo::net {
 
@@ -67,7 +68,7 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* 
 absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port) {
   std::string host;
   uint16_t port = 0;
-  if (absl::Status s = SplitHostPort(text, &host, &port, allow_zero_port); !s.ok()) return s;
+  SALVO_RETURN_IF_ERROR(SplitHostPort(text, &host, &port, allow_zero_port));
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_family = AF_UNSPEC;

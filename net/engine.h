@@ -86,9 +86,10 @@ enum class SendMode {
   kUringZc,
 };
 
-inline constexpr enums::EnumTable<SendMode, 3> kSendModes{
-    "send mode",
-    {{{SendMode::kCopy, "copy"}, {SendMode::kZeroCopy, "zerocopy"}, {SendMode::kUringZc, "uring-zc"}}}};
+inline constexpr enums::EnumTable<SendMode, 3> kSendModes{"send mode",
+                                                          {{{SendMode::kCopy, "copy"},
+                                                            {SendMode::kZeroCopy, "zerocopy"},
+                                                            {SendMode::kUringZc, "uring-zc"}}}};
 
 struct EngineOptions {
   SendMode send_mode = SendMode::kCopy;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "net/epoll_engine.h"
 #include "net/io_uring_engine.h"
+#include "status/status_macros.h"
 
 namespace salvo::net {
 
@@ -43,7 +44,7 @@ absl::Status IoUringAvailable() {
 }
 
 absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mode) {
-  if (absl::Status s = CheckEngineSupports(requested, send_mode); !s.ok()) return s;
+  SALVO_RETURN_IF_ERROR(CheckEngineSupports(requested, send_mode));
   const absl::Status uring = IoUringAvailable();
   switch (requested) {
     case EngineKind::kEpoll:
@@ -75,14 +76,12 @@ absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mo
 
 absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& options) {
   if (kind == EngineKind::kIoUring) {
-    absl::StatusOr<std::unique_ptr<IoUringEngine>> e = IoUringEngine::Create(options);
-    if (!e.ok()) return e.status();
-    return EnginePtr(std::move(*e));
+    SALVO_ASSIGN_OR_RETURN(std::unique_ptr<IoUringEngine> e, IoUringEngine::Create(options));
+    return EnginePtr(std::move(e));
   }
   if (kind == EngineKind::kEpoll) {
-    absl::StatusOr<std::unique_ptr<EpollEngine>> e = EpollEngine::Create(options);
-    if (!e.ok()) return e.status();
-    return EnginePtr(std::move(*e));
+    SALVO_ASSIGN_OR_RETURN(std::unique_ptr<EpollEngine> e, EpollEngine::Create(options));
+    return EnginePtr(std::move(e));
   }
   return absl::InvalidArgumentError("resolve --engine auto with ChooseEngine first");
 }

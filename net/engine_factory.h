@@ -19,9 +19,10 @@ namespace salvo::net {
 
 enum class EngineKind { kAuto, kIoUring, kEpoll };
 
-inline constexpr enums::EnumTable<EngineKind, 3> kEngineKinds{
-    "engine",
-    {{{EngineKind::kAuto, "auto"}, {EngineKind::kIoUring, "io_uring"}, {EngineKind::kEpoll, "epoll"}}}};
+inline constexpr enums::EnumTable<EngineKind, 3> kEngineKinds{"engine",
+                                                              {{{EngineKind::kAuto, "auto"},
+                                                                {EngineKind::kIoUring, "io_uring"},
+                                                                {EngineKind::kEpoll, "epoll"}}}};
 
 // The one compatibility rule between engines and send modes: copy runs everywhere, MSG_ZEROCOPY
 // on epoll, SEND_ZC on io_uring; auto supports what either concrete engine supports.

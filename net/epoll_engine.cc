@@ -11,6 +11,7 @@
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/tcp_info.h"
+#include "status/status_macros.h"
 
 namespace salvo::net {
 namespace {
@@ -84,12 +85,11 @@ void EpollEngine::Enqueue(ConnId id) {
 }
 
 absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
-  absl::StatusOr<Fd> fd = NewTcpSocket(to.family(), socket_options_);
-  if (!fd.ok()) return fd.status();
-  if (::connect(fd->get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
+  if (::connect(fd.get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
     return absl::ErrnoToStatus(errno, absl::StrCat("connect to ", to.ToString()));
   }
-  const ConnId id = conns_.Allocate(fd->Release(), handler);
+  const ConnId id = conns_.Allocate(fd.Release(), handler);
   conns_[id].connecting = true;
   // Only writability (connect finished) is watched until the handshake is done.
   SetInterest(id, EPOLLOUT);

@@ -13,6 +13,7 @@
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/tcp_info.h"
+#include "status/status_macros.h"
 
 // liburing 2.3's header predates these; the kernel (6.0+) has them.
 #ifndef IORING_SEND_ZC_REPORT_USAGE
@@ -60,7 +61,7 @@ absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const Engin
         "the io_uring engine sends zero-copy with uring-zc, not MSG_ZEROCOPY");
   }
   std::unique_ptr<IoUringEngine> engine(new IoUringEngine(options));
-  if (absl::Status s = engine->Init(); !s.ok()) return s;
+  SALVO_RETURN_IF_ERROR(engine->Init());
   return engine;
 }
 
@@ -206,9 +207,8 @@ void IoUringEngine::ArmAccept(size_t index) {
 }
 
 absl::StatusOr<ConnId> IoUringEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
-  absl::StatusOr<Fd> fd = NewTcpSocket(to.family(), socket_options_);
-  if (!fd.ok()) return fd.status();
-  const ConnId id = conns_.Allocate(fd->Release(), handler);
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
+  const ConnId id = conns_.Allocate(fd.Release(), handler);
   Conn& c = conns_[id];
   c.peer = to;
   c.connecting = true;
@@ -391,8 +391,7 @@ void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
   Fail(id, UringError(cqe.res, "recv"));
 }
 
-void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe,
-                              bool zero_copy) {
+void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe, bool zero_copy) {
   Conn& c = conns_[id];
   const uint64_t now = metrics::MonoNanos();
   if (zero_copy && (cqe.flags & IORING_CQE_F_NOTIF)) {

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "status/status_macros.h"
 
 namespace salvo::net {
 namespace {
@@ -41,7 +42,7 @@ absl::Status ApplySocketOptions(int fd, const SocketOptions& options) {
 absl::StatusOr<Fd> NewTcpSocket(int family, const SocketOptions& options) {
   Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket");
-  if (absl::Status s = ApplySocketOptions(fd.get(), options); !s.ok()) return s;
+  SALVO_RETURN_IF_ERROR(ApplySocketOptions(fd.get(), options));
   return fd;
 }
 

@@ -12,10 +12,11 @@
 #include "net/socket.h"
 #include "process/signals.h"
 #include "proto/json.h"
+#include "status/status_macros.h"
 #include "units/units.h"
-#include "workload/pattern.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
+#include "workload/pattern.h"
 
 namespace salvo::target {
 namespace {
@@ -112,11 +113,10 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
         absl::StrCat("--threads must be 1-1024, got ", config.threads));
   }
   if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1");
-  absl::StatusOr<net::EngineChoice> engine = net::ChooseEngine(config.engine, config.send_mode);
-  if (!engine.ok()) return engine.status();
-  absl::StatusOr<net::SocketAddress> address =
-      net::ResolveHostPort(config.listen, /*allow_zero_port=*/true);
-  if (!address.ok()) return address.status();
+  SALVO_ASSIGN_OR_RETURN(net::EngineChoice engine,
+                         net::ChooseEngine(config.engine, config.send_mode));
+  SALVO_ASSIGN_OR_RETURN(net::SocketAddress address,
+                         net::ResolveHostPort(config.listen, /*allow_zero_port=*/true));
   std::unique_ptr<TargetServer> server(new TargetServer(config));
   // Every worker gets its own listening socket on the same port; the first one fixes the port
   // when the user asked for port 0.
@@ -124,24 +124,21 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
   net::ListenOptions options;
   options.reuse_port = config.threads > 1;
   for (int i = 0; i < config.threads; ++i) {
-    absl::StatusOr<net::Fd> fd = net::ListenTcp(*address, options);
-    if (!fd.ok()) return fd.status();
+    SALVO_ASSIGN_OR_RETURN(net::Fd fd, net::ListenTcp(address, options));
     if (i == 0) {
-      absl::StatusOr<net::SocketAddress> bound = net::LocalAddress(fd->get());
-      if (!bound.ok()) return bound.status();
-      *address = *bound;
+      SALVO_ASSIGN_OR_RETURN(address, net::LocalAddress(fd.get()));
     }
-    listeners.push_back(std::move(*fd));
+    listeners.push_back(std::move(fd));
   }
-  server->address_ = *address;
-  server->engine_ = *engine;
+  server->address_ = address;
+  server->engine_ = engine;
   // Every worker must be serving before the server counts as started: one that cannot make its
   // engine fails the start instead of leaving a port that accepts and never answers.
   std::vector<absl::Status> started(listeners.size());
   std::vector<absl::Notification> ready(listeners.size());
   for (size_t i = 0; i < listeners.size(); ++i) {
-    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(),
-                                  std::move(listeners[i]), &started[i], &ready[i]);
+    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), std::move(listeners[i]),
+                                  &started[i], &ready[i]);
   }
   for (size_t i = 0; i < ready.size(); ++i) {
     ready[i].WaitForNotification();
@@ -173,8 +170,7 @@ void TargetServer::Fail(absl::Status why) {
   if (error_.ok()) error_ = std::move(why);
 }
 
-void TargetServer::WorkerMain(net::Fd listener, absl::Status* started,
-                              absl::Notification* ready) {
+void TargetServer::WorkerMain(net::Fd listener, absl::Status* started, absl::Notification* ready) {
   metrics::ThreadStats& stats = registry_.Local();
   net::EngineOptions options;
   options.timings = stats.timings();
@@ -259,8 +255,8 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   if (!s.engine().note.empty()) out << "salvo-target: " << s.engine().note << std::endl;
   out << "salvo-target " << kTargetModes.Name(config.mode) << " listening on "
       << s.address().ToString() << " (" << net::kEngineKinds.Name(s.engine().kind) << ", "
-      << net::kSendModes.Name(config.send_mode)
-      << " sends, " << config.threads << " thread" << (config.threads == 1 ? "" : "s")
+      << net::kSendModes.Name(config.send_mode) << " sends, " << config.threads << " thread"
+      << (config.threads == 1 ? "" : "s")
       << (config.mode == TargetMode::kSource
               ? absl::StrCat(", ", config.message_size, "-byte messages")
               : "")
@@ -278,7 +274,8 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
     const metrics::StatsSnapshot now = s.Snapshot();
     const absl::Time t = absl::Now();
     if (!config.quiet) {
-      const uint64_t open = now.Get(Counter::kConnectionsEstablished) - now.Get(Counter::kClosedByPeer);
+      const uint64_t open =
+          now.Get(Counter::kConnectionsEstablished) - now.Get(Counter::kClosedByPeer);
       out << RateLine(now.Since(last), absl::ToDoubleSeconds(t - last_time), open) << std::endl;
     }
     last = now;

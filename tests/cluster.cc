@@ -64,8 +64,7 @@ controller::RunConfig Cluster::Config(workload::Kind kind, uint16_t target_port,
   return c;
 }
 
-v1::RunReport Cluster::Run(const controller::RunConfig& config,
-                           const controller::RunHooks& hooks) {
+v1::RunReport Cluster::Run(const controller::RunConfig& config, const controller::RunHooks& hooks) {
   v1::RunReport report = controller::DriveRun(config, hooks);
   if (HasFailure() || report.status() != v1::RUN_STATUS_OK) {
     std::cerr << controller::RenderReport(report);
@@ -102,9 +101,9 @@ uint64_t Cluster::AcceptedBeforeProbe(target::TargetServer& target) {
   net::Fd probe = *net::NewTcpSocket(AF_INET);
   const net::SocketAddress to = target.address();
   ::connect(probe.get(), to.get(), to.length);
-  const bool accepted = WaitFor(
-      [&] { return target.Totals().counters().connections_established() > before; },
-      absl::Seconds(5));
+  const bool accepted =
+      WaitFor([&] { return target.Totals().counters().connections_established() > before; },
+              absl::Seconds(5));
   EXPECT_TRUE(accepted) << "the target never accepted the probe connection";
   return target.Totals().counters().connections_established() - 1;
 }

@@ -25,10 +25,10 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "process/child.h"
-#include "salvo/v1/report.pb.h"
 #include "net/address.h"
 #include "net/socket.h"
+#include "process/child.h"
+#include "salvo/v1/report.pb.h"
 #include "tests/test_util.h"
 
 namespace salvo {
@@ -343,8 +343,9 @@ TEST_F(EndToEnd, TargetWritesItsTotalsAsJsonOnSigterm) {
   {
     net::Fd c = *net::NewTcpSocket(AF_INET);
     const net::SocketAddress to = *net::ResolveHostPort(absl::StrCat("127.0.0.1:", port));
-    ASSERT_TRUE(WaitFor([&] { return ::connect(c.get(), to.get(), to.length) == 0 || errno == EISCONN; },
-                        absl::Seconds(5)));
+    ASSERT_TRUE(
+        WaitFor([&] { return ::connect(c.get(), to.get(), to.length) == 0 || errno == EISCONN; },
+                absl::Seconds(5)));
     const std::string sent(1000, 'e');
     size_t echoed = 0;
     ASSERT_EQ(::send(c.get(), sent.data(), sent.size(), MSG_NOSIGNAL), 1000);

@@ -2,9 +2,9 @@
 #include "net/epoll_engine.h"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -320,7 +320,8 @@ TEST_P(FairnessTest, EveryReadyConnectionIsServedInOnePoll) {
   std::vector<char> payload(48 * 1024, 'x');
   for (Fd& p : peers) {
     ::fcntl(p.get(), F_SETFL, O_NONBLOCK);
-    ASSERT_EQ(::send(p.get(), payload.data(), payload.size(), 0), static_cast<ssize_t>(payload.size()));
+    ASSERT_EQ(::send(p.get(), payload.data(), payload.size(), 0),
+              static_cast<ssize_t>(payload.size()));
   }
   // Wait until the kernel has every byte queued at the receivers, then give the engine one turn.
   for (Fd& p : peers) {

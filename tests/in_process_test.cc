@@ -11,16 +11,16 @@
 #include "agent/agent_service.h"
 #include "controller/render.h"
 #include "controller/run_driver.h"
-#include "tests/cluster.h"
-#include "wire/enums.h"
-#include "wire/figures.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "target/target_server.h"
+#include "tests/cluster.h"
 #include "tests/test_util.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo {
 namespace {
@@ -49,7 +49,8 @@ TEST_F(InProcess, EchoAccountsForEveryByteOnEveryAgent) {
     EXPECT_EQ(a.counters().bytes_received(), a.counters().bytes_sent()) << a.agent();
     EXPECT_EQ(a.counters().bytes_sent(), a.counters().messages() * 64) << a.agent();
     EXPECT_EQ(a.counters().verify_errors(), 0u);
-    EXPECT_EQ(wire::FindSummary(a.timings(), metrics::Timing::kRoundTrip).count(), a.counters().messages());
+    EXPECT_EQ(wire::FindSummary(a.timings(), metrics::Timing::kRoundTrip).count(),
+              a.counters().messages());
     EXPECT_EQ(a.intervals_size(), 2);
     sent += a.counters().bytes_sent();
     messages += a.counters().messages();
@@ -59,17 +60,21 @@ TEST_F(InProcess, EchoAccountsForEveryByteOnEveryAgent) {
   EXPECT_EQ(r.totals().counters().connections_established(), 20u);
   EXPECT_EQ(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).count(), messages);
   EXPECT_GT(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p50_us(), 0);
-  EXPECT_LE(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p50_us(), wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p99_us());
-  EXPECT_LE(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p99_us(), wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).max_us());
+  EXPECT_LE(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p50_us(),
+            wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p99_us());
+  EXPECT_LE(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).p99_us(),
+            wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).max_us());
   ASSERT_EQ(r.intervals_size(), 2);
   EXPECT_EQ(r.intervals(0).agents_reporting(), 2u);
   // The target saw exactly what the agents sent, in both directions.
-  ASSERT_TRUE(WaitFor([&] { return target.Totals().counters().closed_by_peer() == 20; }, absl::Seconds(3)));
+  ASSERT_TRUE(
+      WaitFor([&] { return target.Totals().counters().closed_by_peer() == 20; }, absl::Seconds(3)));
   EXPECT_EQ(target.Totals().counters().bytes_received(), sent);
   EXPECT_EQ(target.Totals().counters().bytes_sent(), sent);
   // TPS counts completed sends and receives.
   EXPECT_NEAR(r.totals().rates().completions_per_sec(),
-              (r.totals().counters().send_calls() + r.totals().counters().recv_calls()) / r.totals().measured_s(),
+              (r.totals().counters().send_calls() + r.totals().counters().recv_calls()) /
+                  r.totals().measured_s(),
               r.totals().rates().completions_per_sec() * 0.02);
 }
 
@@ -149,7 +154,8 @@ TEST_F(InProcess, VerifyCountsCorruptedBytes) {
 }
 
 TEST_F(InProcess, FiveHundredStreamInConnectionsAllReceiveInEveryInterval) {
-  target::TargetServer& target = StartTarget(target::TargetMode::kSource, {.threads = 2, .message_size = 16 * 1024});
+  target::TargetServer& target =
+      StartTarget(target::TargetMode::kSource, {.threads = 2, .message_size = 16 * 1024});
   StartAgents(2);
   RunConfig c = Config(workload::Kind::kStreamIn, target.port(), 500);
   c.warmup = absl::Seconds(1);
@@ -328,7 +334,8 @@ TEST_F(InProcess, AnUnreachableAgentIsNamed) {
   ASSERT_EQ(r.reasons_size(), 1);
   EXPECT_NE(r.reasons(0).find(dead), std::string::npos) << r.reasons(0);
   EXPECT_NE(r.reasons(0).find("unreachable"), std::string::npos) << r.reasons(0);
-  EXPECT_EQ(target.Totals().counters().connections_established(), 0u);  // no load without every agent
+  EXPECT_EQ(target.Totals().counters().connections_established(),
+            0u);  // no load without every agent
 }
 
 TEST_F(InProcess, MoreConnectionsThanTheFdLimitFailBeforeAnySocketOpens) {
@@ -417,7 +424,8 @@ TEST_P(WorkloadMatrix, VerifiedAndAccountedToTheByte) {
     case workload::Kind::kEcho:
       EXPECT_EQ(a.counters().bytes_received(), a.counters().bytes_sent());
       EXPECT_EQ(a.counters().bytes_sent(), a.counters().messages() * c.message_size);
-      EXPECT_EQ(wire::FindSummary(a.timings(), metrics::Timing::kRoundTrip).count(), a.counters().messages());
+      EXPECT_EQ(wire::FindSummary(a.timings(), metrics::Timing::kRoundTrip).count(),
+                a.counters().messages());
       break;
     case workload::Kind::kStreamOut:
       EXPECT_EQ(target.Totals().counters().bytes_received(), a.counters().bytes_sent());
@@ -437,7 +445,8 @@ TEST_P(WorkloadMatrix, VerifiedAndAccountedToTheByte) {
       said |= d.find("100% of sends") != std::string::npos;
     EXPECT_TRUE(said) << "the report must say zero-copy fell back to copy";
   }
-  if (a.counters().bytes_sent() > 0) EXPECT_GT(wire::FindSummary(a.timings(), metrics::Timing::kSendCall).count(), 0u);
+  if (a.counters().bytes_sent() > 0)
+    EXPECT_GT(wire::FindSummary(a.timings(), metrics::Timing::kSendCall).count(), 0u);
   // A source target pushes with the same send mode and reports the same send-side figures.
   if (p.workload == workload::Kind::kStreamIn && p.send_mode != net::SendMode::kCopy) {
     EXPECT_GT(target.Totals().counters().zc_sends(), 0u);

@@ -9,16 +9,16 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
-#include "controller/render.h"
 #include "controller/probe.h"
+#include "controller/render.h"
 #include "controller/run_driver.h"
-#include "tests/cluster.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
 #include "process/child.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "target/target_server.h"
+#include "tests/cluster.h"
 #include "tests/test_util.h"
 
 namespace salvo {
@@ -41,8 +41,7 @@ class MultiAgent : public testing::Cluster {
   // Runs `c` and takes agent `victim` down (its streams break) once `after` intervals have been
   // reported by every agent.
   v1::RunReport RunAndLose(RunConfig c, size_t victim, int after) {
-    return RunUntilIntervals(c, after,
-                             [&] { agents_[victim]->Shutdown(absl::ZeroDuration()); });
+    return RunUntilIntervals(c, after, [&] { agents_[victim]->Shutdown(absl::ZeroDuration()); });
   }
 };
 
@@ -292,7 +291,8 @@ TEST_F(MultiAgent, MutualTlsAdmitsOnlyControllersWithATrustedCertificate) {
   // Plaintext against a TLS agent: refused.
   c.security = ControlSecurity();
   EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_FAILED);
-  EXPECT_EQ(target.Totals().counters().connections_established(), 2u);  // only the trusted run reached it
+  EXPECT_EQ(target.Totals().counters().connections_established(),
+            2u);  // only the trusted run reached it
   std::system(("rm -rf " + pki.dir).c_str());
 }
 

@@ -76,9 +76,8 @@ TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
   ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   const v1::LatencySummary& merged = RoundTrip(r.timings());
   EXPECT_EQ(merged.count(), all.size());
-  for (auto [p, got] : {std::pair{50.0, merged.p50_us()},
-                        {99.0, merged.p99_us()},
-                        {99.9, merged.p999_us()}}) {
+  for (auto [p, got] :
+       {std::pair{50.0, merged.p50_us()}, {99.0, merged.p99_us()}, {99.9, merged.p999_us()}}) {
     const double exact =
         static_cast<double>(all[static_cast<size_t>(std::ceil(p / 100 * all.size())) - 1]) / 1000;
     EXPECT_NEAR(got, exact, exact * 0.01) << "p" << p;
@@ -192,8 +191,8 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
        {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"", "\"recv_calls\"",
         "\"messages\"", "\"completions_per_sec\"", "\"connections_established\"",
         "\"connect_errors\"", "\"verify_errors\"", "\"TIMING_ROUND_TRIP\"", "\"p50_us\"",
-        "\"p99_us\"", "\"max_us\"", "\"intervals\"", "\"agents\"", "\"RUN_STATUS_OK\"",
-        "\"spec\"", "\"sub_bucket_bits\""}) {
+        "\"p99_us\"", "\"max_us\"", "\"intervals\"", "\"agents\"", "\"RUN_STATUS_OK\"", "\"spec\"",
+        "\"sub_bucket_bits\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
   v1::RunReport back;

@@ -142,12 +142,10 @@ TEST(RunDriver, TotalRatesWithALostAgentAreTotalMessagesOverTheMeasuredSeconds) 
   lost.intervals = 1;
   lost.messages_per_interval = 41000;
   lost.lost = true;
-  const v1::RunReport r =
-      DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, lost}));
+  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, lost}));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   ASSERT_EQ(r.lost_agents_size(), 1);
-  EXPECT_NE(r.lost_agents(0).find("b:1 lost at interval 1"), std::string::npos)
-      << r.lost_agents(0);
+  EXPECT_NE(r.lost_agents(0).find("b:1 lost at interval 1"), std::string::npos) << r.lost_agents(0);
   EXPECT_EQ(r.totals().counters().messages(), 81000u);
   EXPECT_DOUBLE_EQ(r.totals().measured_s(), 4.0);
   EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 81000 / 4.0);

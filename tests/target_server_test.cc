@@ -72,8 +72,8 @@ TEST(TargetServer, EchoReturnsEveryByteInOrder) {
   writer.join();
   EXPECT_EQ(workload::Pattern::CountMismatches(0, back.data(), back.size()), 0u);
   c.Reset();
-  ASSERT_TRUE(
-      testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 1; }, absl::Seconds(5)));
+  ASSERT_TRUE(testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 1; },
+                               absl::Seconds(5)));
   const v1::TargetTotals t = server->Totals();
   EXPECT_EQ(t.counters().connections_established(), 1u);
   EXPECT_EQ(t.counters().bytes_received(), 1u << 20);
@@ -90,8 +90,8 @@ TEST(TargetServer, SinkCountsWhatItReadsAndSendsNothing) {
     ASSERT_TRUE(c.valid());
     ASSERT_EQ(::send(c.get(), data.data(), data.size(), MSG_NOSIGNAL), 100000);
   }
-  ASSERT_TRUE(
-      testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 4; }, absl::Seconds(5)));
+  ASSERT_TRUE(testing::WaitFor([&] { return server->Totals().counters().closed_by_peer() == 4; },
+                               absl::Seconds(5)));
   EXPECT_EQ(server->Totals().counters().bytes_received(), 400000u);
   EXPECT_EQ(server->Totals().counters().bytes_sent(), 0u);
   EXPECT_EQ(server->Totals().counters().connections_established(), 4u);

@@ -81,7 +81,8 @@ TEST(Wire, HistogramsRoundTripAndForeignLayoutsAreRefused) {
   for (uint64_t v = 1000; v < 5'000'000; v = v * 11 / 10) h.Record(v);
   v1::Histogram proto;
   HistogramToProto(h, &proto);
-  EXPECT_EQ(proto.sub_bucket_bits(), static_cast<uint32_t>(metrics::HistogramLayout::kSubBucketBits));
+  EXPECT_EQ(proto.sub_bucket_bits(),
+            static_cast<uint32_t>(metrics::HistogramLayout::kSubBucketBits));
   absl::StatusOr<metrics::Histogram> back = HistogramFromProto(proto);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->count(), h.count());

@@ -37,12 +37,12 @@ absl::StatusOr<E> EnumFromProto(const enums::EnumTable<E, N>& table, P value) {
   return static_cast<E>(v);
 }
 
-#define SALVO_WIRE_ENUM(Cpp, Proto, table)                                                   \
-  inline v1::Proto ToProto(Cpp value) { return EnumToProto<v1::Proto>(table, value); }      \
+#define SALVO_WIRE_ENUM(Cpp, Proto, table)                                                      \
+  inline v1::Proto ToProto(Cpp value) { return EnumToProto<v1::Proto>(table, value); }          \
   inline absl::StatusOr<Cpp> FromProto(v1::Proto value) { return EnumFromProto(table, value); } \
-  inline absl::string_view Name(v1::Proto value) {                                           \
-    absl::StatusOr<Cpp> v = FromProto(value);                                                \
-    return v.ok() ? table.Name(*v) : absl::string_view("-");                                 \
+  inline absl::string_view Name(v1::Proto value) {                                              \
+    absl::StatusOr<Cpp> v = FromProto(value);                                                   \
+    return v.ok() ? table.Name(*v) : absl::string_view("-");                                    \
   }
 
 SALVO_WIRE_ENUM(net::EngineKind, Engine, net::kEngineKinds)

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "status/status_macros.h"
 #include "wire/enums.h"
 
 namespace salvo::wire {
@@ -19,7 +20,7 @@ using google::protobuf::FieldDescriptor;
 // so it aborts with the name instead.
 template <size_t N>
 std::array<const FieldDescriptor*, N> FieldsByName(const Descriptor* d,
-                                                    const std::array<const char*, N>& names) {
+                                                   const std::array<const char*, N>& names) {
   std::array<const FieldDescriptor*, N> out{};
   for (size_t i = 0; i < N; ++i) {
     out[i] = d->FindFieldByName(names[i]);
@@ -137,11 +138,9 @@ void TimingsToProto(const Timings& timings, bool with_histograms, TimingList* ou
 absl::StatusOr<Timings> TimingsFromProto(const TimingList& in) {
   Timings out;
   for (const v1::TimingHistogram& entry : in) {
-    absl::StatusOr<metrics::Timing> timing = FromProto(entry.timing());
-    if (!timing.ok()) return timing.status();
-    absl::StatusOr<metrics::Histogram> h = HistogramFromProto(entry.histogram());
-    if (!h.ok()) return h.status();
-    out[metrics::Index(*timing)].Merge(*h);
+    SALVO_ASSIGN_OR_RETURN(metrics::Timing timing, FromProto(entry.timing()));
+    SALVO_ASSIGN_OR_RETURN(metrics::Histogram h, HistogramFromProto(entry.histogram()));
+    out[metrics::Index(timing)].Merge(h);
   }
   return out;
 }

@@ -22,8 +22,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "metrics/thread_stats.h"
 #include "enums/enum_table.h"
+#include "metrics/thread_stats.h"
 #include "net/engine.h"
 #include "workload/pattern.h"
 
