@@ -88,16 +88,16 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
     start_at = std::clamp(absl::FromUnixNanos(at), absl::Now(), absl::Now() + absl::Minutes(1));
   }
   const absl::Duration interval =
-      absl::Milliseconds(spec.interval_ms() > 0 ? spec.interval_ms() : 1000);
+      absl::Milliseconds(spec.load().interval_ms() > 0 ? spec.load().interval_ms() : 1000);
   StatsSnapshot baseline = run.Snapshot();  // exact: the workers have not moved yet
   run.Start(start_at);
-  const absl::Time measure_from = start_at + absl::Milliseconds(spec.warmup_ms());
+  const absl::Time measure_from = start_at + absl::Milliseconds(spec.load().warmup_ms());
   // A duration of 0 means: until the controller says stop.
-  const absl::Time measure_until = spec.duration_ms() == 0
-                                       ? absl::InfiniteFuture()
-                                       : measure_from + absl::Milliseconds(spec.duration_ms());
+  const absl::Time measure_until =
+      spec.load().duration_ms() == 0 ? absl::InfiniteFuture()
+                                     : measure_from + absl::Milliseconds(spec.load().duration_ms());
   bool stopped = false;
-  if (spec.warmup_ms() > 0) {
+  if (spec.load().warmup_ms() > 0) {
     stopped = WaitUntil(signals, measure_from);
     baseline = run.Snapshot();
   } else {

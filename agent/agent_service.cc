@@ -93,8 +93,8 @@ grpc::Status AgentService::Run(grpc::ServerContext* context,
     Log(absl::StrCat("refused a run from ", context->peer(), ": ", plan.status().message()));
     return ToGrpc(plan.status());
   }
-  Log(absl::StrCat("run from ", context->peer(), ": ", wire::Name(spec.workload()), " ",
-                   spec.connections(), " connections to ", spec.target()));
+  Log(absl::StrCat("run from ", context->peer(), ": ", wire::Name(spec.load().workload()), " ",
+                   spec.connections(), " connections to ", spec.load().target()));
   return ToGrpc(ServeRunStream(context, stream, spec, *plan, AgentIdentity{hostname_},
                                [this](std::string line) { Log(line); }));
 }

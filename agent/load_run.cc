@@ -17,7 +17,8 @@ constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
 
 }  // namespace
 
-absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
+  const v1::LoadSpec& spec = run.load();
   LoadPlan plan;
   if (spec.target().empty()) return absl::InvalidArgumentError("the run spec has no target");
   SALVO_ASSIGN_OR_RETURN(net::SocketAddress target, net::ResolveHostPort(spec.target()));
@@ -51,8 +52,8 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec) {
   }
   plan.sndbuf = static_cast<int>(spec.sndbuf());
   plan.rcvbuf = static_cast<int>(spec.rcvbuf());
-  if (spec.connections() == 0) return absl::InvalidArgumentError("the run spec has 0 connections");
-  plan.connections = spec.connections();
+  if (run.connections() == 0) return absl::InvalidArgumentError("the run spec has 0 connections");
+  plan.connections = run.connections();
   uint32_t threads = spec.threads();
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   plan.threads = std::min(threads, plan.connections);

@@ -67,14 +67,16 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
 }
 
 std::string RenderReport(const v1::RunReport& r) {
-  const v1::RunSpecSummary& s = r.spec();
+  const v1::RunSpecSummary& spec = r.spec();
+  const v1::LoadSpec& s = spec.load();
   std::string out = absl::StrFormat(
       "salvo %s: %s, %u connections, %s messages%s%s to %s from %d agent%s, %.1fs (+%.1fs "
       "warm-up)\n\n",
-      r.salvo_version(), wire::Name(s.workload()), s.connections(), FormatBytes(s.message_size()),
+      r.salvo_version(), wire::Name(s.workload()), spec.connections(),
+      FormatBytes(s.message_size()),
       s.pipeline() > 1 ? absl::StrCat(", pipeline ", s.pipeline()) : "",
-      s.verify() ? ", verified" : "", s.target(), s.agents_size(), s.agents_size() == 1 ? "" : "s",
-      s.duration_s(), s.warmup_s());
+      s.verify() ? ", verified" : "", s.target(), spec.agents_size(),
+      spec.agents_size() == 1 ? "" : "s", s.duration_ms() / 1000.0, s.warmup_ms() / 1000.0);
 
   TextTable throughput({"agent", "conns", "send calls", "recv calls", "sent", "received",
                         "messages", "msg/s", "TPS"});

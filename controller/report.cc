@@ -194,15 +194,16 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   for (const v1::AgentResult& r : report.agents()) {
     for (const v1::Interval& i : r.intervals()) by_index[i.index()].push_back(&i);
   }
+  const double interval_s = static_cast<double>(spec.load().interval_ms()) / 1000;
   for (const auto& [index, parts] : by_index) {
-    *report.add_intervals() = MergeInterval(index, parts, spec.interval_s());
+    *report.add_intervals() = MergeInterval(index, parts, interval_s);
   }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
                                    " received bytes differ from what was sent (--verify)"));
   }
   std::vector<std::string> diagnostics;
-  Diagnose(report, spec.interval_s(), &diagnostics);
+  Diagnose(report, interval_s, &diagnostics);
   for (auto& d : diagnostics) report.add_diagnostics(std::move(d));
   // Reasons can repeat when the controller and an agent saw the same failure.
   std::vector<std::string> unique;

@@ -106,48 +106,43 @@ absl::Status Validate(const RunConfig& config) {
   return absl::OkStatus();
 }
 
+v1::LoadSpec LoadSpecOf(const RunConfig& config) {
+  v1::LoadSpec load;
+  load.set_target(config.target);
+  load.set_workload(wire::ToProto(config.workload));
+  load.set_message_size(config.message_size);
+  load.set_pipeline(config.pipeline);
+  load.set_verify(config.verify);
+  load.set_duration_ms(Millis(config.duration));
+  load.set_warmup_ms(Millis(config.warmup));
+  load.set_interval_ms(Millis(config.interval));
+  load.set_threads(config.threads);
+  load.set_connect_timeout_ms(Millis(config.connect_timeout));
+  load.set_engine(wire::ToProto(config.engine));
+  load.set_send_mode(wire::ToProto(config.send_mode));
+  load.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
+  load.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
+  return load;
+}
+
 v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   v1::RunSpecSummary s;
-  s.set_target(config.target);
-  s.set_workload(wire::ToProto(config.workload));
+  *s.mutable_load() = LoadSpecOf(config);
   s.set_connections(config.connections);
-  s.set_message_size(config.message_size);
-  s.set_pipeline(config.pipeline);
-  s.set_verify(config.verify);
-  s.set_duration_s(absl::ToDoubleSeconds(config.duration));
-  s.set_warmup_s(absl::ToDoubleSeconds(config.warmup));
-  s.set_interval_s(absl::ToDoubleSeconds(config.interval));
   for (const std::string& a : config.agents) s.add_agents(a);
-  s.set_threads_per_agent(config.threads);
   for (double w : Weights(config)) s.add_agent_weights(w);
   s.set_on_agent_loss(wire::ToProto(config.on_agent_loss));
   s.set_min_agents(config.min_agents);
-  s.set_engine(wire::ToProto(config.engine));
-  s.set_send_mode(wire::ToProto(config.send_mode));
-  s.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
-  s.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
+  s.set_lease_ms(Millis(config.lease));
   return s;
 }
 
 v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections) {
   v1::RunSpec spec;
-  spec.set_target(config.target);
-  spec.set_workload(wire::ToProto(config.workload));
+  *spec.mutable_load() = LoadSpecOf(config);
   spec.set_connections(connections);
-  spec.set_message_size(config.message_size);
-  spec.set_pipeline(config.pipeline);
-  spec.set_verify(config.verify);
-  spec.set_duration_ms(Millis(config.duration));
-  spec.set_warmup_ms(Millis(config.warmup));
-  spec.set_interval_ms(Millis(config.interval));
-  spec.set_threads(config.threads);
-  spec.set_connect_timeout_ms(Millis(config.connect_timeout));
   spec.set_agent_name(agent);
   spec.set_lease_ms(Millis(config.lease));
-  spec.set_engine(wire::ToProto(config.engine));
-  spec.set_send_mode(wire::ToProto(config.send_mode));
-  spec.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
-  spec.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   return spec;
 }
 

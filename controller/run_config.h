@@ -59,6 +59,9 @@ absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* ag
 // The weights to split by: config.agent_weights, or all 1.
 std::vector<double> Weights(const RunConfig& config);
 
+// The part every agent gets alike.
+v1::LoadSpec LoadSpecOf(const RunConfig& config);
+
 v1::RunSpecSummary SpecSummary(const RunConfig& config);
 
 // The spec one agent receives: its share of the connections and the common settings.

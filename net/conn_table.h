@@ -2,17 +2,56 @@
 // generation, so an event or completion that arrives for the slot's previous occupant (tagged
 // with the old generation) is recognised as stale.
 //
-// `Conn` needs `int fd`, `uint32_t generation` and `ConnectionHandler* handler` members and must
-// be default-constructible. `Slots` is std::vector, or std::deque where a Conn's address must
-// survive the table growing.
+// `Conn` derives from ConnBase and must be default-constructible. `Slots` is std::vector, or
+// std::deque where a Conn's address must survive the table growing.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "net/engine.h"
 
 namespace salvo::net {
+
+// What every engine keeps for a connection, and the send bookkeeping they share: one Send() at
+// a time, handed over from `send_data`, `send_off` bytes of `send_len` taken so far.
+struct ConnBase {
+  int fd = -1;
+  uint32_t generation = 0;
+  ConnectionHandler* handler = nullptr;
+  const uint8_t* send_data = nullptr;
+  size_t send_len = 0;
+  size_t send_off = 0;
+  bool connecting = false;
+  bool sending = false;
+  bool receiving = true;
+  bool shutdown_after_send = false;
+
+  void BeginSend(const uint8_t* data, size_t len) {
+    send_data = data;
+    send_len = len;
+    send_off = 0;
+    sending = true;
+  }
+  // Half-closes now, or once the send in progress is done.
+  void ShutdownWrite() {
+    if (sending) {
+      shutdown_after_send = true;
+    } else {
+      ::shutdown(fd, SHUT_WR);
+    }
+  }
+  // The send is over: a deferred half-close happens, and the handler gets the buffer back (it may
+  // Send() again from the call).
+  void FinishSend(ConnId id) {
+    sending = false;
+    if (shutdown_after_send) ::shutdown(fd, SHUT_WR);
+    handler->OnSendDone(id);
+  }
+};
 
 template <typename Conn, typename Slots = std::vector<Conn>>
 class ConnTable {
@@ -45,6 +84,12 @@ class ConnTable {
     ++c.generation;
     free_.push_back(id);
     --open_;
+  }
+
+  // The descriptor of an open connection.
+  absl::StatusOr<int> FdOf(ConnId id) const {
+    if (id >= slots_.size() || slots_[id].fd < 0) return absl::NotFoundError("no such connection");
+    return slots_[id].fd;
   }
 
   Conn& operator[](ConnId id) { return slots_[id]; }

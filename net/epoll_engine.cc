@@ -109,11 +109,7 @@ absl::Status EpollEngine::Listen(Fd listener, AcceptHandler* handler) {
 }
 
 void EpollEngine::Send(ConnId id, const uint8_t* data, size_t len) {
-  Conn& c = conns_[id];
-  c.send_data = data;
-  c.send_len = len;
-  c.send_off = 0;
-  c.sending = true;
+  conns_[id].BeginSend(data, len);
   Enqueue(id);
 }
 
@@ -125,14 +121,7 @@ void EpollEngine::SetReceiving(ConnId id, bool on) {
   if (on && !c.connecting && !(c.interest & EPOLLIN)) SetInterest(id, c.interest | EPOLLIN);
 }
 
-void EpollEngine::ShutdownWrite(ConnId id) {
-  Conn& c = conns_[id];
-  if (c.sending) {
-    c.shutdown_after_send = true;
-  } else {
-    ::shutdown(c.fd, SHUT_WR);
-  }
-}
+void EpollEngine::ShutdownWrite(ConnId id) { conns_[id].ShutdownWrite(); }
 
 void EpollEngine::Close(ConnId id) { Release(id); }
 
@@ -147,10 +136,8 @@ void EpollEngine::Time(metrics::Timing t, uint64_t ns) {
 }
 
 absl::StatusOr<TcpInfo> EpollEngine::ReadTcpInfo(ConnId id) const {
-  if (id >= conns_.size() || conns_[id].fd < 0) {
-    return absl::NotFoundError("no such connection");
-  }
-  return net::ReadTcpInfo(conns_[id].fd);
+  SALVO_ASSIGN_OR_RETURN(const int fd, conns_.FdOf(id));
+  return net::ReadTcpInfo(fd);
 }
 
 absl::Status EpollEngine::Poll(absl::Duration timeout) {
@@ -300,7 +287,8 @@ bool EpollEngine::DrainErrorQueue(ConnId id) {
     Enqueue(id);
   }
   // All bytes out and every zero-copy send completed: the buffer is the handler's again.
-  if (c.sending && c.send_off == c.send_len && c.zc_completed == c.zc_issued) FinishSend(id);
+  if (c.sending && c.send_off == c.send_len && c.zc_completed == c.zc_issued)
+    conns_[id].FinishSend(id);
   return true;
 }
 
@@ -339,14 +327,6 @@ void EpollEngine::FlushWrites() {
     FlushOne(id);
   }
   flushing_.clear();
-}
-
-void EpollEngine::FinishSend(ConnId id) {
-  Conn& c = conns_[id];
-  c.sending = false;
-  if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
-  // The handler may Send() again from here; Send() queues it.
-  c.handler->OnSendDone(id);
 }
 
 void EpollEngine::FlushOne(ConnId id) {
@@ -396,7 +376,7 @@ void EpollEngine::FlushOne(ConnId id) {
       continue;
     }
     if (zerocopy && c.zc_completed != c.zc_issued) return;  // DrainErrorQueue finishes it
-    FinishSend(id);
+    conns_[id].FinishSend(id);
     if (budget == 0) break;
   }
   if (Alive(id, generation)) {

@@ -52,20 +52,10 @@ class EpollEngine final : public Engine {
   // Zero-copy sends a connection may have in flight with their start times recorded.
   static constexpr uint32_t kZcTimed = 64;
 
-  struct Conn {
-    int fd = -1;
-    uint32_t generation = 0;
+  struct Conn : ConnBase {
     uint32_t interest = 0;  // events registered with epoll
     bool registered = false;
-    ConnectionHandler* handler = nullptr;
-    const uint8_t* send_data = nullptr;
-    size_t send_len = 0;
-    size_t send_off = 0;
-    bool connecting = false;
-    bool sending = false;
-    bool receiving = true;
     bool queued = false;  // in write_queue_
-    bool shutdown_after_send = false;
     // MSG_ZEROCOPY bookkeeping: sends the kernel numbered, completions it reported.
     uint32_t zc_issued = 0;
     uint32_t zc_completed = 0;
@@ -89,7 +79,6 @@ class EpollEngine final : public Engine {
   void AcceptAll(Listener& listener);
   void FlushOne(ConnId id);
   void FlushWrites();
-  void FinishSend(ConnId id);
   void Enqueue(ConnId id);
   void Fail(ConnId id, absl::Status why);
   void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }

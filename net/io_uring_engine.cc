@@ -153,10 +153,8 @@ void IoUringEngine::Time(metrics::Timing t, uint64_t ns) {
 }
 
 absl::StatusOr<TcpInfo> IoUringEngine::ReadTcpInfo(ConnId id) const {
-  if (id >= conns_.size() || conns_[id].fd < 0) {
-    return absl::NotFoundError("no such connection");
-  }
-  return net::ReadTcpInfo(conns_[id].fd);
+  SALVO_ASSIGN_OR_RETURN(const int fd, conns_.FdOf(id));
+  return net::ReadTcpInfo(fd);
 }
 
 void IoUringEngine::Release(ConnId id) {
@@ -225,11 +223,7 @@ absl::Status IoUringEngine::Listen(Fd listener, AcceptHandler* handler) {
 }
 
 void IoUringEngine::Send(ConnId id, const uint8_t* data, size_t len) {
-  Conn& c = conns_[id];
-  c.send_data = data;
-  c.send_len = len;
-  c.send_off = 0;
-  c.sending = true;
+  conns_[id].BeginSend(data, len);
   SubmitSend(id);
 }
 
@@ -264,14 +258,7 @@ void IoUringEngine::SetReceiving(ConnId id, bool on) {
   if (on) resume_.push_back(id);
 }
 
-void IoUringEngine::ShutdownWrite(ConnId id) {
-  Conn& c = conns_[id];
-  if (c.sending) {
-    c.shutdown_after_send = true;
-  } else {
-    ::shutdown(c.fd, SHUT_WR);
-  }
-}
+void IoUringEngine::ShutdownWrite(ConnId id) { conns_[id].ShutdownWrite(); }
 
 void IoUringEngine::Close(ConnId id) { Release(id); }
 
@@ -403,7 +390,7 @@ void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe
       if (c.send_off < c.send_len) {
         if (c.zc_waiting) SubmitSend(id);
       } else if (c.zc_pending == 0) {
-        FinishSend(id);
+        conns_[id].FinishSend(id);
       }
     }
     return;
@@ -433,15 +420,8 @@ void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe
   if (c.send_off < c.send_len) {
     SubmitSend(id);
   } else if (c.zc_pending == 0) {
-    FinishSend(id);
+    conns_[id].FinishSend(id);
   }
-}
-
-void IoUringEngine::FinishSend(ConnId id) {
-  Conn& c = conns_[id];
-  c.sending = false;
-  if (c.shutdown_after_send) ::shutdown(c.fd, SHUT_WR);
-  c.handler->OnSendDone(id);
 }
 
 void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {

@@ -78,25 +78,15 @@ class IoUringEngine final : public Engine {
     uint16_t bid;
     uint32_t len;
   };
-  struct Conn {
-    int fd = -1;
-    uint32_t generation = 0;
-    ConnectionHandler* handler = nullptr;
+  struct Conn : ConnBase {
     SocketAddress peer;  // a connect's address must outlive the request
-    const uint8_t* send_data = nullptr;
-    size_t send_len = 0;
-    size_t send_off = 0;
     uint64_t started[kSendSlots] = {};
     uint32_t sends_submitted = 0;
     uint32_t zc_pending = 0;  // notifications still to come
     bool zc_waiting = false;  // the rest of a send waits for notifications
-    bool connecting = false;
-    bool sending = false;
     bool send_in_flight = false;
-    bool receiving = true;
     bool recv_armed = false;
     bool cancel_sent = false;
-    bool shutdown_after_send = false;
     // Receives that arrived while paused, delivered in order on resume.
     std::vector<Held> held;
   };
@@ -123,7 +113,6 @@ class IoUringEngine final : public Engine {
   void ArmRecv(ConnId id);
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);
-  void FinishSend(ConnId id);
   void ReturnBuffer(uint16_t bid);
   void Deliver(ConnId id, uint16_t bid, uint32_t len);
   void HandleCqe(const io_uring_cqe& cqe);

@@ -13,6 +13,23 @@
 
 namespace salvo::testing {
 
+RawRun::RawRun(const std::string& agent)
+    : stub(v1::Agent::NewStub(grpc::CreateChannel(agent, grpc::InsecureChannelCredentials()))),
+      stream(stub->Run(&context)) {}
+
+v1::RunRequest SpecRequest(uint16_t target_port, v1::Workload workload, uint32_t connections) {
+  v1::RunRequest req;
+  v1::RunSpec* spec = req.mutable_spec();
+  v1::LoadSpec* load = spec->mutable_load();
+  load->set_target(absl::StrCat("127.0.0.1:", target_port));
+  load->set_workload(workload);
+  load->set_message_size(64);
+  load->set_duration_ms(60000);
+  load->set_interval_ms(200);
+  spec->set_connections(connections);
+  return req;
+}
+
 target::TargetServer& Cluster::StartTarget(target::TargetMode mode, const TargetOptions& options) {
   target::TargetConfig config;
   config.listen = "127.0.0.1:0";

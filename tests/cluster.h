@@ -19,7 +19,9 @@
 
 #include "agent/agent_service.h"
 #include "controller/run_driver.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "salvo/v1/agent.grpc.pb.h"
 #include "salvo/v1/report.pb.h"
 #include "target/target_server.h"
 
@@ -32,6 +34,20 @@ struct TargetOptions {
   net::EngineKind engine = net::EngineKind::kAuto;
   net::SendMode send_mode = net::SendMode::kCopy;
 };
+
+// An agent's Run stream driven by hand, as a controller that misbehaves would.
+struct RawRun {
+  explicit RawRun(const std::string& agent);
+  bool Send(const v1::RunRequest& r) { return stream->Write(r); }
+
+  grpc::ClientContext context;
+  std::unique_ptr<v1::Agent::Stub> stub;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::RunRequest, v1::RunResponse>> stream;
+};
+
+// A spec for RawRun: `connections` 64-byte `workload` connections to 127.0.0.1:`target_port`
+// for a minute, with 200 ms intervals and no lease.
+v1::RunRequest SpecRequest(uint16_t target_port, v1::Workload workload, uint32_t connections);
 
 class Cluster : public ::testing::Test {
  protected:

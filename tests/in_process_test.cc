@@ -178,29 +178,8 @@ TEST_F(InProcess, FiveHundredStreamInConnectionsAllReceiveInEveryInterval) {
   for (const std::string& d : r.diagnostics()) EXPECT_EQ(d.find("stall"), std::string::npos) << d;
 }
 
-// Drives an agent's Run stream by hand, as a controller that then vanishes.
-struct RawRun {
-  grpc::ClientContext context;
-  std::unique_ptr<v1::Agent::Stub> stub;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::RunRequest, v1::RunResponse>> stream;
-
-  explicit RawRun(const std::string& agent)
-      : stub(v1::Agent::NewStub(grpc::CreateChannel(agent, grpc::InsecureChannelCredentials()))),
-        stream(stub->Run(&context)) {}
-  bool Send(const v1::RunRequest& r) { return stream->Write(r); }
-};
-
-v1::RunRequest SpecRequest(uint16_t target_port, v1::Workload w, uint32_t conns) {
-  v1::RunRequest req;
-  v1::RunSpec* spec = req.mutable_spec();
-  spec->set_target(absl::StrCat("127.0.0.1:", target_port));
-  spec->set_workload(w);
-  spec->set_connections(conns);
-  spec->set_message_size(64);
-  spec->set_duration_ms(60000);
-  spec->set_interval_ms(200);
-  return req;
-}
+using testing::RawRun;
+using testing::SpecRequest;
 
 TEST_F(InProcess, ABrokenControllerStreamClosesTheLoadWithinTwoSecondsAndFreesTheAgent) {
   target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
@@ -285,7 +264,7 @@ TEST_F(InProcess, MalformedRunRequestsAreRejected) {
   {
     RawRun run(agents_[0]->address());
     v1::RunRequest req = SpecRequest(FreePort(), v1::WORKLOAD_ECHO, 1);
-    req.mutable_spec()->set_message_size(0);
+    req.mutable_spec()->mutable_load()->set_message_size(0);
     run.Send(req);
     const grpc::Status s = finish(run);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -144,25 +144,16 @@ TEST_F(MultiAgent, FewerThanMinAgentsFailsTheRun) {
 TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
   target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgent();
-  auto stub = v1::Agent::NewStub(
-      grpc::CreateChannel(agents_[0]->address(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext ctx;
-  auto stream = stub->Run(&ctx);
-  v1::RunRequest req;
-  v1::RunSpec* spec = req.mutable_spec();
-  spec->set_target(absl::StrCat("127.0.0.1:", target.port()));
-  spec->set_workload(v1::WORKLOAD_ECHO);
-  spec->set_connections(8);
-  spec->set_message_size(64);
-  spec->set_duration_ms(60000);
-  spec->set_lease_ms(600);
-  ASSERT_TRUE(stream->Write(req));
+  testing::RawRun run(agents_[0]->address());
+  v1::RunRequest req = testing::SpecRequest(target.port(), v1::WORKLOAD_ECHO, 8);
+  req.mutable_spec()->set_lease_ms(600);
+  ASSERT_TRUE(run.Send(req));
   v1::RunResponse resp;
-  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_TRUE(run.stream->Read(&resp));
   ASSERT_TRUE(resp.has_ready());
   v1::RunRequest start;
   start.mutable_start();
-  ASSERT_TRUE(stream->Write(start));
+  ASSERT_TRUE(run.Send(start));
   ASSERT_TRUE(WaitFor([&] { return CountEstablishedTo(target.port()) == 8; }, absl::Seconds(2)));
   // No more messages from this controller, and its connection stays up: only the lease can
   // tell the agent it is alone.
@@ -171,7 +162,7 @@ TEST_F(MultiAgent, AnAgentStopsItsLoadWhenTheControllerFallsSilent) {
   std::cerr << "load stopped " << absl::FormatDuration(absl::Now() - silent_since)
             << " after the controller fell silent (lease 600ms)\n";
   EXPECT_NE(log_.str().find("no word from the controller"), std::string::npos) << log_.str();
-  ctx.TryCancel();
+  run.context.TryCancel();
 }
 
 // --- The secured control plane -------------------------------------------------------------

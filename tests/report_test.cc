@@ -36,9 +36,9 @@ v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64
 
 v1::RunSpecSummary Spec() {
   v1::RunSpecSummary s;
-  s.set_workload(v1::WORKLOAD_ECHO);
-  s.set_interval_s(1);
-  s.set_duration_s(3);
+  s.mutable_load()->set_workload(v1::WORKLOAD_ECHO);
+  s.mutable_load()->set_interval_ms(1000);
+  s.mutable_load()->set_duration_ms(3000);
   return s;
 }
 
