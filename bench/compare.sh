@@ -82,7 +82,7 @@ iperf3_mbps() {
     jq '.end.sum_received.bytes / .end.sum_received.seconds / 1e6'
 }
 salvo_stream_mbps() {
-  jq '.totals.mb_per_sec_sent' "$(salvo_run --target "127.0.0.1:$sink" --workload stream-out \
+  jq '.totals.rates.mb_per_sec_sent' "$(salvo_run --target "127.0.0.1:$sink" --workload stream-out \
     --connections 1 --size 128k)"
 }
 sockperf_pp() {  # field: rate|p50|p99
@@ -107,9 +107,9 @@ salvo_echo() {  # connections field: rate|p50|p99
   local f
   f=$(salvo_run --target "127.0.0.1:$echo_port" --workload echo --connections "$1" --size 64)
   case "$2" in
-    rate) jq '.totals.messages_per_sec' "$f" ;;
-    p50) jq '.latency.p50_us' "$f" ;;
-    p99) jq '.latency.p99_us' "$f" ;;
+    rate) jq '.totals.rates.messages_per_sec' "$f" ;;
+    p50) jq '.timings[] | select(.timing == "TIMING_ROUND_TRIP") | .summary.p50_us' "$f" ;;
+    p99) jq '.timings[] | select(.timing == "TIMING_ROUND_TRIP") | .summary.p99_us' "$f" ;;
   esac
 }
 

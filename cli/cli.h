@@ -24,14 +24,16 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv);
 // An option taking a byte size ("64", "4k", "1m"), stored in *out.
 CLI::Option* SizeOption(CLI::App& app, const std::string& name, uint64_t* out,
                         const std::string& help);
-// An option taking one of an enum's names (its allowed values come from the table), stored in
-// *out, whose current value is shown as the default.
+// An option taking one of an enum's names, stored in *out. The allowed values (CLI11 lists them
+// in --help and names them in the error) come from the table; *out's current value is the
+// default shown.
 template <typename E, size_t N>
 CLI::Option* EnumOption(CLI::App& app, const std::string& name, E* out,
                         const enums::EnumTable<E, N>& table, const std::string& help) {
   return app
       .add_option_function<std::string>(
-          name, [out, &table](const std::string& text) { *out = *table.Parse(text); }, help)
+          name, [out, &table](const std::string& text) { *out = *table.Parse(text); },
+          help)
       ->check(CLI::IsMember(table.Names()))
       ->default_str(std::string(table.Name(*out)))
       ->type_name("NAME");

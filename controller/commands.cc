@@ -139,7 +139,7 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
       out << absl::StrFormat("  clock offset %+.3fms +-%.3fms  rtt %.3fms", p.clock_offset_ms,
                              p.clock_error_ms, p.clock_rtt_ms);
     } else {
-      out << "  clock: " << p.error;
+      out << "  " << p.error;
       code = 1;
     }
     out << "\n";

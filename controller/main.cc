@@ -56,13 +56,13 @@ int main(int argc, char** argv) {
                    "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight")
       ->required();
   salvo::cli::EnumOption(*run_cmd, "--on-agent-loss", &run.on_agent_loss,
-                         salvo::plan::kLossPolicies, "continue (the report is partial) or abort");
+                         salvo::plan::kLossPolicies, "what a lost agent does to the run (continue: the report is partial)");
   run_cmd->add_option("--min-agents", run.min_agents, "fail the run when fewer agents remain");
   SecurityFlags run_security;
   run_security.AddTo(run_cmd);
   run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load")->required();
   salvo::cli::EnumOption(*run_cmd, "--workload", &run.workload, salvo::workload::kKinds,
-                         "echo, stream-out or stream-in");
+                         "what each connection does");
   run_cmd->add_option("--connections", run.connections, "total connections, split across agents")
       ->check(CLI::Range(1u, 10000000u))
       ->capture_default_str();
@@ -82,9 +82,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");
   salvo::cli::EnumOption(*run_cmd, "--engine", &run.engine, salvo::net::kEngineKinds,
-                         "auto, io_uring or epoll");
+                         "the I/O engine; auto takes io_uring where it works");
   salvo::cli::EnumOption(*run_cmd, "--send-mode", &run.send_mode, salvo::net::kSendModes,
-                         "copy (send), zerocopy (MSG_ZEROCOPY) or uring-zc (io_uring SEND_ZC)");
+                         "how bytes reach the kernel: send(), MSG_ZEROCOPY or io_uring SEND_ZC");
   salvo::cli::SizeOption(*run_cmd, "--sndbuf", &run.sndbuf,
                          "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(*run_cmd, "--rcvbuf", &run.rcvbuf,

@@ -159,15 +159,16 @@ std::string RenderReport(const v1::RunReport& r) {
                               s.rcvbuf() > 0 ? FormatBytes(s.rcvbuf()) : "default",
                               FormatBytes(r.agents(0).rcvbuf_applied())));
   }
-  if (tc.connect_errors() > 0 || tc.verify_errors() > 0 || tc.send_errors() > 0 ||
-      tc.recv_errors() > 0) {
-    absl::StrAppend(&out,
-                    absl::StrFormat("errors: %llu connect, %llu send, %llu recv, %llu verify\n",
-                                    static_cast<unsigned long long>(tc.connect_errors()),
-                                    static_cast<unsigned long long>(tc.send_errors()),
-                                    static_cast<unsigned long long>(tc.recv_errors()),
-                                    static_cast<unsigned long long>(tc.verify_errors())));
+  // Every error counter of the figure table that is not zero, by its name.
+  const metrics::CounterValues totals = wire::CountersFromProto(tc);
+  std::vector<std::string> errors;
+  for (int i = 0; i < metrics::kNumCounters; ++i) {
+    const metrics::FigureInfo& f = metrics::kCounterInfo[i];
+    if (f.unit == metrics::Unit::kErrors && totals.at(i) > 0) {
+      errors.push_back(absl::StrCat(f.name, " ", totals.at(i)));
+    }
   }
+  if (!errors.empty()) absl::StrAppend(&out, "errors: ", absl::StrJoin(errors, ", "), "\n");
   for (const std::string& d : r.diagnostics()) absl::StrAppend(&out, "note: ", d, "\n");
   absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
   for (const std::string& reason : r.reasons()) absl::StrAppend(&out, "  - ", reason, "\n");

@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", config.quiet, "no per-second lines");
   uint64_t sndbuf = 0, rcvbuf = 0;
   salvo::cli::EnumOption(app, "--engine", &config.engine, salvo::net::kEngineKinds,
-                         "auto, io_uring or epoll");
+                         "the I/O engine; auto takes io_uring where it works");
   salvo::cli::EnumOption(app, "--send-mode", &config.send_mode, salvo::net::kSendModes,
-                         "copy, zerocopy (MSG_ZEROCOPY) or uring-zc");
+                         "how bytes reach the kernel: send(), MSG_ZEROCOPY or io_uring SEND_ZC");
   salvo::cli::SizeOption(app, "--sndbuf", &sndbuf, "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(app, "--rcvbuf", &rcvbuf, "SO_RCVBUF per socket (default: kernel)");
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;

@@ -202,6 +202,16 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   EXPECT_NE(text.find("total"), std::string::npos);
   EXPECT_NE(text.find("status: ok"), std::string::npos);
   EXPECT_NE(text.find("50.0us"), std::string::npos) << text;
+  EXPECT_EQ(text.find("errors:"), std::string::npos) << text;
+}
+
+TEST(Render, EveryNonZeroErrorCounterIsListedByName) {
+  AgentOutcome a = Finished("a:1", {}, {});
+  a.result->mutable_counters()->set_verify_errors(3);
+  a.result->mutable_counters()->set_connect_errors(2);
+  const std::string text = RenderReport(BuildReport(Spec(), {a}, {}));
+  EXPECT_NE(text.find("errors: connect_errors 2, verify_errors 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("status: failed"), std::string::npos) << text;
 }
 
 }  // namespace
