@@ -32,8 +32,7 @@ CLI::Option* EnumOption(CLI::App& app, const std::string& name, E* out,
                         const enums::EnumTable<E, N>& table, const std::string& help) {
   return app
       .add_option_function<std::string>(
-          name, [out, &table](const std::string& text) { *out = *table.Parse(text); },
-          help)
+          name, [out, &table](const std::string& text) { *out = *table.Parse(text); }, help)
       ->check(CLI::IsMember(table.Names()))
       ->default_str(std::string(table.Name(*out)))
       ->type_name("NAME");

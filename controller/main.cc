@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
                    "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight")
       ->required();
   salvo::cli::EnumOption(*run_cmd, "--on-agent-loss", &run.on_agent_loss,
-                         salvo::plan::kLossPolicies, "what a lost agent does to the run (continue: the report is partial)");
+                         salvo::plan::kLossPolicies,
+                         "what a lost agent does to the run (continue: the report is partial)");
   run_cmd->add_option("--min-agents", run.min_agents, "fail the run when fewer agents remain");
   SecurityFlags run_security;
   run_security.AddTo(run_cmd);

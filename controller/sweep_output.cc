@@ -1,12 +1,17 @@
 #include "controller/sweep_output.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "controller/svg_chart.h"
 #include "controller/sweep.h"
 #include "controller/text_table.h"
+#include "google/protobuf/descriptor.h"
 #include "units/units.h"
 #include "wire/enums.h"
+#include "wire/text.h"
 
 namespace salvo::controller {
 namespace {
@@ -41,23 +46,26 @@ std::string SweepTable(const v1::SweepReport& r) {
 }
 
 std::string SweepCsv(const v1::SweepReport& r) {
-  std::string out =
-      "workload,engine,engine_used,connections,message_size,send_mode,status,mb_per_sec,"
-      "messages_per_sec,completions_per_sec,send_calls_per_sec,send_call_p50_us,"
-      "send_call_p99_us,zc_completion_p50_us,zc_completion_p99_us,zc_copied_share,"
-      "cpu_ns_per_byte_sent,round_trip_p50_us,round_trip_p99_us\n";
+  // One column per scalar field of SweepPoint, in field-number order: a field added to the proto
+  // is a column here without another list to keep in step.
+  const google::protobuf::Descriptor* d = v1::SweepPoint::descriptor();
+  std::vector<const google::protobuf::FieldDescriptor*> columns;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->is_repeated() || f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    columns.push_back(f);
+  }
+  std::sort(columns.begin(), columns.end(),
+            [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  std::vector<std::string> header;
+  for (const auto* f : columns) header.push_back(f->name());
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
   for (const v1::SweepPoint& p : r.points()) {
-    absl::StrAppend(
-        &out, absl::StrFormat(
-                  "%s,%s,%s,%u,%llu,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,"
-                  "%.4f,%.3f,%.3f\n",
-                  wire::Name(p.workload()), wire::Name(p.engine()), wire::Name(p.engine_used()),
-                  p.connections(), static_cast<unsigned long long>(p.message_size()),
-                  wire::Name(p.send_mode()), wire::Name(p.status()), p.mb_per_sec(),
-                  p.messages_per_sec(), p.completions_per_sec(), p.send_calls_per_sec(),
-                  p.send_call_p50_us(), p.send_call_p99_us(), p.zc_completion_p50_us(),
-                  p.zc_completion_p99_us(), p.zc_copied_share(), p.cpu_ns_per_byte_sent(),
-                  p.round_trip_p50_us(), p.round_trip_p99_us()));
+    std::vector<std::string> row;
+    for (const auto* f : columns) row.push_back(wire::FieldText(p, f));
+    absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
   }
   return out;
 }

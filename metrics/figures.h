@@ -38,7 +38,7 @@ enum class Unit {
 #define SALVO_COUNTERS(X)                                                                         \
   X(kConnectionsEstablished, connections_established, kConnections,                               \
     "connections whose handshake completed: the agent's connects, the target's accepts")          \
-  X(kConnectErrors, connect_errors, kErrors,                                                 \
+  X(kConnectErrors, connect_errors, kErrors,                                                      \
     "connects that failed or timed out (the target: accepts that failed)")                        \
   X(kClosedByPeer, closed_by_peer, kConnections,                                                  \
     "connections the peer closed (a read returned end of stream)")                                \
@@ -51,10 +51,10 @@ enum class Unit {
   X(kMessages, messages, kMessages,                                                               \
     "echo: round trips completed; stream-out: messages fully handed to the kernel; "              \
     "stream-in: message-sized units received")                                                    \
-  X(kVerifyErrors, verify_errors, kErrors,                                                         \
+  X(kVerifyErrors, verify_errors, kErrors,                                                        \
     "received bytes that differ from the sent pattern (--verify)")                                \
-  X(kSendErrors, send_errors, kErrors, "sends that failed with an error other than EAGAIN")        \
-  X(kRecvErrors, recv_errors, kErrors, "receives that failed with an error other than EAGAIN")     \
+  X(kSendErrors, send_errors, kErrors, "sends that failed with an error other than EAGAIN")       \
+  X(kRecvErrors, recv_errors, kErrors, "receives that failed with an error other than EAGAIN")    \
   X(kSendWouldBlock, send_would_block, kCalls,                                                    \
     "sends that found the socket full (EAGAIN): not completions, shown to explain them")          \
   X(kRecvWouldBlock, recv_would_block, kCalls,                                                    \

@@ -181,6 +181,14 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "ping"})), 2, "ping");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--connections", "0"})), 2, "--connections");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--size", "0"})), 2, "--size");
+  // An engine that cannot send in the asked mode is refused before any agent is contacted (the
+  // agent address here has nothing listening).
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), with({"--engine", "epoll", "--send-mode", "uring-zc"})), 2,
+      "--send-mode uring-zc is io_uring's SEND_ZC and needs --engine io_uring (or auto)");
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), with({"--engine", "io_uring", "--send-mode", "zerocopy"})), 2,
+      "--send-mode zerocopy is MSG_ZEROCOPY on the epoll engine");
   ExpectOneLineError(
       RunTool(Binary("salvo"), {"run", "--agents", "nohost", "--target", "127.0.0.1:7000"}), 2,
       "invalid address 'nohost'");

@@ -287,6 +287,37 @@ TEST_F(MultiAgent, MutualTlsAdmitsOnlyControllersWithATrustedCertificate) {
   std::system(("rm -rf " + pki.dir).c_str());
 }
 
+// An agent of an older release: it answers Info without a protocol version (0), as salvo 0.1 did.
+class OldAgent final : public v1::Agent::Service {
+  grpc::Status Info(grpc::ServerContext*, const v1::InfoRequest*,
+                    v1::InfoResponse* response) override {
+    response->set_version("0.1.0");
+    return grpc::Status::OK;
+  }
+};
+
+TEST_F(MultiAgent, AnAgentOfAnotherProtocolIsRefusedInOneLineBeforeAnyLoad) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  OldAgent old;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&old);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  RunConfig c = Config(target.port(), 4);
+  c.agents.push_back(absl::StrCat("127.0.0.1:", port));
+  const v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_EQ(r.reasons(0), absl::StrCat("agent 127.0.0.1:", port,
+                                       " speaks control protocol 1, this salvo speaks 2: run the "
+                                       "same salvo release on the controller and its agents"));
+  EXPECT_EQ(AcceptedBeforeProbe(target), 0u);
+  server->Shutdown();
+}
+
 TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {
   StartAgent();
   StartAgent();

@@ -1,0 +1,62 @@
+#include "wire/text.h"
+
+#include <charconv>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "wire/enums.h"
+
+namespace salvo::wire {
+namespace {
+
+// The shortest text that reads back as the same double.
+std::string Shortest(double v) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
+}
+
+}  // namespace
+
+std::string EnumText(const google::protobuf::EnumValueDescriptor* value) {
+  const std::string& type = value->type()->full_name();
+  const int n = value->number();
+  if (type == "salvo.v1.Engine") return std::string(Name(static_cast<v1::Engine>(n)));
+  if (type == "salvo.v1.SendMode") return std::string(Name(static_cast<v1::SendMode>(n)));
+  if (type == "salvo.v1.Workload") return std::string(Name(static_cast<v1::Workload>(n)));
+  if (type == "salvo.v1.LossPolicy") return std::string(Name(static_cast<v1::LossPolicy>(n)));
+  if (type == "salvo.v1.RunStatus") return std::string(Name(static_cast<v1::RunStatus>(n)));
+  if (type == "salvo.v1.Timing") return std::string(Name(static_cast<v1::Timing>(n)));
+  return value->name();
+}
+
+std::string FieldText(const google::protobuf::Message& m,
+                      const google::protobuf::FieldDescriptor* f) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  using F = google::protobuf::FieldDescriptor;
+  switch (f->cpp_type()) {
+    case F::CPPTYPE_INT32:
+      return absl::StrCat(r->GetInt32(m, f));
+    case F::CPPTYPE_INT64:
+      return absl::StrCat(r->GetInt64(m, f));
+    case F::CPPTYPE_UINT32:
+      return absl::StrCat(r->GetUInt32(m, f));
+    case F::CPPTYPE_UINT64:
+      return absl::StrCat(r->GetUInt64(m, f));
+    case F::CPPTYPE_DOUBLE:
+      return Shortest(r->GetDouble(m, f));
+    case F::CPPTYPE_FLOAT:
+      return Shortest(r->GetFloat(m, f));
+    case F::CPPTYPE_BOOL:
+      return r->GetBool(m, f) ? "true" : "false";
+    case F::CPPTYPE_ENUM:
+      return EnumText(r->GetEnum(m, f));
+    case F::CPPTYPE_STRING:
+      return r->GetString(m, f);
+    case F::CPPTYPE_MESSAGE:
+      break;
+  }
+  return "";
+}
+
+}  // namespace salvo::wire
