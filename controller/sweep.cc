@@ -15,7 +15,6 @@
 #include "status/status_macros.h"
 #include "units/units.h"
 #include "wire/enums.h"
-#include "wire/figures.h"
 
 namespace salvo::controller {
 namespace {
@@ -30,25 +29,9 @@ v1::SweepPoint PointFrom(const RunConfig& c, v1::RunReport report) {
   p.set_engine(wire::ToProto(c.engine));
   p.set_workload(wire::ToProto(c.workload));
   p.set_status(report.status());
-  const v1::Totals& t = report.totals();
-  const v1::Rates& r = t.rates();
-  p.set_mb_per_sec(std::max(r.mb_per_sec_sent(), r.mb_per_sec_received()));
-  p.set_messages_per_sec(r.messages_per_sec());
-  p.set_completions_per_sec(r.completions_per_sec());
-  p.set_send_calls_per_sec(r.send_calls_per_sec());
-  const v1::LatencySummary& call = wire::FindSummary(report.timings(), metrics::Timing::kSendCall);
-  const v1::LatencySummary& zc =
-      wire::FindSummary(report.timings(), metrics::Timing::kZcCompletion);
-  const v1::LatencySummary& rtt = wire::FindSummary(report.timings(), metrics::Timing::kRoundTrip);
-  p.set_send_call_p50_us(call.p50_us());
-  p.set_send_call_p99_us(call.p99_us());
-  p.set_zc_completion_p50_us(zc.p50_us());
-  p.set_zc_completion_p99_us(zc.p99_us());
-  p.set_zc_copied_share(t.zc_copied_share());
-  p.set_cpu_ns_per_byte_sent(t.cpu_ns_per_byte_sent());
-  p.set_round_trip_p50_us(rtt.p50_us());
-  p.set_round_trip_p99_us(rtt.p99_us());
   if (report.agents_size() > 0) p.set_engine_used(report.agents(0).engine());
+  const v1::Rates& r = report.totals().rates();
+  p.set_mb_per_sec(std::max(r.mb_per_sec_sent(), r.mb_per_sec_received()));
   *p.mutable_report() = std::move(report);
   return p;
 }
@@ -203,8 +186,9 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
       ++failed;
       hooks.print(absl::StrCat("  failed: ", absl::StrJoin(p->report().reasons(), "; ")));
     } else {
-      hooks.print(absl::StrFormat("  %.1f MB/s, %s completions/s", p->mb_per_sec(),
-                                  units::FormatCount(p->completions_per_sec())));
+      hooks.print(
+          absl::StrFormat("  %.1f MB/s, %s completions/s", p->mb_per_sec(),
+                          units::FormatCount(p->report().totals().rates().completions_per_sec())));
     }
     if (hooks.interrupts != nullptr && hooks.interrupts->load() > 0) {
       interrupted = i + 1 < points.size();
@@ -231,7 +215,7 @@ std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
         continue;
       }
       double copied = 0;
-      for (const auto& [size, p] : by_size) copied += p->zc_copied_share();
+      for (const auto& [size, p] : by_size) copied += p->report().totals().zc_copied_share();
       copied /= static_cast<double>(by_size.size());
       const std::string largest = FormatBytes(by_size.rbegin()->first);
       const auto say = [&](absl::string_view what, std::optional<uint64_t> from) {
@@ -250,8 +234,8 @@ std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
               })));
       out.push_back(say("sender CPU per byte",
                         Crossover(by_size, copy->second, [](const auto& z, const auto& c) {
-                          return z.cpu_ns_per_byte_sent() > 0 &&
-                                 z.cpu_ns_per_byte_sent() < c.cpu_ns_per_byte_sent();
+                          const double zc = z.report().totals().cpu_ns_per_byte_sent();
+                          return zc > 0 && zc < c.report().totals().cpu_ns_per_byte_sent();
                         })));
       if (copied >= 0.99) {
         out.push_back(absl::StrCat(

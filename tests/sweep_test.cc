@@ -29,9 +29,10 @@ v1::SweepPoint Point(uint64_t size, net::SendMode mode, double mb, double cpu, d
   p.set_workload(v1::WORKLOAD_STREAM_OUT);
   p.set_status(v1::RUN_STATUS_OK);
   p.set_mb_per_sec(mb);
-  p.set_completions_per_sec(mb * 1000);
-  p.set_cpu_ns_per_byte_sent(cpu);
-  p.set_zc_copied_share(copied);
+  v1::Totals* t = p.mutable_report()->mutable_totals();
+  t->mutable_rates()->set_completions_per_sec(mb * 1000);
+  t->set_cpu_ns_per_byte_sent(cpu);
+  t->set_zc_copied_share(copied);
   return p;
 }
 
@@ -124,7 +125,9 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   for (const v1::SweepPoint& p : back.points()) {
     EXPECT_GT(p.mb_per_sec(), 0);
     EXPECT_EQ(p.engine_used(), v1::ENGINE_EPOLL);
-    if (p.send_mode() == v1::SEND_MODE_ZEROCOPY) EXPECT_DOUBLE_EQ(p.zc_copied_share(), 1.0);
+    if (p.send_mode() == v1::SEND_MODE_ZEROCOPY) {
+      EXPECT_DOUBLE_EQ(p.report().totals().zc_copied_share(), 1.0);
+    }
   }
   bool copied_finding = false;
   for (const std::string& f : r.findings())
@@ -147,6 +150,10 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
     EXPECT_EQ(size, r.points(i).message_size());
     EXPECT_NEAR(mb, r.points(i).mb_per_sec(), 0.001);
     EXPECT_EQ(row[column["send_mode"]], wire::Name(r.points(i).send_mode()));
+    double completions = 0;
+    ASSERT_TRUE(absl::SimpleAtod(row[column["completions_per_sec"]], &completions));
+    EXPECT_DOUBLE_EQ(completions, r.points(i).report().totals().rates().completions_per_sec());
+    EXPECT_EQ(row[column["status"]], "ok");
   }
 
   // SVG: well-formed XML; per connection count a throughput and a completions chart, each with

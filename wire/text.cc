@@ -7,16 +7,11 @@
 #include "wire/enums.h"
 
 namespace salvo::wire {
-namespace {
-
-// The shortest text that reads back as the same double.
-std::string Shortest(double v) {
+std::string DoubleText(double v) {
   char buf[64];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
 }
-
-}  // namespace
 
 std::string EnumText(const google::protobuf::EnumValueDescriptor* value) {
   const std::string& type = value->type()->full_name();
@@ -44,9 +39,9 @@ std::string FieldText(const google::protobuf::Message& m,
     case F::CPPTYPE_UINT64:
       return absl::StrCat(r->GetUInt64(m, f));
     case F::CPPTYPE_DOUBLE:
-      return Shortest(r->GetDouble(m, f));
+      return DoubleText(r->GetDouble(m, f));
     case F::CPPTYPE_FLOAT:
-      return Shortest(r->GetFloat(m, f));
+      return DoubleText(r->GetFloat(m, f));
     case F::CPPTYPE_BOOL:
       return r->GetBool(m, f) ? "true" : "false";
     case F::CPPTYPE_ENUM:

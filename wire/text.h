@@ -13,6 +13,9 @@ namespace salvo::wire {
 std::string FieldText(const google::protobuf::Message& message,
                       const google::protobuf::FieldDescriptor* field);
 
+// The shortest text that reads back as the same double.
+std::string DoubleText(double value);
+
 // An enum value of any salvo.v1 enum by its table name; the proto name for an unknown enum.
 std::string EnumText(const google::protobuf::EnumValueDescriptor* value);
 
