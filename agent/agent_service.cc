@@ -36,7 +36,9 @@ AgentService::AgentService(std::ostream* log, AgentSecurity security)
 
 void AgentService::Log(const std::string& line) {
   if (log_ == nullptr) return;
-  absl::MutexLock lock(&log_mu_);
+  // One lock for the whole process: tests run several agents that share one log stream.
+  static absl::Mutex log_mu(absl::kConstInit);
+  absl::MutexLock lock(&log_mu);
   *log_ << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone()) << line << std::endl;
 }
 

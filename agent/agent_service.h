@@ -50,7 +50,6 @@ class AgentService final : public v1::Agent::Service {
 
   std::ostream* const log_;
   const AgentSecurity security_;
-  absl::Mutex log_mu_;
   const std::string hostname_;
   std::atomic<bool> busy_{false};
 };

@@ -13,6 +13,12 @@ namespace {
 
 constexpr absl::Duration kInfoTimeout = absl::Seconds(3);
 constexpr int kClockSamples = 8;
+// A first connect can fail spuriously: gRPC 1.51 reads errno after other calls following a
+// nonblocking connect(), so an in-progress connect is now and then reported as "No such file or
+// directory". An agent counts as unreachable only after this many attempts, spaced past the
+// channel's reconnect backoff (100 ms); a refused agent still fails in well under a second.
+constexpr int kInfoAttempts = 3;
+constexpr absl::Duration kInfoRetryAfter = absl::Milliseconds(150);
 
 // NTP-style: several Clock round trips, keeping the one with the smallest round trip, whose
 // midpoint is the best estimate of when the agent read its clock.
@@ -41,10 +47,15 @@ absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security
 void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentProbe* p) {
   p->agent = agent;
   auto stub = v1::Agent::NewStub(MakeAgentChannel(agent, security));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
-  Authorize(&ctx, security);
-  const grpc::Status s = stub->Info(&ctx, v1::InfoRequest(), &p->info);
+  grpc::Status s;
+  for (int attempt = 1; attempt <= kInfoAttempts; ++attempt) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + kInfoTimeout));
+    Authorize(&ctx, security);
+    s = stub->Info(&ctx, v1::InfoRequest(), &p->info);
+    if (s.error_code() != grpc::StatusCode::UNAVAILABLE || attempt == kInfoAttempts) break;
+    absl::SleepFor(kInfoRetryAfter);
+  }
   if (!s.ok()) {
     p->error = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                        s.error_code() == grpc::StatusCode::PERMISSION_DENIED

@@ -133,20 +133,26 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
   server->address_ = address;
   server->engine_ = engine;
   // Every worker must be serving before the server counts as started: one that cannot make its
-  // engine fails the start instead of leaving a port that accepts and never answers.
-  std::vector<absl::Status> started(listeners.size());
-  std::vector<absl::Notification> ready(listeners.size());
-  for (size_t i = 0; i < listeners.size(); ++i) {
-    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), std::move(listeners[i]),
-                                  &started[i], &ready[i]);
+  // engine fails the start instead of leaving a port that accepts and never answers. The
+  // hand-over lives in the server, not on this stack: a worker may still be inside its unlock
+  // when this thread has already seen the count and returned.
+  const int workers = static_cast<int>(listeners.size());
+  for (int i = 0; i < workers; ++i) {
+    server->workers_.emplace_back(&TargetServer::WorkerMain, server.get(), i,
+                                  std::move(listeners[i]));
   }
-  for (size_t i = 0; i < ready.size(); ++i) {
-    ready[i].WaitForNotification();
-    if (!started[i].ok()) {
-      server->Stop();
-      return absl::Status(started[i].code(),
-                          absl::StrCat("worker ", i, ": ", started[i].message()));
-    }
+  absl::Status start_error;
+  {
+    absl::MutexLock lock(&server->mu_);
+    const auto all_started = [&server]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(server->mu_) {
+      return server->workers_started_ == static_cast<int>(server->workers_.size());
+    };
+    server->mu_.Await(absl::Condition(&all_started));
+    start_error = server->error_;
+  }
+  if (!start_error.ok()) {
+    server->Stop();
+    return start_error;
   }
   return server;
 }
@@ -170,7 +176,7 @@ void TargetServer::Fail(absl::Status why) {
   if (error_.ok()) error_ = std::move(why);
 }
 
-void TargetServer::WorkerMain(net::Fd listener, absl::Status* started, absl::Notification* ready) {
+void TargetServer::WorkerMain(int index, net::Fd listener) {
   metrics::ThreadStats& stats = registry_.Local();
   net::EngineOptions options;
   options.timings = stats.timings();
@@ -180,16 +186,20 @@ void TargetServer::WorkerMain(net::Fd listener, absl::Status* started, absl::Not
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(engine_.kind, options);
   workload::Pattern pattern(config_.message_size);
   std::unique_ptr<Acceptor> acceptor;
+  absl::Status started = engine.status();
   if (engine.ok()) {
     acceptor =
         std::make_unique<Acceptor>(engine->get(), config_.mode, &pattern, config_.message_size);
-    *started = (*engine)->Listen(std::move(listener), acceptor.get());
-  } else {
-    *started = engine.status();
+    started = (*engine)->Listen(std::move(listener), acceptor.get());
   }
-  const bool ok = started->ok();
-  ready->Notify();  // `started` and `ready` belong to Start() and may be gone after this
-  if (!ok) return;
+  if (!started.ok()) {
+    Fail(absl::Status(started.code(), absl::StrCat("worker ", index, ": ", started.message())));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++workers_started_;
+  }
+  if (!started.ok()) return;
   while (!stopping_.load(std::memory_order_relaxed)) {
     absl::Status polled = (*engine)->Poll(absl::Milliseconds(20));
     stats.PublishEngine((*engine)->counters());

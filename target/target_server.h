@@ -18,7 +18,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "enums/enum_table.h"
 #include "metrics/thread_stats.h"
@@ -71,9 +70,9 @@ class TargetServer {
 
  private:
   explicit TargetServer(const TargetConfig& config) : config_(config) {}
-  // Runs one worker. `started` is set to the outcome of its set-up (engine, listener) and
-  // notified before the loop begins.
-  void WorkerMain(net::Fd listener, absl::Status* started, absl::Notification* ready);
+  // Runs worker `index`: sets up its engine and listener, counts itself started (recording a
+  // failure in error_), then serves until Stop.
+  void WorkerMain(int index, net::Fd listener);
   void Fail(absl::Status why);
 
   const TargetConfig config_;
@@ -85,6 +84,7 @@ class TargetServer {
   absl::Time started_ = absl::Now();
   mutable absl::Mutex mu_;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  int workers_started_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The whole salvo-target process after flag parsing: serve until SIGINT or SIGTERM, print a

@@ -104,7 +104,9 @@ v1::RunReport Cluster::RunUntilIntervals(controller::RunConfig config, int lines
   v1::RunReport r = controller::DriveRun(config, hooks);
   if (!reached.HasBeenNotified()) reached.Notify();
   actor.join();
-  if (HasFailure()) std::cerr << controller::RenderReport(r);
+  // The caller's expectations come after this returns: show the report whenever the run was not
+  // ok, so a failure is explained.
+  if (HasFailure() || r.status() != v1::RUN_STATUS_OK) std::cerr << controller::RenderReport(r);
   return r;
 }
 
