@@ -11,6 +11,7 @@
 #include "agent/security.h"
 #include "metrics/thread_stats.h"
 #include "net/socket.h"
+#include "process/schedstat.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
@@ -26,8 +27,113 @@ void FillInterval(uint32_t index, double elapsed_s, const StatsSnapshot& delta, 
   out->set_elapsed_s(elapsed_s);
   wire::CountersToProto(delta.counters, out->mutable_counters());
   wire::TimingsToProto(delta.timings, /*with_histograms=*/true, out->mutable_timings());
-  wire::FairnessToProto(delta.ConnectionFairness(), out->mutable_fairness());
+  wire::FairnessToProto(delta.DeliveredFairness(), /*with_parts=*/true, out->mutable_fairness());
+  wire::TcpHealthToProto(delta.TcpHealth(), /*with_parts=*/true, out->mutable_tcp());
 }
+
+// Each worker's CPU and run-queue wait between two readings of its schedstat.
+class WorkerLoads {
+ public:
+  explicit WorkerLoads(const LoadRun& run) : run_(run) { Read(&last_, &last_at_); }
+
+  void Fill(v1::Interval* out) {
+    std::vector<process::SchedStat> now;
+    absl::Time at;
+    Read(&now, &at);
+    const double span_ns = absl::ToDoubleNanoseconds(at - last_at_);
+    for (size_t w = 0; w < now.size() && w < last_.size() && span_ns > 0; ++w) {
+      v1::WorkerLoad* load = out->add_workers();
+      load->set_worker(static_cast<uint32_t>(w));
+      load->set_cpu_share(static_cast<double>(now[w].cpu_ns - last_[w].cpu_ns) / span_ns);
+      load->set_runqueue_share(static_cast<double>(now[w].runqueue_ns - last_[w].runqueue_ns) /
+                               span_ns);
+    }
+    last_ = std::move(now);
+    last_at_ = at;
+  }
+
+ private:
+  void Read(std::vector<process::SchedStat>* out, absl::Time* at) const {
+    out->clear();
+    for (int tid : run_.worker_tids()) {
+      absl::StatusOr<process::SchedStat> s =
+          tid > 0 ? process::ReadThreadSchedStat(tid) : absl::NotFoundError("not started");
+      out->push_back(s.ok() ? *s : process::SchedStat{});
+    }
+    *at = absl::Now();
+  }
+
+  const LoadRun& run_;
+  std::vector<process::SchedStat> last_;
+  absl::Time last_at_;
+};
+
+// Per connection, across intervals: its current and longest runs of intervals without a
+// delivered byte, for the whole-run starvation figures and the worst connections.
+class StallTracker {
+ public:
+  void Add(uint32_t interval, const StatsSnapshot& delta) {
+    if (state_.size() < delta.connections.size()) state_.resize(delta.connections.size());
+    for (size_t c = 0; c < delta.connections.size(); ++c) {
+      State& s = state_[c];
+      if (delta.connections[c].delivered > 0) {
+        s.run = 0;
+        s.ever_delivered = true;
+        continue;
+      }
+      if (s.run++ == 0) s.run_from = interval;
+      if (s.run > s.longest) {
+        s.longest = s.run;
+        s.longest_from = s.run_from;
+      }
+    }
+    ++intervals_;
+  }
+
+  void Fill(const StatsSnapshot& total, double interval_s, v1::AgentResult* out) const {
+    uint32_t whole = 0, three = 0;
+    for (const State& s : state_) {
+      whole += intervals_ > 0 && !s.ever_delivered;
+      three += s.longest >= 3;
+    }
+    out->set_starved_whole_run(whole);
+    out->set_starved_three_intervals(three);
+    // Were the served connections exactly the first ones connected?
+    size_t served = 0;
+    while (served < state_.size() && state_[served].ever_delivered) ++served;
+    bool prefix = served > 0 && served < state_.size();
+    for (size_t c = served; prefix && c < state_.size(); ++c) prefix = !state_[c].ever_delivered;
+    if (prefix) out->set_served_first_connected(static_cast<uint32_t>(served));
+    std::vector<size_t> order(total.connections.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const size_t n = std::min<size_t>(20, order.size());
+    std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](size_t a, size_t b) {
+      return total.connections[a].delivered < total.connections[b].delivered;
+    });
+    for (size_t k = 0; k < n; ++k) {
+      const size_t c = order[k];
+      const metrics::ConnectionSample& sample = total.connections[c];
+      v1::ConnectionRecord* r = out->add_worst_connections();
+      r->set_index(static_cast<uint32_t>(c));
+      r->set_local_port(sample.local_port);
+      r->set_bytes_delivered(sample.delivered);
+      if (c < state_.size() && state_[c].longest > 0) {
+        r->set_longest_stall_intervals(state_[c].longest);
+        r->set_longest_stall_from_s(state_[c].longest_from * interval_s);
+      }
+      r->set_since_last_ack_s(sample.last_ack_ms / 1000.0);
+      r->set_zero_window(sample.zero_window);
+    }
+  }
+
+ private:
+  struct State {
+    uint32_t run = 0, run_from = 0, longest = 0, longest_from = 0;
+    bool ever_delivered = false;
+  };
+  std::vector<State> state_;
+  uint32_t intervals_ = 0;
+};
 
 // CPU seconds (user + system) this process has used so far.
 double ProcessCpuSeconds() {
@@ -99,6 +205,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   bool stopped = false;
   if (spec.load().warmup_ms() > 0) {
     stopped = WaitUntil(signals, measure_from);
+    run.SampleConnections();
     baseline = run.Snapshot();
   } else {
     stopped = WaitUntil(signals, start_at);
@@ -108,17 +215,23 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   v1::AgentResult result;
   StatsSnapshot previous = baseline;
   absl::Time boundary = measure_from;
+  WorkerLoads loads(run);
+  StallTracker stalls;
   while (!stopped && boundary < measure_until) {
     const absl::Time next = std::min(boundary + interval, measure_until);
     stopped = WaitUntil(signals, next);
     const absl::Time end = stopped ? std::min(absl::Now(), next) : next;
     // A stop between boundaries still yields the partial interval: nothing measured is lost.
     if (end > boundary) {
+      run.SampleConnections();
       const StatsSnapshot current = run.Snapshot();
+      const StatsSnapshot delta = current.Since(previous);
+      const uint32_t index = static_cast<uint32_t>(result.intervals_size());
       v1::Interval* interval_out = result.add_intervals();
-      FillInterval(static_cast<uint32_t>(result.intervals_size() - 1),
-                   absl::ToDoubleSeconds(end - measure_from), current.Since(previous),
-                   interval_out);
+      FillInterval(index, absl::ToDoubleSeconds(end - measure_from), delta, interval_out);
+      loads.Fill(interval_out);
+      // A short final interval says nothing about stalls.
+      if (end - boundary >= interval / 2) stalls.Add(index, delta);
       previous = current;
       response.Clear();
       *response.mutable_interval()->mutable_interval() = *interval_out;
@@ -135,8 +248,15 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   const StatsSnapshot final_snapshot = run.Snapshot();
   StatsSnapshot total = final_snapshot.Since(baseline);
   // Connections are set up before the baseline; the result states how many there were.
-  for (Counter c : {Counter::kConnectionsEstablished, Counter::kConnectErrors}) {
+  for (Counter c : {Counter::kConnectionsEstablished, Counter::kConnectErrors,
+                    Counter::kConnectionsHoldingData}) {
     total.counters[c] = final_snapshot.Get(c);
+  }
+  if (plan.workload.kind == workload::Kind::kStreamOut) {
+    // Handed to the kernel but never acknowledged by the peer.
+    const uint64_t sent = total.counters[Counter::kBytesSent];
+    const uint64_t delivered = total.counters[Counter::kBytesDelivered];
+    total.counters[Counter::kBytesUndelivered] = sent > delivered ? sent - delivered : 0;
   }
 
   const double measured_s = absl::ToDoubleSeconds(measure_end - measure_from);
@@ -148,7 +268,8 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   wire::CountersToProto(total.counters, result.mutable_counters());
   wire::RatesToProto(metrics::ComputeRates(total.counters, measured_s), result.mutable_rates());
   wire::TimingsToProto(total.timings, /*with_histograms=*/true, result.mutable_timings());
-  wire::FairnessToProto(total.ConnectionFairness(), result.mutable_fairness());
+  wire::FairnessToProto(total.DeliveredFairness(), /*with_parts=*/true, result.mutable_fairness());
+  stalls.Fill(total, absl::ToDoubleSeconds(interval), &result);
   result.set_engine(wire::ToProto(plan.engine.kind));
   result.set_send_mode(wire::ToProto(plan.send_mode));
   result.set_cpu_s(cpu_s);

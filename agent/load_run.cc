@@ -60,10 +60,58 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
   if (spec.connect_timeout_ms() > 0) {
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
   }
+  plan.drain_timeout = absl::Milliseconds(spec.drain_ms());
+  const uint32_t limit = spec.tcp_info_sample() > 0 ? spec.tcp_info_sample() : 10000;
+  plan.tcp_info_stride = std::max<uint32_t>(1, (plan.connections + limit - 1) / limit);
   return plan;
 }
 
-LoadRun::LoadRun(LoadPlan plan) : plan_(std::move(plan)) {}
+LoadRun::LoadRun(LoadPlan plan)
+    : plan_(std::move(plan)),
+      sample_done_(new std::atomic<uint64_t>[plan_.threads]),
+      tids_(new std::atomic<int>[plan_.threads]) {
+  for (uint32_t i = 0; i < plan_.threads; ++i) {
+    sample_done_[i].store(0);
+    tids_[i].store(0);
+  }
+}
+
+void LoadRun::SampleConnections(absl::Duration timeout) {
+  const uint64_t epoch = sample_requested_.fetch_add(1) + 1;
+  const absl::Time deadline = absl::Now() + timeout;
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    while (sample_done_[w].load() < epoch && absl::Now() < deadline) {
+      absl::SleepFor(absl::Microseconds(200));
+    }
+  }
+}
+
+std::vector<int> LoadRun::worker_tids() const {
+  std::vector<int> out;
+  for (size_t w = 0; w < workers_.size(); ++w) out.push_back(tids_[w].load());
+  return out;
+}
+
+void LoadRun::SampleSessions(const std::vector<std::unique_ptr<workload::Session>>& sessions,
+                             metrics::ThreadStats& stats, bool final) {
+  uint64_t delivered = 0, holding = 0;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    workload::Session& session = *sessions[i];
+    const metrics::ConnectionSample s =
+        session.Sample(/*read_tcp_info=*/i % plan_.tcp_info_stride == 0);
+    stats.StoreSample(i, s);
+    delivered += s.delivered;
+    if (!final) continue;
+    // The end of the run: each connection is closed right after its last sample. One that
+    // still holds data is reset, so that as little as possible reaches the peer after it was
+    // counted (what is in flight at that instant still may).
+    const bool hold = session.HoldingData();
+    holding += hold;
+    session.Close(/*reset=*/hold);
+  }
+  stats.Set(metrics::Counter::kBytesDelivered, delivered);
+  if (final) stats.Set(metrics::Counter::kConnectionsHoldingData, holding);
+}
 
 LoadRun::~LoadRun() { Finish(/*drain=*/false); }
 
@@ -154,18 +202,24 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
     return;
   }
   ctx.engine = engine->get();
-  // One loop turn: poll, publish the engine's counters, and stop this worker if the loop failed.
+  tids_[index].store(static_cast<int>(::gettid()));
+  std::vector<std::unique_ptr<workload::Session>> sessions;
+  // One loop turn: poll, publish the engine's counters, answer a sample request, and stop this
+  // worker if the loop failed.
   bool loop_ok = true;
   const auto turn = [&] {
     absl::Status polled = ctx.engine->Poll(kPollTimeout);
     stats.PublishEngine(ctx.engine->counters());
+    if (const uint64_t wanted = sample_requested_.load(); wanted > sample_done_[index].load()) {
+      SampleSessions(sessions, stats, /*final=*/false);
+      sample_done_[index].store(wanted);
+    }
     if (!polled.ok()) {
       WorkerFailed(index, polled);
       loop_ok = false;
     }
     return loop_ok;
   };
-  std::vector<std::unique_ptr<workload::Session>> sessions;
   // Set-up order (origin notes, point 6): every socket connects first; the engine arms a
   // receive on a connection only once its handshake has completed.
   for (uint32_t i = 0; i < connections; ++i) {
@@ -223,8 +277,10 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
       }
     }
   }
-  for (auto& s : sessions) s->Close();
+  // The last sample, after the drain: what it counts as delivered is final.
+  SampleSessions(sessions, stats, /*final=*/true);
   stats.PublishEngine(ctx.engine->counters());
+  sample_done_[index].store(UINT64_MAX);
 }
 
 }  // namespace salvo::agent

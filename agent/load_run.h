@@ -40,8 +40,12 @@ struct LoadPlan {
   uint32_t connections = 1;
   uint32_t threads = 1;
   absl::Duration connect_timeout = absl::Seconds(5);
-  // How long in-flight messages get to complete at the end of a run.
+  // How long, at the end of a run, in-flight messages get to complete (stream-out: until the
+  // peer has acknowledged every byte). Zero: no wait; connections still holding data are reset.
   absl::Duration drain_timeout = absl::Seconds(2);
+  // TCP_INFO is read for every `tcp_info_stride`-th connection at each sample (all of them for
+  // stream-out's delivered bytes).
+  uint32_t tcp_info_stride = 1;
 };
 
 // Rejects specs no run can follow (empty target, zero size, absurd pipeline...).
@@ -66,6 +70,15 @@ class LoadRun {
   // Sums the workers' stats. Any thread, any time.
   metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
 
+  // Asks every worker to sample its connections (delivered bytes, TCP_INFO) now and waits until
+  // each has, or `timeout` passed (a worker busy for longer samples at its next turn). Call
+  // before Snapshot() at an interval boundary.
+  void SampleConnections(absl::Duration timeout = absl::Milliseconds(200));
+
+  // The workers' thread ids (for /proc/self/task/TID/schedstat), in worker order; 0 for a worker
+  // not started yet.
+  std::vector<int> worker_tids() const;
+
   // Ends the load and joins the workers. With `drain`, sessions finish what is in flight (bounded
   // by the plan's drain timeout) before the sockets close; without, they close at once.
   void Finish(bool drain);
@@ -82,6 +95,9 @@ class LoadRun {
  private:
   enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
   void WorkerMain(uint32_t index, uint32_t connections);
+  // Samples every session into `stats` and sets the delivered counters.
+  void SampleSessions(const std::vector<std::unique_ptr<workload::Session>>& sessions,
+                      metrics::ThreadStats& stats, bool final);
   void WorkerFailed(uint32_t index, const absl::Status& why);
   // Waits for the start instant given to Start(); false if the run was stopped meanwhile.
   bool WaitForStartInstant();
@@ -93,6 +109,10 @@ class LoadRun {
   std::atomic<int> stop_{kRunning};
   std::atomic<int64_t> first_send_unix_ns_{0};
   std::atomic<int64_t> start_at_unix_ns_{0};
+  std::atomic<uint64_t> sample_requested_{0};
+  // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
+  std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;
+  std::unique_ptr<std::atomic<int>[]> tids_;
 
   mutable absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;

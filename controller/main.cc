@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
   salvo::cli::DurationOption(*run_cmd, "--interval", &run.interval, "report interval (default 1s)");
   salvo::cli::DurationOption(*run_cmd, "--connect-timeout", &run.connect_timeout,
                              "time for every connection to be established (default 5s)");
+  salvo::cli::DurationOption(*run_cmd, "--drain", &run.drain,
+                             "at the end, wait this long for the peer to acknowledge every byte "
+                             "sent; 0: no wait (default 2s)");
+  run_cmd
+      ->add_option("--tcp-info-sample", run.tcp_info_sample,
+                   "read TCP_INFO for at most this many connections per agent and interval")
+      ->capture_default_str();
   run_cmd->add_option("--pipeline", run.pipeline, "echo: messages in flight per connection")
       ->check(CLI::Range(1u, 65536u))
       ->capture_default_str();

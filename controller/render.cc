@@ -28,6 +28,7 @@ std::vector<std::string> ThroughputRow(const std::string& name, uint64_t conns,
           FormatCount(static_cast<double>(c.recv_calls())),
           FormatBytes(c.bytes_sent()),
           FormatBytes(c.bytes_received()),
+          FormatBytes(c.bytes_delivered()),
           FormatCount(static_cast<double>(c.messages())),
           FormatCount(rates.messages_per_sec()),
           FormatCount(rates.completions_per_sec())};
@@ -57,9 +58,13 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
     absl::StrAppend(&line, absl::StrFormat("  p50 %7s  p99 %7s", FormatMicros(rtt.p50_us()),
                                            FormatMicros(rtt.p99_us())));
   }
-  if (p.starved_connections() > 0) {
-    absl::StrAppend(&line, "  STALL: ", p.starved_connections(), " connections moved nothing");
+  absl::StrAppend(
+      &line, absl::StrFormat("  delivered %s MB/s", units::FormatMBps(r.mb_per_sec_delivered())));
+  if (p.fairness().starved_connections() > 0) {
+    absl::StrAppend(&line, "  starved ", p.fairness().starved_connections(), " of ",
+                    p.fairness().connections());
   }
+  if (p.tcp().zero_window() > 0) absl::StrAppend(&line, "  zero window ", p.tcp().zero_window());
   if (p.agents_reporting() < agents_expected) {
     absl::StrAppend(&line, "  (", p.agents_reporting(), " of ", agents_expected, " agents)");
   }
@@ -77,9 +82,19 @@ std::string RenderReport(const v1::RunReport& r) {
       s.pipeline() > 1 ? absl::StrCat(", pipeline ", s.pipeline()) : "",
       s.verify() ? ", verified" : "", s.target(), spec.agents_size(),
       spec.agents_size() == 1 ? "" : "s", s.duration_ms() / 1000.0, s.warmup_ms() / 1000.0);
+  // The verdict and what explains it come first: they are what a person needs to read.
+  absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
+  for (const std::string& reason : r.reasons()) absl::StrAppend(&out, "  - ", reason, "\n");
+  for (const std::string& lost : r.lost_agents()) absl::StrAppend(&out, "  - lost: ", lost, "\n");
+  for (const std::string& d : r.diagnostics()) absl::StrAppend(&out, d, "\n");
+  for (const v1::ThresholdResult& t : r.thresholds()) {
+    absl::StrAppend(&out, absl::StrFormat("threshold %s: %s (%g)\n", t.expression(),
+                                          t.passed() ? "passed" : "FAILED", t.value()));
+  }
+  absl::StrAppend(&out, "\n");
 
   TextTable throughput({"agent", "conns", "send calls", "recv calls", "sent", "received",
-                        "messages", "msg/s", "TPS"});
+                        "delivered", "messages", "msg/s", "TPS"});
   for (const v1::AgentResult& a : r.agents()) {
     throughput.Add(
         ThroughputRow(a.agent(), a.counters().connections_established(), a.counters(), a.rates()));
@@ -169,10 +184,16 @@ std::string RenderReport(const v1::RunReport& r) {
     }
   }
   if (!errors.empty()) absl::StrAppend(&out, "errors: ", absl::StrJoin(errors, ", "), "\n");
-  for (const std::string& d : r.diagnostics()) absl::StrAppend(&out, "note: ", d, "\n");
+  const v1::Fairness& f = r.fairness();
+  if (f.connections() > 0) {
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "delivered per connection: Jain %.3f, p10 %s, p50 %s, p90 %s; %u of %u "
+                  "connections carried 90%% of the bytes\n",
+                  f.jain(), FormatBytes(f.p10_bytes()), FormatBytes(f.p50_bytes()),
+                  FormatBytes(f.p90_bytes()), f.connections_carrying_90pct(), f.connections()));
+  }
   absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
-  for (const std::string& reason : r.reasons()) absl::StrAppend(&out, "  - ", reason, "\n");
-  for (const std::string& lost : r.lost_agents()) absl::StrAppend(&out, "  - lost: ", lost, "\n");
   return out;
 }
 

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "controller/diagnosis.h"
+#include "metrics/connection_stats.h"
 #include "metrics/figures.h"
 #include "metrics/histogram.h"
 #include "wire/enums.h"
@@ -60,69 +62,6 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   return r;
 }
 
-void Diagnose(const v1::RunReport& report, double nominal_interval_s,
-              std::vector<std::string>* out) {
-  // Only whole intervals: a short final interval would look like a collapse.
-  std::vector<const v1::IntervalPoint*> full;
-  for (int i = 0; i < report.intervals_size(); ++i) {
-    const double start = i == 0 ? 0 : report.intervals(i - 1).elapsed_s();
-    if (report.intervals(i).elapsed_s() - start >= 0.5 * nominal_interval_s) {
-      full.push_back(&report.intervals(i));
-    }
-  }
-  uint32_t stalled_intervals = 0, worst_starved = 0, worst_index = 0;
-  for (const auto* p : full) {
-    if (p->starved_connections() > 0) {
-      ++stalled_intervals;
-      if (p->starved_connections() > worst_starved) {
-        worst_starved = p->starved_connections();
-        worst_index = p->index();
-      }
-    }
-  }
-  if (stalled_intervals > 0) {
-    out->push_back(absl::StrFormat(
-        "stall: in %u of %u intervals some connections moved no bytes (worst: interval %u, %u of "
-        "%u connections); a receiver that does not drain every connection, or peers whose "
-        "window closed, starve them",
-        stalled_intervals, full.size(), worst_index, worst_starved,
-        report.totals().counters().connections_established()));
-  }
-  double peak = 0;
-  uint32_t peak_index = 0;
-  for (const auto* p : full) {
-    const double completions = p->rates().completions_per_sec();
-    if (completions > peak) {
-      peak = completions;
-      peak_index = p->index();
-    }
-    if (peak > 0 && completions < 0.5 * peak) {
-      out->push_back(absl::StrFormat(
-          "throughput collapse: interval %u fell to %.0f%% of the peak (interval %u)%s", p->index(),
-          100 * completions / peak, peak_index,
-          p->starved_connections() > 0
-              ? absl::StrCat(", with ", p->starved_connections(), " connections starved")
-              : ""));
-      break;
-    }
-  }
-  const v1::Totals& t = report.totals();
-  const v1::Counters& c = t.counters();
-  if (c.zc_sends() > 0 && c.zc_copied() == c.zc_sends()) {
-    out->push_back(absl::StrCat(
-        "zero-copy fell back to copy for 100% of sends: the kernel copied every one (always so "
-        "over loopback and veth), so this is not a zero-copy result"));
-  } else if (c.zc_copied() > 0) {
-    out->push_back(absl::StrFormat("zero-copy fell back to copy for %.1f%% of sends",
-                                   100 * t.zc_copied_share()));
-  }
-  uint64_t closed = 0;
-  for (const auto& p : report.intervals()) closed += p.counters().closed_by_peer();
-  if (closed > 0) {
-    out->push_back(absl::StrCat(closed, " connections were closed by the target during the run"));
-  }
-}
-
 }  // namespace
 
 v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Interval*>& parts,
@@ -131,11 +70,19 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   p.set_index(index);
   CounterValues sum;
   wire::Timings timings;
-  double elapsed = 0;
+  metrics::FairnessStats fairness;
+  metrics::TcpHealthStats tcp;
+  double elapsed = 0, max_cpu = 0, max_wait = 0;
   for (const v1::Interval* i : parts) {
     sum += wire::CountersFromProto(i->counters());
     MergeTimings(i->timings(), &timings, "", nullptr);
-    p.set_starved_connections(p.starved_connections() + i->fairness().starved_connections());
+    // A malformed part is left out of these figures; the agent's totals say so elsewhere.
+    if (auto f = wire::FairnessFromProto(i->fairness()); f.ok()) fairness.Merge(*f);
+    if (auto t = wire::TcpHealthFromProto(i->tcp()); t.ok()) tcp.Merge(*t);
+    for (const v1::WorkerLoad& w : i->workers()) {
+      max_cpu = std::max(max_cpu, w.cpu_share());
+      max_wait = std::max(max_wait, w.runqueue_share());
+    }
     elapsed = std::max(elapsed, i->elapsed_s());
   }
   // Intervals are aligned by index from the common start, so every part covers the same span:
@@ -147,6 +94,10 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   wire::CountersToProto(sum, p.mutable_counters());
   wire::RatesToProto(metrics::ComputeRates(sum, seconds), p.mutable_rates());
   wire::TimingsToProto(timings, /*with_histograms=*/false, p.mutable_timings());
+  wire::FairnessToProto(fairness, /*with_parts=*/false, p.mutable_fairness());
+  wire::TcpHealthToProto(tcp, /*with_parts=*/false, p.mutable_tcp());
+  p.set_max_worker_cpu_share(max_cpu);
+  p.set_max_worker_runqueue_share(max_wait);
   return p;
 }
 
@@ -157,6 +108,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   *report.mutable_spec() = spec;
   CounterValues sum;
   wire::Timings timings;
+  metrics::FairnessStats fairness;
   double measured_s = 0, cpu_s = 0;
   for (const AgentOutcome& a : agents) {
     v1::AgentResult& r = *report.add_agents();
@@ -177,6 +129,12 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     }
     sum += wire::CountersFromProto(r.counters());
     MergeTimings(r.timings(), &timings, a.name, &reasons);
+    if (auto f = wire::FairnessFromProto(r.fairness()); f.ok()) {
+      fairness.Merge(*f);
+    } else {
+      reasons.push_back(absl::StrCat("agent ", a.name,
+                                     " sent malformed fairness figures: ", f.status().message()));
+    }
     // Every agent's span starts at the common start; the run's ends with the last agent's.
     if (std::isfinite(r.measured_s())) measured_s = std::max(measured_s, r.measured_s());
     if (std::isfinite(r.cpu_s()) && r.cpu_s() > 0) cpu_s += r.cpu_s();
@@ -189,6 +147,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
   totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
   wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());
+  wire::FairnessToProto(fairness, /*with_parts=*/false, report.mutable_fairness());
   // Pointers into report.agents() are stable now that no agent is added any more.
   std::map<uint32_t, std::vector<const v1::Interval*>> by_index;
   for (const v1::AgentResult& r : report.agents()) {
@@ -202,9 +161,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
                                    " received bytes differ from what was sent (--verify)"));
   }
-  std::vector<std::string> diagnostics;
-  Diagnose(report, interval_s, &diagnostics);
-  for (auto& d : diagnostics) report.add_diagnostics(std::move(d));
+  Diagnosis diagnosis = Diagnose(report, interval_s);
+  for (auto& d : diagnosis.lines) report.add_diagnostics(std::move(d));
+  for (auto& f : diagnosis.failures) reasons.push_back(std::move(f));
   // Reasons can repeat when the controller and an agent saw the same failure.
   std::vector<std::string> unique;
   for (auto& r : reasons) {

@@ -100,6 +100,12 @@ absl::Status Validate(const RunConfig& config) {
   if (config.sndbuf > (1u << 30) || config.rcvbuf > (1u << 30)) {
     return absl::InvalidArgumentError("--sndbuf and --rcvbuf must be at most 1g");
   }
+  if (config.drain < absl::ZeroDuration() || config.drain > absl::Minutes(10)) {
+    return absl::InvalidArgumentError("--drain must be 0 to 10m");
+  }
+  if (config.tcp_info_sample == 0) {
+    return absl::InvalidArgumentError("--tcp-info-sample must be at least 1");
+  }
   if (config.connect_timeout < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("--connect-timeout must be at least 1ms");
   }
@@ -122,6 +128,8 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   load.set_send_mode(wire::ToProto(config.send_mode));
   load.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
   load.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
+  load.set_drain_ms(Millis(config.drain));
+  load.set_tcp_info_sample(config.tcp_info_sample);
   return load;
 }
 

@@ -43,6 +43,10 @@ struct RunConfig {
   uint64_t sndbuf = 0;
   uint64_t rcvbuf = 0;
   absl::Duration connect_timeout = absl::Seconds(5);
+  // How long senders wait at the end for the peer to acknowledge what they sent.
+  absl::Duration drain = absl::Seconds(2);
+  // TCP_INFO sampled for at most this many connections per agent and interval.
+  uint32_t tcp_info_sample = 10000;
   std::string json_path;
   // Live lines on the terminal.
   bool live = true;

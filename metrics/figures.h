@@ -64,7 +64,15 @@ enum class Unit {
     "zero-copy sends the kernel copied anyway (SO_EE_CODE_ZEROCOPY_COPIED, "                      \
     "IORING_NOTIF_USAGE_ZC_COPIED): over loopback and veth, all of them")                         \
   X(kSendNoBufs, send_nobufs, kCalls,                                                             \
-    "MSG_ZEROCOPY sends refused with ENOBUFS (optmem full of pending notifications)")
+    "MSG_ZEROCOPY sends refused with ENOBUFS (optmem full of pending notifications)")             \
+  X(kBytesDelivered, bytes_delivered, kBytes,                                                     \
+    "bytes that reached the peer: stream-out, acknowledged by its TCP (tcpi_bytes_acked); "       \
+    "echo and stream-in, read by us. Sampled at interval boundaries and at the end")              \
+  X(kBytesUndelivered, bytes_undelivered, kBytes,                                                 \
+    "stream-out: bytes handed to the kernel that the peer had not acknowledged when the "         \
+    "drain ended")                                                                                \
+  X(kConnectionsHoldingData, connections_holding_data, kConnections,                              \
+    "stream-out: connections whose send queue still held data when the drain ended")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                   \
@@ -89,7 +97,9 @@ enum class Unit {
   X(kMbPerSecSent, mb_per_sec_sent, kMegabytesPerSecond, 1e-6,                                     \
     "decimal megabytes (10^6 bytes) handed to the kernel per second", Counter::kBytesSent)         \
   X(kMbPerSecReceived, mb_per_sec_received, kMegabytesPerSecond, 1e-6,                             \
-    "decimal megabytes (10^6 bytes) read per second", Counter::kBytesReceived)
+    "decimal megabytes (10^6 bytes) read per second", Counter::kBytesReceived)                     \
+  X(kMbPerSecDelivered, mb_per_sec_delivered, kMegabytesPerSecond, 1e-6,                           \
+    "decimal megabytes (10^6 bytes) delivered to the peer per second", Counter::kBytesDelivered)
 
 #define SALVO_FIGURE_ENUM(e, ...) e,
 enum class Counter : int { SALVO_COUNTERS(SALVO_FIGURE_ENUM) };

@@ -19,11 +19,7 @@ thread_local LocalSlot local_slot;
 
 ThreadStats::ThreadStats(size_t connection_slots)
     : connection_slots_(connection_slots),
-      connection_bytes_(new std::atomic<uint64_t>[std::max<size_t>(connection_slots, 1)]) {
-  for (size_t i = 0; i < connection_slots; ++i) {
-    connection_bytes_[i].store(0, std::memory_order_relaxed);
-  }
-}
+      samples_(new AtomicConnectionSample[std::max<size_t>(connection_slots, 1)]) {}
 
 StatsSnapshot StatsSnapshot::Since(const StatsSnapshot& before) const {
   StatsSnapshot d;
@@ -31,22 +27,23 @@ StatsSnapshot StatsSnapshot::Since(const StatsSnapshot& before) const {
   for (int t = 0; t < kNumTimings; ++t) {
     d.timings[t] = Histogram::Delta(timings[t], before.timings[t]);
   }
-  d.connection_bytes = connection_bytes;
-  for (size_t i = 0; i < d.connection_bytes.size() && i < before.connection_bytes.size(); ++i) {
-    d.connection_bytes[i] -= std::min(d.connection_bytes[i], before.connection_bytes[i]);
+  d.connections = connections;
+  for (size_t i = 0; i < d.connections.size() && i < before.connections.size(); ++i) {
+    d.connections[i] = connections[i].Since(before.connections[i]);
   }
   return d;
 }
 
-Fairness StatsSnapshot::ConnectionFairness() const {
-  Fairness f;
-  f.connections = static_cast<uint32_t>(connection_bytes.size());
-  if (connection_bytes.empty()) return f;
-  for (uint64_t b : connection_bytes) f.starved += b == 0;
-  auto [lo, hi] = std::minmax_element(connection_bytes.begin(), connection_bytes.end());
-  f.min_bytes = *lo;
-  f.max_bytes = *hi;
+FairnessStats StatsSnapshot::DeliveredFairness() const {
+  FairnessStats f;
+  for (const ConnectionSample& c : connections) f.Add(c.delivered);
   return f;
+}
+
+TcpHealthStats StatsSnapshot::TcpHealth() const {
+  TcpHealthStats h;
+  for (const ConnectionSample& c : connections) h.Add(c);
+  return h;
 }
 
 StatsRegistry::StatsRegistry() : id_(next_registry_id.fetch_add(1)) {}
@@ -73,7 +70,7 @@ StatsSnapshot StatsRegistry::Snapshot() const {
     }
     block->timings_.MergeInto(&s.timings);
     for (size_t c = 0; c < block->connection_slots_; ++c) {
-      s.connection_bytes.push_back(block->connection_bytes_[c].load(std::memory_order_relaxed));
+      s.connections.push_back(block->samples_[c].Load());
     }
   }
   return s;

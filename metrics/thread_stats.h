@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "metrics/connection_stats.h"
 #include "metrics/figures.h"
 #include "metrics/histogram.h"
 
@@ -43,23 +44,18 @@ class Timings {
   std::array<AtomicHistogram, kNumTimings> h_;
 };
 
-// How evenly bytes were spread over connections in a span (the origin notes' starved receiver):
-// a connection that moved nothing while others did is starved.
-struct Fairness {
-  uint32_t connections = 0;
-  uint32_t starved = 0;
-  uint64_t min_bytes = 0;
-  uint64_t max_bytes = 0;
-};
-
 class ThreadStats {
  public:
   explicit ThreadStats(size_t connection_slots);
 
   void Add(Counter c, uint64_t n = 1) { Bump(counters_[Index(c)], n); }
+  // For a counter this thread computes whole (bytes delivered, summed at each sample).
+  void Set(Counter c, uint64_t value) {
+    counters_[Index(c)].store(value, std::memory_order_relaxed);
+  }
   void Record(Timing t, uint64_t ns) { timings_.Record(t, ns); }
-  // Bytes moved on one of this thread's connections, for the fairness report.
-  void AddConnectionBytes(size_t slot, uint64_t n) { Bump(connection_bytes_[slot], n); }
+  // The latest sample of one of this thread's connections.
+  void StoreSample(size_t slot, const ConnectionSample& sample) { samples_[slot].Store(sample); }
   // The engine's counters as they stand now (they only grow).
   void PublishEngine(const CounterValues& engine) {
     for (int i = 0; i < kNumCounters; ++i) {
@@ -86,21 +82,24 @@ class ThreadStats {
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
   Timings timings_;
   const size_t connection_slots_;
-  std::unique_ptr<std::atomic<uint64_t>[]> connection_bytes_;
+  std::unique_ptr<AtomicConnectionSample[]> samples_;
 };
 
 struct StatsSnapshot {
   CounterValues counters;
   std::array<Histogram, kNumTimings> timings;
-  // Bytes moved per connection, all threads' slots in registration order.
-  std::vector<uint64_t> connection_bytes;
+  // Every connection's latest sample, all threads' slots in registration order (so a
+  // connection's index is its place in the agent's connect order).
+  std::vector<ConnectionSample> connections;
 
   uint64_t Get(Counter c) const { return counters[c]; }
   const Histogram& timing(Timing t) const { return timings[Index(t)]; }
   // What happened between `before` and this snapshot.
   StatsSnapshot Since(const StatsSnapshot& before) const;
-  // Fairness of the per-connection bytes in this snapshot (usually a delta).
-  Fairness ConnectionFairness() const;
+  // Over the connections of this snapshot (usually a delta): how evenly they delivered, and
+  // what TCP_INFO said about those that were sampled.
+  FairnessStats DeliveredFairness() const;
+  TcpHealthStats TcpHealth() const;
 };
 
 class StatsRegistry {

@@ -129,11 +129,19 @@ class Engine {
   // Half-closes the sending side once the current send is done.
   virtual void ShutdownWrite(ConnId id) = 0;
 
-  // Closes at once. No callback follows for this id.
+  // Closes at once. No callback follows for this id. Data the kernel still holds for the peer
+  // is sent on after the close (and a FIN after it).
   virtual void Close(ConnId id) = 0;
+
+  // Closes at once with a reset (SO_LINGER 0): the kernel discards what the peer has not
+  // acknowledged, so nothing more reaches it. No callback follows for this id.
+  virtual void Reset(ConnId id) = 0;
 
   // The kernel's TCP_INFO for an open connection.
   virtual absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const = 0;
+
+  // The local port of an open connection.
+  virtual absl::StatusOr<uint16_t> LocalPort(ConnId id) const = 0;
 
   // Calls handler->OnTimer from Poll once CLOCK_MONOTONIC (metrics::MonoNanos) reaches
   // `mono_ns`. The returned id is never reused.

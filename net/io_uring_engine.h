@@ -42,7 +42,12 @@ class IoUringEngine final : public Engine {
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
+  void Reset(ConnId id) override {
+    conns_.SetResetOnClose(id);
+    Close(id);
+  }
   absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const override;
+  absl::StatusOr<uint16_t> LocalPort(ConnId id) const override { return conns_.LocalPort(id); }
   TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) override {
     return timers_.Schedule(mono_ns, handler);
   }

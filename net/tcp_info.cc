@@ -35,6 +35,7 @@ absl::StatusOr<TcpInfo> ReadTcpInfo(int fd) {
   out.snd_cwnd = t.tcpi_snd_cwnd;
   out.total_retrans = t.tcpi_total_retrans;
   out.unacked = t.tcpi_unacked;
+  out.last_ack_recv_ms = t.tcpi_last_ack_recv;
   if (SALVO_HAS(tcpi_notsent_bytes)) out.notsent_bytes = t.tcpi_notsent_bytes;
   if (SALVO_HAS(tcpi_bytes_received)) {
     out.has_bytes_acked = true;

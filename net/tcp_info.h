@@ -24,7 +24,8 @@ struct TcpInfo {
   uint32_t total_retrans = 0;
   uint32_t unacked = 0;
   uint32_t notsent_bytes = 0;
-  bool has_bytes_acked = false;  // Linux 4.1
+  uint32_t last_ack_recv_ms = 0;  // since the last ACK arrived
+  bool has_bytes_acked = false;   // Linux 4.1
   uint64_t bytes_acked = 0;
   uint64_t bytes_received = 0;
   bool has_busy_time = false;  // Linux 4.10: busy, receive-window- and send-buffer-limited time

@@ -7,8 +7,16 @@
 #include "controller/render.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "metrics/connection_stats.h"
 #include "metrics/histogram.h"
 #include "wire/figures.h"
+
+namespace salvo::v1 {
+// Failure messages print the report a user would have seen.
+std::ostream& operator<<(std::ostream& os, const RunReport& r) {
+  return os << controller::RenderReport(r);
+}
+}  // namespace salvo::v1
 
 namespace salvo::controller {
 namespace {
@@ -29,8 +37,10 @@ v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64
   i.mutable_counters()->set_recv_calls(recvs);
   i.mutable_counters()->set_messages(sends);
   i.mutable_counters()->set_bytes_sent(sends * 64);
-  i.mutable_fairness()->set_connections(10);
-  i.mutable_fairness()->set_starved_connections(starved);
+  // Ten connections; `starved` of them delivered nothing, the others shared the bytes.
+  metrics::FairnessStats f;
+  for (uint32_t c = 0; c < 10; ++c) f.Add(c < starved ? 0 : sends * 64 / (10 - starved));
+  wire::FairnessToProto(f, /*with_parts=*/true, i.mutable_fairness());
   return i;
 }
 
@@ -163,23 +173,78 @@ TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheR
   EXPECT_NE(r.reasons(0).find("lost:1"), std::string::npos);
 }
 
-TEST(BuildReport, DiagnosesStallsAndCollapses) {
+bool Has(const v1::RunReport& r, const std::string& needle) {
+  for (const std::string& d : r.diagnostics()) {
+    if (d.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(BuildReport, ConnectionsStarvedForTwoIntervalsAreNamedWithTheirRange) {
   const v1::RunReport r =
       BuildReport(Spec(),
                   {Finished("a", {},
-                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000),
-                             MakeInterval(2, 3.0, 100, 100, /*starved=*/7)})},
+                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
+                             MakeInterval(2, 3.0, 1000, 1000, 7)})},
                   {});
-  ASSERT_EQ(r.diagnostics_size(), 2);
-  EXPECT_NE(r.diagnostics(0).find("stall"), std::string::npos) << r.diagnostics(0);
-  EXPECT_NE(r.diagnostics(0).find("7 of"), std::string::npos) << r.diagnostics(0);
-  EXPECT_NE(r.diagnostics(1).find("collapse"), std::string::npos) << r.diagnostics(1);
-  EXPECT_EQ(r.intervals(2).starved_connections(), 7u);
-  // A short final interval is not mistaken for a collapse.
+  ASSERT_TRUE(Has(r, "starved: 7 of 10 connections delivered nothing from t=1.0 s")) << r;
+  EXPECT_TRUE(Has(r, "3 carried 100% (Jain 0.30)"));
+  EXPECT_EQ(r.intervals(2).fairness().starved_connections(), 7u);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);  // starved, yet the run did what was asked
+  // One interval alone is not enough to call it starvation.
+  const v1::RunReport once =
+      BuildReport(Spec(),
+                  {Finished("a", {},
+                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
+                             MakeInterval(2, 3.0, 1000, 1000)})},
+                  {});
+  EXPECT_FALSE(Has(once, "starved")) << once;
+}
+
+TEST(BuildReport, EveryConnectionStalledAtTheEndFailsTheRun) {
+  const v1::RunReport r =
+      BuildReport(Spec(),
+                  {Finished("a", {},
+                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 0, 0, 10),
+                             MakeInterval(2, 3.0, 0, 0, 10)})},
+                  {});
+  EXPECT_TRUE(Has(r, "stall: all 10 connections delivered nothing from t=1.0 s to t=3.0 s")) << r;
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_GE(r.reasons_size(), 1);
+  EXPECT_EQ(r.reasons(0), "every connection stalled at the end: nothing delivered from t=1.0 s");
+  // A short final interval is not mistaken for a stall or a collapse.
   const v1::RunReport calm = BuildReport(
-      Spec(), {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 1.1, 10, 10)})},
-      {});
-  EXPECT_EQ(calm.diagnostics_size(), 0);
+      Spec(),
+      {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 1.1, 0, 0, 10)})}, {});
+  EXPECT_EQ(calm.diagnostics_size(), 0) << calm;
+  EXPECT_EQ(calm.status(), v1::RUN_STATUS_OK);
+}
+
+TEST(BuildReport, ConnectionsClosedByTheTargetWhileMeasuredFailTheRun) {
+  v1::Interval closed = MakeInterval(1, 2.0, 1000, 1000);
+  closed.mutable_counters()->set_closed_by_peer(3);
+  const v1::RunReport r =
+      BuildReport(Spec(), {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), closed})}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_NE(r.reasons(0).find("the target closed 3"), std::string::npos) << r.reasons(0);
+  EXPECT_NE(r.reasons(0).find("from t=1.0 s"), std::string::npos) << r.reasons(0);
+}
+
+TEST(BuildReport, AGeneratorWaitingForACpuIsBlamedInsteadOfTheTarget) {
+  std::vector<v1::Interval> intervals = {MakeInterval(0, 1.0, 1000, 1000),
+                                         MakeInterval(1, 2.0, 0, 0, 10),
+                                         MakeInterval(2, 3.0, 0, 0, 10)};
+  for (int k : {1, 2}) {
+    v1::WorkerLoad* w = intervals[k].add_workers();
+    w->set_worker(1);
+    w->set_cpu_share(0.5);
+    w->set_runqueue_share(0.34);
+  }
+  const v1::RunReport r = BuildReport(Spec(), {Finished("a", {}, intervals)}, {});
+  EXPECT_TRUE(Has(r, "generator-bound: worker 1 waited for a CPU 34% of t=1.0-3.0 s")) << r;
+  EXPECT_FALSE(Has(r, "stall")) << r;
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
 }
 
 TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {

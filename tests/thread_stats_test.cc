@@ -23,7 +23,9 @@ TEST(StatsRegistry, RegistersEachThreadOnFirstUseAndSumsThem) {
         first.Add(Counter::kBytesSent, 3);
         first.Record(Timing::kRoundTrip, 1000 + t);
       }
-      first.AddConnectionBytes(0, 10 * (t + 1));
+      ConnectionSample sample;
+      sample.delivered = 10 * (t + 1);
+      first.StoreSample(0, sample);
     });
   }
   for (auto& t : threads) t.join();
@@ -35,12 +37,12 @@ TEST(StatsRegistry, RegistersEachThreadOnFirstUseAndSumsThem) {
   EXPECT_EQ(rtt.count(), kPerThread * kThreads);
   EXPECT_EQ(rtt.min(), 1000u);
   EXPECT_EQ(rtt.max(), 1000u + kThreads - 1);
-  // Two slots per thread; the second of each received nothing.
-  ASSERT_EQ(s.connection_bytes.size(), 2u * kThreads);
-  const Fairness f = s.ConnectionFairness();
-  EXPECT_EQ(f.connections, 2u * kThreads);
-  EXPECT_EQ(f.starved, static_cast<uint32_t>(kThreads));
-  EXPECT_EQ(f.max_bytes, 10u * kThreads);
+  // Two slots per thread; the second of each delivered nothing.
+  ASSERT_EQ(s.connections.size(), 2u * kThreads);
+  const FairnessStats f = s.DeliveredFairness();
+  EXPECT_EQ(f.Connections(), 2u * kThreads);
+  EXPECT_EQ(f.Starved(), static_cast<uint32_t>(kThreads));
+  EXPECT_EQ(f.Max(), 10u * kThreads);
 }
 
 TEST(StatsRegistry, EngineCountersArePublishedBesideTheWorkloadsOwn) {
@@ -77,20 +79,28 @@ TEST(StatsRegistry, ANewRegistryOnTheSameThreadGetsAFreshBlock) {
 TEST(StatsSnapshot, SinceGivesIntervalDeltas) {
   StatsRegistry registry;
   ThreadStats& stats = registry.Local(3);
+  const auto delivered = [&](size_t slot, uint64_t bytes) {
+    ConnectionSample s;
+    s.delivered = bytes;
+    stats.StoreSample(slot, s);
+  };
   stats.Add(Counter::kRecvCalls, 10);
-  stats.AddConnectionBytes(0, 100);
-  stats.AddConnectionBytes(1, 100);
+  delivered(0, 100);
+  delivered(1, 100);
   const StatsSnapshot first = registry.Snapshot();
   stats.Add(Counter::kRecvCalls, 5);
-  stats.AddConnectionBytes(1, 7);
-  stats.AddConnectionBytes(2, 9);
+  delivered(1, 107);
+  delivered(2, 9);
   const StatsSnapshot d = registry.Snapshot().Since(first);
   EXPECT_EQ(d.Get(Counter::kRecvCalls), 5u);
-  EXPECT_EQ(d.connection_bytes, (std::vector<uint64_t>{0, 7, 9}));
-  const Fairness f = d.ConnectionFairness();
-  EXPECT_EQ(f.starved, 1u);
-  EXPECT_EQ(f.min_bytes, 0u);
-  EXPECT_EQ(f.max_bytes, 9u);
+  ASSERT_EQ(d.connections.size(), 3u);
+  EXPECT_EQ(d.connections[0].delivered, 0u);
+  EXPECT_EQ(d.connections[1].delivered, 7u);
+  EXPECT_EQ(d.connections[2].delivered, 9u);
+  const FairnessStats f = d.DeliveredFairness();
+  EXPECT_EQ(f.Starved(), 1u);
+  EXPECT_EQ(f.Min(), 0u);
+  EXPECT_EQ(f.Max(), 9u);
 }
 
 }  // namespace

@@ -153,11 +153,59 @@ const v1::LatencySummary& FindSummary(const TimingList& in, metrics::Timing timi
   return v1::LatencySummary::default_instance();
 }
 
-void FairnessToProto(const metrics::Fairness& f, v1::Fairness* out) {
-  out->set_connections(f.connections);
-  out->set_starved_connections(f.starved);
-  out->set_min_bytes(f.min_bytes);
-  out->set_max_bytes(f.max_bytes);
+void FairnessToProto(const metrics::FairnessStats& f, bool with_parts, v1::Fairness* out) {
+  out->Clear();
+  out->set_connections(f.Connections());
+  out->set_starved_connections(f.Starved());
+  out->set_min_bytes(f.Min());
+  out->set_max_bytes(f.Max());
+  out->set_jain(f.Jain());
+  out->set_p10_bytes(f.Percentile(10));
+  out->set_p50_bytes(f.Percentile(50));
+  out->set_p90_bytes(f.Percentile(90));
+  out->set_connections_carrying_90pct(f.ConnectionsCarrying(0.9));
+  if (with_parts) {
+    HistogramToProto(f.per_connection(), out->mutable_bytes_per_connection());
+    out->set_sum_squares(f.sum_squares());
+  }
+}
+
+absl::StatusOr<metrics::FairnessStats> FairnessFromProto(const v1::Fairness& in) {
+  SALVO_ASSIGN_OR_RETURN(metrics::Histogram h, HistogramFromProto(in.bytes_per_connection()));
+  if (!(in.sum_squares() >= 0)) return absl::InvalidArgumentError("fairness sum is negative");
+  return metrics::FairnessStats::FromParts(std::move(h), in.sum_squares());
+}
+
+void TcpHealthToProto(const metrics::TcpHealthStats& h, bool with_parts, v1::TcpHealth* out) {
+  out->Clear();
+  out->set_sampled_connections(h.sampled);
+  out->set_zero_window(h.zero_window);
+  out->set_retransmits(h.retransmits);
+  out->set_rwnd_limited_share(h.RwndLimitedShare());
+  out->set_sndbuf_limited_share(h.SndbufLimitedShare());
+  out->set_rtt_p50_us(h.rtt_us.Percentile(50));
+  out->set_rtt_p99_us(h.rtt_us.Percentile(99));
+  out->set_cwnd_p50(h.cwnd.Percentile(50));
+  if (with_parts) {
+    out->set_busy_us(h.busy_us);
+    out->set_rwnd_limited_us(h.rwnd_limited_us);
+    out->set_sndbuf_limited_us(h.sndbuf_limited_us);
+    HistogramToProto(h.rtt_us, out->mutable_rtt_us());
+    HistogramToProto(h.cwnd, out->mutable_cwnd());
+  }
+}
+
+absl::StatusOr<metrics::TcpHealthStats> TcpHealthFromProto(const v1::TcpHealth& in) {
+  metrics::TcpHealthStats h;
+  h.sampled = in.sampled_connections();
+  h.zero_window = in.zero_window();
+  h.retransmits = in.retransmits();
+  h.busy_us = in.busy_us();
+  h.rwnd_limited_us = in.rwnd_limited_us();
+  h.sndbuf_limited_us = in.sndbuf_limited_us();
+  SALVO_ASSIGN_OR_RETURN(h.rtt_us, HistogramFromProto(in.rtt_us()));
+  SALVO_ASSIGN_OR_RETURN(h.cwnd, HistogramFromProto(in.cwnd()));
+  return h;
 }
 
 }  // namespace salvo::wire

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/repeated_field.h"
+#include "metrics/connection_stats.h"
 #include "metrics/figures.h"
 #include "metrics/histogram.h"
 #include "metrics/thread_stats.h"
@@ -44,6 +45,11 @@ absl::StatusOr<Timings> TimingsFromProto(const TimingList& in);
 // The summary of `timing` in `in`, or an empty one.
 const v1::LatencySummary& FindSummary(const TimingList& in, metrics::Timing timing);
 
-void FairnessToProto(const metrics::Fairness& f, v1::Fairness* out);
+// With `with_parts`, the mergeable histogram and sums travel too (agent to controller); without,
+// only the figures (the report's merged series).
+void FairnessToProto(const metrics::FairnessStats& f, bool with_parts, v1::Fairness* out);
+absl::StatusOr<metrics::FairnessStats> FairnessFromProto(const v1::Fairness& in);
+void TcpHealthToProto(const metrics::TcpHealthStats& h, bool with_parts, v1::TcpHealth* out);
+absl::StatusOr<metrics::TcpHealthStats> TcpHealthFromProto(const v1::TcpHealth& in);
 
 }  // namespace salvo::wire

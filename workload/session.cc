@@ -1,5 +1,6 @@
 #include "workload/session.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,11 +17,10 @@ class EchoSession final : public Session {
       : Session(ctx, slot), sent_at_(ctx->options.pipeline, 0) {}
 
   void Start() override { MaybeSend(); }
-  bool Drained() const override {
-    return state_ != State::kOpen || (!sending_ && completed_ == issued_);
-  }
+  bool Drained() override { return state_ != State::kOpen || (!sending_ && completed_ == issued_); }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
+    sent_ += options().message_size;
     MaybeSend();
   }
 
@@ -60,17 +60,24 @@ class StreamOutSession final : public Session {
   void Start() override { SendNext(); }
   void BeginDrain() override {
     Session::BeginDrain();
-    if (!sending_ && state_ == State::kOpen) engine().ShutdownWrite(id_);
+    if (!sending_ && state_ == State::kOpen) {
+      engine().ShutdownWrite(id_);
+      shut_ = true;
+    }
   }
-  // After the last send the write side is shut and the session waits for the peer to close, so
-  // every byte counted as sent has been read by the peer when the run reports.
-  bool Drained() const override { return state_ != State::kOpen; }
+  bool HoldingData() const override { return sending_ || delivered() < sent_; }
+  // After the last send the write side is shut and the session waits for the peer to close:
+  // a peer that closes in order after our FIN has read every byte, so when the run reports, the
+  // target's own count is complete. (Delivered bytes are known before that, from the peer's
+  // acknowledgements.)
+  bool Drained() override { return state_ != State::kOpen; }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
+    sent_ += options().message_size;
     stats().Add(Counter::kMessages);
-    stats().AddConnectionBytes(slot_, options().message_size);
     if (draining_) {
       engine().ShutdownWrite(id_);
+      shut_ = true;
       return;
     }
     SendNext();
@@ -92,7 +99,7 @@ class StreamInSession final : public Session {
   using Session::Session;
 
   void Start() override {}
-  bool Drained() const override { return true; }
+  bool Drained() override { return true; }
   void OnSendDone(net::ConnId) override {}
 
  private:
@@ -124,9 +131,48 @@ void Session::Connect(const net::SocketAddress& to) {
   state_ = State::kConnecting;
 }
 
-void Session::Close() {
-  if (state_ == State::kOpen || state_ == State::kConnecting) engine().Close(id_);
+void Session::Close(bool reset) {
+  if (state_ == State::kOpen || state_ == State::kConnecting) {
+    if (reset && state_ == State::kOpen) {
+      engine().Reset(id_);
+    } else {
+      engine().Close(id_);
+    }
+  }
   state_ = State::kClosed;
+}
+
+metrics::ConnectionSample Session::Sample(bool read_tcp_info) {
+  metrics::ConnectionSample s = last_;
+  s.local_port = local_port_;
+  s.open = state_ == State::kOpen;
+  s.tcp_info = false;
+  const bool stream_out = options().kind == Kind::kStreamOut;
+  if (!stream_out) s.delivered = received_;
+  if (s.open && (read_tcp_info || stream_out)) {
+    absl::StatusOr<net::TcpInfo> info = engine().ReadTcpInfo(id_);
+    if (info.ok()) {
+      s.tcp_info = read_tcp_info;
+      s.rtt_us = info->rtt_us;
+      s.cwnd = info->snd_cwnd;
+      s.retransmits = info->total_retrans;
+      s.last_ack_ms = info->last_ack_recv_ms;
+      s.busy_us = info->busy_time_us;
+      s.rwnd_limited_us = info->rwnd_limited_us;
+      s.sndbuf_limited_us = info->sndbuf_limited_us;
+      // Only a sender can be starved by the peer's window, and only with data to send.
+      s.zero_window = info->has_snd_wnd && info->snd_wnd == 0 && sent_ > 0;
+      if (stream_out && info->has_bytes_acked) {
+        // The kernel counts the SYN as an acknowledged byte, and the FIN once our side is shut
+        // (by then every send is complete, so `sent_` bounds it exactly).
+        uint64_t acked = info->bytes_acked > 0 ? info->bytes_acked - 1 : 0;
+        if (shut_) acked = std::min(acked, sent_);
+        s.delivered = std::max(last_.delivered, acked);
+      }
+    }
+  }
+  last_ = s;
+  return s;
 }
 
 void Session::OnConnected(net::ConnId, absl::Status status) {
@@ -139,6 +185,7 @@ void Session::OnConnected(net::ConnId, absl::Status status) {
   state_ = State::kOpen;
   ++ctx_->connected;
   stats().Add(Counter::kConnectionsEstablished);
+  if (absl::StatusOr<uint16_t> port = engine().LocalPort(id_); port.ok()) local_port_ = *port;
 }
 
 void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
@@ -148,11 +195,13 @@ void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
     }
   }
   received_ += len;
-  if (options().kind != Kind::kStreamOut) stats().AddConnectionBytes(slot_, len);
   OnBytes(len);
 }
 
 void Session::OnClosed(net::ConnId, absl::Status why) {
+  // The peer closed in order after our FIN: it read everything we sent, so all of it was
+  // delivered (the connection is gone, so TCP_INFO can no longer say it).
+  if (why.ok() && draining_ && options().kind == Kind::kStreamOut) last_.delivered = sent_;
   state_ = State::kClosed;
   close_reason_ = std::move(why);
 }

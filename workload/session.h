@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "enums/enum_table.h"
+#include "metrics/connection_stats.h"
 #include "metrics/thread_stats.h"
 #include "net/engine.h"
 #include "workload/pattern.h"
@@ -68,10 +69,24 @@ class Session : public net::ConnectionHandler {
   virtual void Start() = 0;
   // Stop issuing new work and finish what is in flight.
   virtual void BeginDrain() { draining_ = true; }
-  // Nothing in flight any more (or the connection is gone).
-  virtual bool Drained() const = 0;
-  // Drops the connection at once (connect timeout, end of run).
-  void Close();
+  // Nothing in flight any more (or the connection is gone). Stream-out: the peer has closed
+  // after reading to our FIN.
+  virtual bool Drained() = 0;
+  // Drops the connection at once (connect timeout, end of run). With `reset`, what the peer has
+  // not acknowledged is discarded (so delivered bytes stay what was counted).
+  void Close(bool reset = false);
+
+  // This connection now: bytes delivered (stream-out: acknowledged by the peer, read from
+  // TCP_INFO; echo and stream-in: read by us) and, when `read_tcp_info` or when delivery needs
+  // it, the kernel's view. After the connection closed, its last sample is kept.
+  metrics::ConnectionSample Sample(bool read_tcp_info);
+  // Bytes whose sends completed (handed to the kernel).
+  uint64_t sent() const { return sent_; }
+  // Bytes delivered as of the last Sample().
+  uint64_t delivered() const { return last_.delivered; }
+  // Stream-out: the kernel still holds bytes of this connection that the peer has not
+  // acknowledged (as of the last Sample()), or a send is still in progress.
+  virtual bool HoldingData() const { return false; }
 
   State state() const { return state_; }
   const absl::Status& close_reason() const { return close_reason_; }
@@ -96,6 +111,10 @@ class Session : public net::ConnectionHandler {
   State state_ = State::kIdle;
   bool draining_ = false;
   uint64_t received_ = 0;  // stream offset of the next byte to arrive
+  uint64_t sent_ = 0;      // bytes of completed sends
+  bool shut_ = false;      // our FIN is queued: no more sends
+  uint16_t local_port_ = 0;
+  metrics::ConnectionSample last_;
   absl::Status close_reason_;
 };
 

@@ -1,0 +1,21 @@
+#include "process/schedstat.h"
+
+#include <cerrno>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace salvo::process {
+
+absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid) {
+  const std::string path = absl::StrCat("/proc/self/task/", tid, "/schedstat");
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return absl::ErrnoToStatus(errno, path);
+  unsigned long long cpu = 0, wait = 0;
+  const int n = std::fscanf(f, "%llu %llu", &cpu, &wait);
+  std::fclose(f);
+  if (n != 2) return absl::DataLossError(absl::StrCat(path, ": unexpected format"));
+  return SchedStat{cpu, wait};
+}
+
+}  // namespace salvo::process

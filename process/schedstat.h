@@ -1,0 +1,19 @@
+// How much CPU a thread got, and how long it waited for one: /proc/self/task/TID/schedstat.
+// A load generator must know when it is itself the bottleneck.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+
+namespace salvo::process {
+
+struct SchedStat {
+  uint64_t cpu_ns = 0;       // time on a CPU
+  uint64_t runqueue_ns = 0;  // time runnable, waiting for a CPU
+};
+
+// For a thread of this process (gettid()).
+absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid);
+
+}  // namespace salvo::process
