@@ -76,6 +76,7 @@ class StallTracker {
     if (state_.size() < delta.connections.size()) state_.resize(delta.connections.size());
     for (size_t c = 0; c < delta.connections.size(); ++c) {
       State& s = state_[c];
+      s.delivered_last = delta.connections[c].delivered > 0;
       if (delta.connections[c].delivered > 0) {
         s.run = 0;
         s.ever_delivered = true;
@@ -98,11 +99,11 @@ class StallTracker {
     }
     out->set_starved_whole_run(whole);
     out->set_starved_three_intervals(three);
-    // Were the served connections exactly the first ones connected?
+    // Were the connections served at the end exactly the first ones connected?
     size_t served = 0;
-    while (served < state_.size() && state_[served].ever_delivered) ++served;
+    while (served < state_.size() && state_[served].delivered_last) ++served;
     bool prefix = served > 0 && served < state_.size();
-    for (size_t c = served; prefix && c < state_.size(); ++c) prefix = !state_[c].ever_delivered;
+    for (size_t c = served; prefix && c < state_.size(); ++c) prefix = !state_[c].delivered_last;
     if (prefix) out->set_served_first_connected(static_cast<uint32_t>(served));
     std::vector<size_t> order(total.connections.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -130,6 +131,7 @@ class StallTracker {
   struct State {
     uint32_t run = 0, run_from = 0, longest = 0, longest_from = 0;
     bool ever_delivered = false;
+    bool delivered_last = false;  // in the last interval added
   };
   std::vector<State> state_;
   uint32_t intervals_ = 0;

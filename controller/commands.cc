@@ -40,9 +40,12 @@ void InstallInterruptHandler() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int ExitCode(v1::RunStatus status) {
-  if (status == v1::RUN_STATUS_OK) return 0;
-  return status == v1::RUN_STATUS_PARTIAL ? 3 : 1;
+int ExitCode(const v1::RunReport& report) {
+  if (report.status() == v1::RUN_STATUS_FAILED) return 1;
+  for (const v1::ThresholdResult& t : report.thresholds()) {
+    if (!t.passed()) return 4;
+  }
+  return report.status() == v1::RUN_STATUS_PARTIAL ? 3 : 0;
 }
 
 std::string EngineList(const v1::InfoResponse& info) {
@@ -98,7 +101,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     out << "\n" << RenderReport(report);
   }
   if (!WriteOutput(json, config.json_path, ReportToJson(report), out, err)) return 1;
-  return ExitCode(report.status());
+  return ExitCode(report);
 }
 
 }  // namespace

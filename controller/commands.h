@@ -1,5 +1,6 @@
 // The salvo subcommands after flag parsing. Each returns the process exit code:
-// 0 the run was ok, 1 it failed (the report says why), 2 bad usage.
+// 0 the run was ok, 1 it failed (the report says why), 2 bad usage, 3 partial (an agent was
+// lost), 4 a --threshold failed.
 #pragma once
 
 #include <ostream>

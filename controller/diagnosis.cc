@@ -41,6 +41,10 @@ bool GeneratorBound(const v1::IntervalPoint& p) {
          p.max_worker_cpu_share() >= kGeneratorCpuShare;
 }
 
+// An interval that says nothing about the target: the generator was the bottleneck and no peer
+// closed its window (a closed window is the target's doing however busy the generator was).
+bool Unreliable(const v1::IntervalPoint& p) { return GeneratorBound(p) && p.tcp().zero_window() == 0; }
+
 std::string Percent(double share) { return absl::StrFormat("%.0f%%", 100 * share); }
 
 void GeneratorLines(const v1::RunReport& r, const std::vector<const v1::IntervalPoint*>& series,
@@ -102,10 +106,12 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
                         StartOf(series, s.first, interval_s)));
   }
 
-  // Some connections starved while others delivered, for two intervals or more in a row.
+  // Some connections starved while others delivered, for two intervals or more in a row. A busy
+  // generator slows every connection alike (salvo drains them fairly); it cannot starve some
+  // completely while serving others, so this is not excused by a generator-bound interval.
   const auto some_starved = [](const v1::IntervalPoint& p) {
     return p.fairness().starved_connections() > 0 &&
-           p.fairness().starved_connections() < p.fairness().connections() && !GeneratorBound(p);
+           p.fairness().starved_connections() < p.fairness().connections();
   };
   uint32_t served_first = 0;
   for (const v1::AgentResult& a : r.agents()) {
@@ -170,7 +176,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
       peak = completions;
       peak_index = p->index();
     }
-    if (peak > 0 && completions < 0.5 * peak && !GeneratorBound(*p)) {
+    if (peak > 0 && completions < 0.5 * peak && !Unreliable(*p)) {
       d.lines.push_back(absl::StrFormat(
           "collapse: completions per second fell to %.0f%% of the peak (t=%.1f s) at t=%.1f s",
           100 * completions / peak, (peak_index + 1) * interval_s, p->elapsed_s()));

@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
   salvo::cli::SizeOption(*run_cmd, "--rcvbuf", &run.rcvbuf,
                          "SO_RCVBUF per socket (default: kernel)");
   run_cmd->add_option("--json", run.json_path, "write the report as JSON to this file");
+  std::vector<std::string> thresholds;
+  run_cmd->add_option("--threshold", thresholds,
+                      "pass/fail criterion, repeatable: 'round_trip.p99_us<2000', "
+                      "'completions_per_sec>100000', 'fairness.jain>0.9', 'errors==0'; a "
+                      "failed one exits 4");
   run_cmd->add_flag(
       "--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
 
@@ -170,6 +175,14 @@ int main(int argc, char** argv) {
     if (!ParseAgents("run", agents, &run.agents, &run.agent_weights) ||
         !run_security.Load("run", &run.security)) {
       return 2;
+    }
+    for (const std::string& text : thresholds) {
+      absl::StatusOr<salvo::controller::Threshold> t = salvo::controller::ParseThreshold(text);
+      if (!t.ok()) {
+        std::cerr << "salvo run: " << t.status().message() << "\n";
+        return 2;
+      }
+      run.thresholds.push_back(*t);
     }
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
   }

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "controller/channel.h"
+#include "controller/threshold.h"
 #include "net/engine_factory.h"
 #include "plan/policy.h"
 #include "salvo/v1/agent.pb.h"
@@ -48,6 +49,8 @@ struct RunConfig {
   // TCP_INFO sampled for at most this many connections per agent and interval.
   uint32_t tcp_info_sample = 10000;
   std::string json_path;
+  // Pass/fail criteria; a failed one makes the run exit with status 4.
+  std::vector<Threshold> thresholds;
   // Live lines on the terminal.
   bool live = true;
   ControlSecurity security;

@@ -354,7 +354,9 @@ class RunDriver {
         for (const v1::Interval& i : o.intervals) *o.result->add_intervals() = i;
       }
     }
-    return BuildReport(SpecSummary(config_), outcomes_, std::move(reasons));
+    v1::RunReport report = BuildReport(SpecSummary(config_), outcomes_, std::move(reasons));
+    ApplyThresholds(config_.thresholds, &report);
+    return report;
   }
 
   const RunConfig& config_;

@@ -1,0 +1,180 @@
+// The diagnosis against servers that misbehave the way the origin notes' receiver did, and
+// against a fair one that must draw no accusation. Loopback only; each run is a few seconds.
+#include <signal.h>
+
+#include <deque>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "controller/render.h"
+#include "gtest/gtest.h"
+#include "process/child.h"
+#include "tests/cluster.h"
+#include "tests/test_util.h"
+
+namespace salvo {
+namespace {
+
+using controller::RunConfig;
+
+std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+
+class Diagnosis : public testing::Cluster {
+ protected:
+  void SetUp() override { dir_ = *process::MakeTempDir("salvo-diagnosis-"); }
+  void TearDown() override {
+    for (process::Child& c : children_) c.Kill();
+    std::system(absl::StrCat("rm -rf ", dir_).c_str());
+  }
+
+  // Starts tests/misbehaving_server with `args`; returns its port.
+  uint16_t StartMisbehaving(std::vector<std::string> args) {
+    const std::string port_file = absl::StrCat(dir_, "/server", children_.size(), ".port");
+    args.insert(args.end(), {"--port-file", port_file, "--max-seconds", "60"});
+    absl::StatusOr<process::Child> c = process::Child::Spawn(
+        Binary("tests/misbehaving-server"), args, absl::StrCat(port_file, ".log"));
+    EXPECT_TRUE(c.ok()) << c.status();
+    children_.push_back(std::move(*c));
+    absl::StatusOr<uint16_t> port =
+        process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+    EXPECT_TRUE(port.ok()) << port.status();
+    return port.ok() ? *port : 0;
+  }
+
+  RunConfig Config(workload::Kind kind, uint16_t port, uint32_t connections) {
+    RunConfig c = Cluster::Config(kind, port, connections);
+    c.message_size = 4096;
+    c.duration = absl::Seconds(3);
+    c.threads = 1;
+    c.drain = absl::Milliseconds(300);
+    return c;
+  }
+
+  static std::string Line(const v1::RunReport& r, const std::string& kind) {
+    for (const std::string& d : r.diagnostics()) {
+      if (absl::StartsWith(d, kind + ":")) return d;
+    }
+    return "";
+  }
+
+  std::string dir_;
+  std::deque<process::Child> children_;
+};
+
+class Starved : public Diagnosis, public ::testing::WithParamInterface<workload::Kind> {};
+
+INSTANTIATE_TEST_SUITE_P(Workloads, Starved,
+                         ::testing::Values(workload::Kind::kStreamOut, workload::Kind::kEcho),
+                         [](const auto& info) {
+                           return info.param == workload::Kind::kEcho ? "echo" : "stream_out";
+                         });
+
+TEST_P(Starved, AServerThatReadsOnlyTheFirst64Of600IsNamed) {
+  const bool echo = GetParam() == workload::Kind::kEcho;
+  std::vector<std::string> args = {"--read-first", "64"};
+  if (echo) args.push_back("--echo");
+  const uint16_t port = StartMisbehaving(args);
+  StartAgent();
+  const v1::RunReport r = Run(Config(GetParam(), port, 600));
+  const std::string starved = Line(r, "starved");
+  ASSERT_FALSE(starved.empty()) << controller::RenderReport(r);
+  // Named from the first or second interval on.
+  EXPECT_TRUE(absl::StrContains(starved, "starved: 536 of 600 connections delivered nothing from "
+                                         "t=0.0 s") ||
+              absl::StrContains(starved, "starved: 536 of 600 connections delivered nothing from "
+                                         "t=1.0 s"))
+      << starved;
+  EXPECT_TRUE(absl::StrContains(starved, "64 carried 100%")) << starved;
+  EXPECT_TRUE(absl::StrContains(starved, "peer window 0 on")) << starved;
+  EXPECT_TRUE(absl::StrContains(starved, "receiver-window-limited")) << starved;
+  EXPECT_TRUE(absl::StrContains(starved, "The 64 served are the first 64 connected.")) << starved;
+  if (!echo) {
+    // The senders' windows closed: the target is not reading them.
+    EXPECT_TRUE(absl::StrContains(starved, "peer window 0 on 536")) << starved;
+    EXPECT_TRUE(absl::StrContains(starved, "the target is not reading them")) << starved;
+  }
+  EXPECT_EQ(r.agents(0).served_first_connected(), 64u);
+  ASSERT_EQ(r.agents(0).worst_connections_size(), 20);
+  // The worst delivered at most what the server's kernel buffered before its window closed.
+  EXPECT_LT(r.agents(0).worst_connections(0).bytes_delivered(), 4u << 20);
+  EXPECT_GE(r.agents(0).worst_connections(0).index(), 64u);
+  EXPECT_GE(r.agents(0).worst_connections(0).longest_stall_intervals(), 2u);
+  std::cerr << controller::RenderReport(r);
+}
+
+TEST_F(Diagnosis, ThirtyConnectionsToTheSameServerDrawNoDiagnosis) {
+  const uint16_t port = StartMisbehaving({"--read-first", "64"});
+  StartAgent();
+  const v1::RunReport r = Run(Config(workload::Kind::kStreamOut, port, 30));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
+  for (const char* kind : {"starved", "stall", "unfair", "drain"}) {
+    EXPECT_EQ(Line(r, kind), "") << controller::RenderReport(r);
+  }
+}
+
+TEST_F(Diagnosis, AServerThatStopsReadingForThreeSecondsIsAStallWithItsTimeRange) {
+  const uint16_t port = StartMisbehaving({"--pause-at", "1.5", "--pause-for", "3", "--echo"});
+  StartAgent();
+  RunConfig c = Config(workload::Kind::kEcho, port, 30);
+  c.duration = absl::Seconds(6);
+  const v1::RunReport r = Run(c);
+  const std::string stall = Line(r, "stall");
+  ASSERT_FALSE(stall.empty()) << controller::RenderReport(r);
+  // The pause is t=1.5 s to 4.5 s (from the first accept); within one interval of that.
+  double from = -1, to = -1;
+  ASSERT_EQ(std::sscanf(stall.c_str(), "stall: all 30 connections delivered nothing from t=%lf s "
+                                       "to t=%lf s",
+                        &from, &to),
+            2)
+      << stall;
+  EXPECT_GE(from, 0.5);
+  EXPECT_LE(from, 2.5);
+  EXPECT_GE(to, 3.5);
+  EXPECT_LE(to, 5.5);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK) << "it recovered before the end";
+}
+
+TEST_F(Diagnosis, AFairServerWith600ConnectionsDrawsNoAccusationFiveTimesInARow) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+  StartAgent();
+  for (int run = 0; run < 5; ++run) {
+    RunConfig c = Config(workload::Kind::kStreamOut, target.port(), 600);
+    c.duration = absl::Seconds(2);
+    const v1::RunReport r = Run(c);
+    EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
+    for (const char* kind : {"starved", "stall", "unfair"}) {
+      EXPECT_EQ(Line(r, kind), "") << "run " << run << "\n" << controller::RenderReport(r);
+    }
+    EXPECT_GT(r.fairness().jain(), 0.9) << controller::RenderReport(r);
+  }
+}
+
+TEST_F(Diagnosis, ATargetKilledMidRunFailsTheRunNamingTheClosedConnections) {
+  const std::string port_file = absl::StrCat(dir_, "/target.port");
+  absl::StatusOr<process::Child> target = process::Child::Spawn(
+      Binary("salvo-target"),
+      {"--listen", "127.0.0.1:0", "--mode", "sink", "--quiet", "--port-file", port_file},
+      absl::StrCat(dir_, "/target.log"));
+  ASSERT_TRUE(target.ok());
+  children_.push_back(std::move(*target));
+  process::Child& victim = children_.back();
+  const uint16_t port = *process::WaitForPortFile(port_file, victim, absl::Seconds(10));
+  StartAgent();
+  RunConfig c = Config(workload::Kind::kStreamOut, port, 8);
+  c.duration = absl::Seconds(4);
+  c.interval = absl::Milliseconds(500);
+  const v1::RunReport r =
+      RunUntilIntervals(c, 2, [&] { ::kill(victim.pid(), SIGKILL); });
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << controller::RenderReport(r);
+  bool named = false;
+  for (const std::string& reason : r.reasons()) {
+    named |= absl::StrContains(reason, "the target closed") &&
+             absl::StrContains(reason, "during the measured time");
+  }
+  EXPECT_TRUE(named) << controller::RenderReport(r);
+}
+
+}  // namespace
+}  // namespace salvo
