@@ -43,7 +43,9 @@ bool GeneratorBound(const v1::IntervalPoint& p) {
 
 // An interval that says nothing about the target: the generator was the bottleneck and no peer
 // closed its window (a closed window is the target's doing however busy the generator was).
-bool Unreliable(const v1::IntervalPoint& p) { return GeneratorBound(p) && p.tcp().zero_window() == 0; }
+bool Unreliable(const v1::IntervalPoint& p) {
+  return GeneratorBound(p) && p.tcp().zero_window() == 0;
+}
 
 std::string Percent(double share) { return absl::StrFormat("%.0f%%", 100 * share); }
 

@@ -13,8 +13,8 @@
 namespace salvo::controller {
 namespace {
 
-constexpr const char* kSummaryStats[] = {"p50_us", "p90_us", "p99_us", "p999_us", "mean_us",
-                                         "max_us"};
+constexpr const char* kSummaryStats[] = {"p50_us",  "p90_us",  "p99_us",
+                                         "p999_us", "mean_us", "max_us"};
 constexpr const char* kFairnessFields[] = {"jain", "starved_connections",
                                            "connections_carrying_90pct"};
 
@@ -54,8 +54,8 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
   t.op = t.expression.substr(at, op_len);
   const std::string number(absl::StripAsciiWhitespace(t.expression.substr(at + op_len)));
   if (t.op == "=" || t.op == "!") {
-    return absl::InvalidArgumentError(absl::StrCat("--threshold '", t.expression,
-                                                   "': the operator must be <, <=, >, >=, == or !="));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--threshold '", t.expression, "': the operator must be <, <=, >, >=, == or !="));
   }
   if (!absl::SimpleAtod(number, &t.value)) {
     return absl::InvalidArgumentError(
@@ -64,8 +64,8 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
   const std::vector<std::string> fields = ThresholdFields();
   if (std::find(fields.begin(), fields.end(), t.field) == fields.end()) {
     return absl::InvalidArgumentError(absl::StrCat("--threshold '", t.expression,
-                                                   "': unknown field '", t.field, "' (valid: ",
-                                                   absl::StrJoin(fields, ", "), ")"));
+                                                   "': unknown field '", t.field,
+                                                   "' (valid: ", absl::StrJoin(fields, ", "), ")"));
   }
   return t;
 }

@@ -33,8 +33,8 @@ class Diagnosis : public testing::Cluster {
   uint16_t StartMisbehaving(std::vector<std::string> args) {
     const std::string port_file = absl::StrCat(dir_, "/server", children_.size(), ".port");
     args.insert(args.end(), {"--port-file", port_file, "--max-seconds", "60"});
-    absl::StatusOr<process::Child> c = process::Child::Spawn(
-        Binary("tests/misbehaving-server"), args, absl::StrCat(port_file, ".log"));
+    absl::StatusOr<process::Child> c = process::Child::Spawn(Binary("tests/misbehaving-server"),
+                                                             args, absl::StrCat(port_file, ".log"));
     EXPECT_TRUE(c.ok()) << c.status();
     children_.push_back(std::move(*c));
     absl::StatusOr<uint16_t> port =
@@ -81,10 +81,12 @@ TEST_P(Starved, AServerThatReadsOnlyTheFirst64Of600IsNamed) {
   const std::string starved = Line(r, "starved");
   ASSERT_FALSE(starved.empty()) << controller::RenderReport(r);
   // Named from the first or second interval on.
-  EXPECT_TRUE(absl::StrContains(starved, "starved: 536 of 600 connections delivered nothing from "
-                                         "t=0.0 s") ||
-              absl::StrContains(starved, "starved: 536 of 600 connections delivered nothing from "
-                                         "t=1.0 s"))
+  EXPECT_TRUE(absl::StrContains(starved,
+                                "starved: 536 of 600 connections delivered nothing from "
+                                "t=0.0 s") ||
+              absl::StrContains(starved,
+                                "starved: 536 of 600 connections delivered nothing from "
+                                "t=1.0 s"))
       << starved;
   EXPECT_TRUE(absl::StrContains(starved, "64 carried 100%")) << starved;
   EXPECT_TRUE(absl::StrContains(starved, "peer window 0 on")) << starved;
@@ -124,8 +126,9 @@ TEST_F(Diagnosis, AServerThatStopsReadingForThreeSecondsIsAStallWithItsTimeRange
   ASSERT_FALSE(stall.empty()) << controller::RenderReport(r);
   // The pause is t=1.5 s to 4.5 s (from the first accept); within one interval of that.
   double from = -1, to = -1;
-  ASSERT_EQ(std::sscanf(stall.c_str(), "stall: all 30 connections delivered nothing from t=%lf s "
-                                       "to t=%lf s",
+  ASSERT_EQ(std::sscanf(stall.c_str(),
+                        "stall: all 30 connections delivered nothing from t=%lf s "
+                        "to t=%lf s",
                         &from, &to),
             2)
       << stall;
@@ -165,8 +168,7 @@ TEST_F(Diagnosis, ATargetKilledMidRunFailsTheRunNamingTheClosedConnections) {
   RunConfig c = Config(workload::Kind::kStreamOut, port, 8);
   c.duration = absl::Seconds(4);
   c.interval = absl::Milliseconds(500);
-  const v1::RunReport r =
-      RunUntilIntervals(c, 2, [&] { ::kill(victim.pid(), SIGKILL); });
+  const v1::RunReport r = RunUntilIntervals(c, 2, [&] { ::kill(victim.pid(), SIGKILL); });
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << controller::RenderReport(r);
   bool named = false;
   for (const std::string& reason : r.reasons()) {
@@ -174,6 +176,37 @@ TEST_F(Diagnosis, ATargetKilledMidRunFailsTheRunNamingTheClosedConnections) {
              absl::StrContains(reason, "during the measured time");
   }
   EXPECT_TRUE(named) << controller::RenderReport(r);
+}
+
+TEST_F(Diagnosis, AnAgentSharingItsCpuWithABusyLoopIsCalledGeneratorBound) {
+  // The agent and a busy loop pinned to the same CPU: its worker waits for that CPU about half
+  // of every interval.
+  const std::string port_file = absl::StrCat(dir_, "/agent.port");
+  absl::StatusOr<process::Child> agent = process::Child::Spawn(
+      "/usr/bin/taskset",
+      {"-c", "0", Binary("salvo-agent"), "--listen", "127.0.0.1:0", "--port-file", port_file},
+      absl::StrCat(dir_, "/agent.log"));
+  ASSERT_TRUE(agent.ok());
+  children_.push_back(std::move(*agent));
+  const uint16_t agent_port =
+      *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+  // Bounded: it ends by itself after 20 s even if this test dies.
+  absl::StatusOr<process::Child> hog =
+      process::Child::Spawn("/usr/bin/taskset",
+                            {"-c", "0", "/bin/sh", "-c",
+                             "end=$(($(date +%s)+20)); while [ $(date +%s) -lt $end ]; do :; done"},
+                            absl::StrCat(dir_, "/hog.log"));
+  ASSERT_TRUE(hog.ok());
+  children_.push_back(std::move(*hog));
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 10);
+  c.agents = {absl::StrCat("127.0.0.1:", agent_port)};
+  const v1::RunReport r = Run(c);
+  const std::string line = Line(r, "generator-bound");
+  ASSERT_FALSE(line.empty()) << controller::RenderReport(r);
+  EXPECT_TRUE(absl::StrContains(line, "waited for a CPU")) << line;
+  EXPECT_TRUE(absl::StrContains(line, "these intervals say nothing about the target")) << line;
+  std::cerr << line << "\n";
 }
 
 }  // namespace

@@ -204,6 +204,34 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
                      "invalid address 'nohostport'");
 }
 
+TEST_F(EndToEnd, ThresholdsPassFailOrAreRefusedAsUsageErrors) {
+  const uint16_t target = StartTarget("echo");
+  const std::string agent = StartAgent();
+  const std::vector<std::string> base = {
+      "run",        "--agents", agent,      "--target", absl::StrCat("127.0.0.1:", target),
+      "--duration", "1",        "--warmup", "0",        "--no-live"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const Output pass =
+      RunTool(Binary("salvo"),
+              with({"--threshold", "errors==0", "--threshold", "round_trip.p99_us<10000000"}));
+  EXPECT_EQ(pass.code, 0) << pass.out << pass.err;
+  EXPECT_TRUE(absl::StrContains(pass.out, "threshold errors==0: passed (0)")) << pass.out;
+  const Output fail = RunTool(Binary("salvo"), with({"--threshold", "completions_per_sec>1e12"}));
+  EXPECT_EQ(fail.code, 4) << fail.out << fail.err;
+  EXPECT_TRUE(absl::StrContains(fail.out, "threshold completions_per_sec>1e12: FAILED"))
+      << fail.out;
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--threshold", "latency<5"})), 2,
+                     "unknown field 'latency' (valid: errors, measured_s,");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--threshold", "errors=<5"})), 2,
+                     "--threshold 'errors=<5'");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--threshold", "errors<five"})), 2,
+                     "'five' is not a number");
+}
+
 TEST_F(EndToEnd, UnreachableAgentIsNamedAndFailsTheRun) {
   const uint16_t target = StartTarget("echo");
   const Output o =
