@@ -1,5 +1,6 @@
 #include "controller/render.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -192,6 +193,16 @@ std::string RenderReport(const v1::RunReport& r) {
                   "connections carried 90%% of the bytes\n",
                   f.jain(), FormatBytes(f.p10_bytes()), FormatBytes(f.p50_bytes()),
                   FormatBytes(f.p90_bytes()), f.connections_carrying_90pct(), f.connections()));
+  }
+  double cpu = 0, wait = 0;
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    cpu = std::max(cpu, p.max_worker_cpu_share());
+    wait = std::max(wait, p.max_worker_runqueue_share());
+  }
+  if (cpu > 0 || wait > 0) {
+    absl::StrAppend(&out, absl::StrFormat("busiest agent worker in any interval: on a CPU %.0f%%, "
+                                          "waiting for one %.0f%% of the time\n",
+                                          100 * cpu, 100 * wait));
   }
   absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
   return out;

@@ -117,6 +117,39 @@ TEST(Wire, OnlyTimingsWithSamplesTravelAndTheyMergeBack) {
   EXPECT_FALSE(TimingsFromProto(list).ok());
 }
 
+TEST(Wire, FairnessAndTcpHealthTravelWithTheirMergeableParts) {
+  metrics::FairnessStats f;
+  for (uint64_t b : {0, 0, 4096, 8192, 1 << 20}) f.Add(b);
+  v1::Fairness proto;
+  FairnessToProto(f, /*with_parts=*/true, &proto);
+  EXPECT_EQ(proto.connections(), 5u);
+  EXPECT_EQ(proto.starved_connections(), 2u);
+  EXPECT_DOUBLE_EQ(proto.jain(), f.Jain());
+  absl::StatusOr<metrics::FairnessStats> back = FairnessFromProto(proto);
+  ASSERT_TRUE(back.ok());
+  EXPECT_DOUBLE_EQ(back->Jain(), f.Jain());
+  EXPECT_EQ(back->Starved(), 2u);
+  // Without the parts the figures stay, and nothing can be merged from them.
+  FairnessToProto(f, /*with_parts=*/false, &proto);
+  EXPECT_FALSE(proto.has_bytes_per_connection());
+  EXPECT_EQ(FairnessFromProto(proto)->Connections(), 0u);
+
+  metrics::TcpHealthStats h;
+  metrics::ConnectionSample s;
+  s.tcp_info = true;
+  s.busy_us = 100;
+  s.sndbuf_limited_us = 25;
+  s.rtt_us = 40;
+  h.Add(s);
+  v1::TcpHealth tcp;
+  TcpHealthToProto(h, /*with_parts=*/true, &tcp);
+  EXPECT_DOUBLE_EQ(tcp.sndbuf_limited_share(), 0.25);
+  absl::StatusOr<metrics::TcpHealthStats> h2 = TcpHealthFromProto(tcp);
+  ASSERT_TRUE(h2.ok());
+  EXPECT_EQ(h2->sampled, 1u);
+  EXPECT_EQ(h2->rtt_us.count(), 1u);
+}
+
 TEST(Wire, AnotherMajorProtocolIsRefusedInOneLine) {
   EXPECT_TRUE(CheckProtocol(kProtocolMajor, "a:1").ok());
   const absl::Status old = CheckProtocol(0, "a:1");
