@@ -179,22 +179,13 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
     err << "salvo demo: " << dir.status().message() << "\n";
     return 1;
   }
-  struct Started {
-    process::Child child;
-    uint16_t port;
-  };
-  std::vector<Started> started;
+  std::vector<process::StartedServer> started;
   auto start = [&](const std::string& binary, std::vector<std::string> args,
                    const std::string& tag) -> absl::Status {
-    const std::string port_file = absl::StrCat(*dir, "/", tag, ".port");
-    args.insert(args.end(), {"--port-file", port_file});
-    SALVO_ASSIGN_OR_RETURN(process::Child child,
-                           process::Child::Spawn(process::BinaryBeside(binary), args,
-                                                 absl::StrCat(*dir, "/", tag, ".log")));
-    absl::StatusOr<uint16_t> port = process::WaitForPortFile(port_file, child, absl::Seconds(10));
-    if (!port.ok())
-      return absl::UnavailableError(absl::StrCat(binary, ": ", port.status().message()));
-    started.push_back(Started{std::move(child), *port});
+    absl::StatusOr<process::StartedServer> s =
+        process::StartServer(process::BinaryBeside(binary), std::move(args), *dir, tag);
+    if (!s.ok()) return s.status();
+    started.push_back(std::move(*s));
     return absl::OkStatus();
   };
   absl::Status s =
@@ -228,7 +219,7 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
       << absl::FormatDuration(config.duration) << " --warmup "
       << absl::FormatDuration(config.warmup) << " --verify\n\n";
   const int code = ExecuteAndReport(config, out, err);
-  for (Started& p : started) p.child.Terminate(absl::Seconds(3));
+  for (process::StartedServer& p : started) p.child.Terminate(absl::Seconds(3));
   std::error_code ignored;
   for (const char* f : {"target", "agent1", "agent2"}) {
     std::remove(absl::StrCat(*dir, "/", f, ".port").c_str());

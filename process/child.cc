@@ -137,6 +137,20 @@ absl::StatusOr<uint16_t> WaitForPortFile(const std::string& path, Child& child,
       "process ", child.pid(), " did not start listening within ", absl::FormatDuration(timeout)));
 }
 
+absl::StatusOr<StartedServer> StartServer(const std::string& binary, std::vector<std::string> args,
+                                          const std::string& dir, const std::string& tag,
+                                          absl::Duration timeout) {
+  const std::string port_file = absl::StrCat(dir, "/", tag, ".port");
+  args.insert(args.end(), {"--port-file", port_file});
+  absl::StatusOr<Child> child = Child::Spawn(binary, args, absl::StrCat(dir, "/", tag, ".log"));
+  if (!child.ok()) return child.status();
+  absl::StatusOr<uint16_t> port = WaitForPortFile(port_file, *child, timeout);
+  if (!port.ok()) {
+    return absl::Status(port.status().code(), absl::StrCat(binary, ": ", port.status().message()));
+  }
+  return StartedServer{std::move(*child), *port};
+}
+
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = absl::StrCat(base != nullptr && *base ? base : "/tmp", "/", prefix, "XXXXXX");

@@ -55,6 +55,18 @@ std::string BinaryBeside(const std::string& name);
 absl::StatusOr<uint16_t> WaitForPortFile(const std::string& path, Child& child,
                                          absl::Duration timeout);
 
+// A server started with `--port-file`, once it has written its port.
+struct StartedServer {
+  Child child;
+  uint16_t port = 0;
+};
+
+// Starts `binary args --port-file DIR/TAG.port` (its output in DIR/TAG.log) and waits up to
+// `timeout` for the port. A server that dies or stays silent is an error that names `binary`.
+absl::StatusOr<StartedServer> StartServer(const std::string& binary, std::vector<std::string> args,
+                                          const std::string& dir, const std::string& tag,
+                                          absl::Duration timeout = absl::Seconds(10));
+
 // A fresh private directory under $TMPDIR (or /tmp).
 absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
 

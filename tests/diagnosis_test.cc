@@ -31,16 +31,18 @@ class Diagnosis : public testing::Cluster {
 
   // Starts tests/misbehaving_server with `args`; returns its port.
   uint16_t StartMisbehaving(std::vector<std::string> args) {
-    const std::string port_file = absl::StrCat(dir_, "/server", children_.size(), ".port");
-    args.insert(args.end(), {"--port-file", port_file, "--max-seconds", "60"});
-    absl::StatusOr<process::Child> c = process::Child::Spawn(Binary("tests/misbehaving-server"),
-                                                             args, absl::StrCat(port_file, ".log"));
-    EXPECT_TRUE(c.ok()) << c.status();
-    children_.push_back(std::move(*c));
-    absl::StatusOr<uint16_t> port =
-        process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
-    EXPECT_TRUE(port.ok()) << port.status();
-    return port.ok() ? *port : 0;
+    args.insert(args.end(), {"--max-seconds", "60"});
+    return Serve(Binary("tests/misbehaving-server"), std::move(args));
+  }
+
+  // Starts a server binary that takes --port-file; it is killed when the test ends.
+  uint16_t Serve(const std::string& binary, std::vector<std::string> args) {
+    absl::StatusOr<process::StartedServer> s = process::StartServer(
+        binary, std::move(args), dir_, absl::StrCat("server", children_.size()));
+    EXPECT_TRUE(s.ok()) << s.status();
+    if (!s.ok()) return 0;
+    children_.push_back(std::move(s->child));
+    return s->port;
   }
 
   RunConfig Config(workload::Kind kind, uint16_t port, uint32_t connections) {
@@ -155,15 +157,9 @@ TEST_F(Diagnosis, AFairServerWith600ConnectionsDrawsNoAccusationFiveTimesInARow)
 }
 
 TEST_F(Diagnosis, ATargetKilledMidRunFailsTheRunNamingTheClosedConnections) {
-  const std::string port_file = absl::StrCat(dir_, "/target.port");
-  absl::StatusOr<process::Child> target = process::Child::Spawn(
-      Binary("salvo-target"),
-      {"--listen", "127.0.0.1:0", "--mode", "sink", "--quiet", "--port-file", port_file},
-      absl::StrCat(dir_, "/target.log"));
-  ASSERT_TRUE(target.ok());
-  children_.push_back(std::move(*target));
+  const uint16_t port =
+      Serve(Binary("salvo-target"), {"--listen", "127.0.0.1:0", "--mode", "sink", "--quiet"});
   process::Child& victim = children_.back();
-  const uint16_t port = *process::WaitForPortFile(port_file, victim, absl::Seconds(10));
   StartAgent();
   RunConfig c = Config(workload::Kind::kStreamOut, port, 8);
   c.duration = absl::Seconds(4);

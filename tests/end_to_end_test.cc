@@ -73,15 +73,12 @@ class EndToEnd : public ::testing::Test {
 
   // Starts a long-running binary that writes its port to a file; returns the port.
   uint16_t StartServer(const std::string& binary, std::vector<std::string> args) {
-    const std::string port_file = absl::StrCat(dir_, "/port", runs_++);
-    args.insert(args.end(), {"--port-file", port_file});
-    absl::StatusOr<Child> c = Child::Spawn(binary, args, absl::StrCat(port_file, ".log"));
-    EXPECT_TRUE(c.ok()) << c.status();
-    children_.push_back(std::move(*c));
-    absl::StatusOr<uint16_t> port =
-        process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
-    EXPECT_TRUE(port.ok()) << port.status();
-    return port.ok() ? *port : 0;
+    absl::StatusOr<process::StartedServer> s =
+        process::StartServer(binary, std::move(args), dir_, absl::StrCat("server", runs_++));
+    EXPECT_TRUE(s.ok()) << s.status();
+    if (!s.ok()) return 0;
+    children_.push_back(std::move(s->child));
+    return s->port;
   }
 
   uint16_t StartTarget(const std::string& mode, std::vector<std::string> extra = {}) {
