@@ -110,6 +110,9 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   server->service_ = std::make_unique<AgentService>(config.log, config.security);
   int selected_port = 0;
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second agent "listen" on this port
+  // too and take half the runs: one agent per port, as with any other server.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, ServerCredentials(config.security), &selected_port);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();

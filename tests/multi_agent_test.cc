@@ -318,6 +318,16 @@ TEST_F(MultiAgent, AnAgentOfAnotherProtocolIsRefusedInOneLineBeforeAnyLoad) {
   server->Shutdown();
 }
 
+TEST_F(MultiAgent, ASecondAgentCannotListenOnAPortInUse) {
+  agent::AgentServer& first = StartAgent();
+  agent::AgentConfig config;
+  config.listen = first.address();
+  absl::StatusOr<std::unique_ptr<agent::AgentServer>> second = agent::AgentServer::Start(config);
+  ASSERT_FALSE(second.ok()) << "two agents share " << first.address();
+  EXPECT_NE(second.status().message().find("address in use"), std::string::npos)
+      << second.status();
+}
+
 TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {
   StartAgent();
   StartAgent();
