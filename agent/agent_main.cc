@@ -2,7 +2,12 @@
 
 #include <signal.h>
 
+#include <string.h>
+
 #include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 #include "process/signals.h"
 
@@ -24,7 +29,12 @@ int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err
   int sig = 0;
   sigwait(&signals, &sig);
   out << "salvo-agent: shutting down" << std::endl;
-  (*server)->Shutdown();
+  // A run in progress stops its load at once and sends what it measured before the server goes.
+  AgentServer& s = **server;
+  s.service().StopRuns(absl::StrCat("the agent was shut down (", strsignal(sig), ")"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (s.service().busy() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  s.Shutdown(absl::Seconds(1));
   return 0;
 }
 

@@ -152,6 +152,19 @@ bool WaitUntil(RunSignals& signals, absl::Time deadline) {
 
 }  // namespace
 
+void RunSignals::StopByAgent(const std::string& why) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (agent_stop_reason_.empty()) agent_stop_reason_ = why;
+  }
+  NotifyStop(/*abort_now=*/false);
+}
+
+std::string RunSignals::agent_stop_reason() const {
+  absl::MutexLock lock(&mu_);
+  return agent_stop_reason_;
+}
+
 void RunSignals::NotifyStop(bool abort_now) {
   if (abort_now) abort.store(true);
   if (!stop_sent_.exchange(true)) stop.Notify();
@@ -285,6 +298,8 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   result.clear_intervals();
   if (signals.abort.load()) {
     result.set_error("the controller went away; load stopped");
+  } else if (const std::string why = signals.agent_stop_reason(); !why.empty()) {
+    result.set_error(why);
   } else if (absl::Status failed = run.worker_error(); !failed.ok()) {
     result.set_error(std::string(failed.message()));
   }

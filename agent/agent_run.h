@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "agent/load_run.h"
 #include "net/cidr.h"
@@ -34,9 +35,15 @@ struct RunSignals {
     if (!start.HasBeenNotified()) start.Notify();
   }
   void NotifyStop(bool abort_now);
+  // The agent itself ends the run early (it is shutting down): the load drains and the result
+  // is sent, carrying `why` as its error.
+  void StopByAgent(const std::string& why);
+  std::string agent_stop_reason() const;
 
  private:
   std::atomic<bool> stop_sent_{false};
+  mutable absl::Mutex mu_;
+  std::string agent_stop_reason_ ABSL_GUARDED_BY(mu_);
 };
 
 struct AgentIdentity {

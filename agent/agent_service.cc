@@ -97,8 +97,23 @@ grpc::Status AgentService::Run(grpc::ServerContext* context,
   }
   Log(absl::StrCat("run from ", context->peer(), ": ", wire::Name(spec.load().workload()), " ",
                    spec.connections(), " connections to ", spec.load().target()));
-  return ToGrpc(ServeRunStream(context, stream, spec, *plan, AgentIdentity{hostname_},
-                               [this](std::string line) { Log(line); }));
+  RunSignals signals;
+  {
+    absl::MutexLock lock(&runs_mu_);
+    active_ = &signals;
+  }
+  const absl::Status status = ServeRunStream(context, stream, spec, *plan, AgentIdentity{hostname_},
+                                             signals, [this](std::string line) { Log(line); });
+  {
+    absl::MutexLock lock(&runs_mu_);
+    active_ = nullptr;
+  }
+  return ToGrpc(status);
+}
+
+void AgentService::StopRuns(const std::string& why) {
+  absl::MutexLock lock(&runs_mu_);
+  if (active_ != nullptr) active_->StopByAgent(why);
 }
 
 absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfig& config) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "agent/agent_run.h"
 #include "agent/security.h"
 #include "salvo/v1/agent.grpc.pb.h"
 
@@ -44,6 +45,10 @@ class AgentService final : public v1::Agent::Service {
 
   bool busy() const { return busy_.load(); }
 
+  // Ends the run in progress, if any, as the controller's Stop would (the load drains and the
+  // result is sent), with `why` as the result's error. For a shutting-down agent.
+  void StopRuns(const std::string& why);
+
  private:
   void Log(const std::string& line);
   grpc::Status Authenticate(grpc::ServerContext* context, absl::string_view rpc);
@@ -52,6 +57,8 @@ class AgentService final : public v1::Agent::Service {
   const AgentSecurity security_;
   const std::string hostname_;
   std::atomic<bool> busy_{false};
+  absl::Mutex runs_mu_;
+  RunSignals* active_ ABSL_GUARDED_BY(runs_mu_) = nullptr;
 };
 
 class AgentServer {

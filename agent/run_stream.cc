@@ -13,9 +13,8 @@ namespace salvo::agent {
 
 absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
                             const v1::RunSpec& spec, const LoadPlan& plan,
-                            const AgentIdentity& identity,
+                            const AgentIdentity& identity, RunSignals& signals,
                             const std::function<void(std::string)>& log) {
-  RunSignals signals;
   std::atomic<bool> result_sent{false};
   absl::Notification reader_done;
   // The lease: any controller message renews it.

@@ -20,9 +20,10 @@ using RunStream = grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>;
 
 // Runs `spec` (already checked into `plan`) over `stream` and returns the run's status: OK when
 // the run was carried out (even if the controller went away during it; the log says so).
+// `signals` may also be notified by the agent itself (RunSignals::StopByAgent).
 absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
                             const v1::RunSpec& spec, const LoadPlan& plan,
-                            const AgentIdentity& identity,
+                            const AgentIdentity& identity, RunSignals& signals,
                             const std::function<void(std::string)>& log);
 
 }  // namespace salvo::agent

@@ -54,11 +54,15 @@ std::string EngineList(const v1::InfoResponse& info) {
   return absl::StrJoin(names, ",");
 }
 
-bool MeasuredNothing(const v1::RunReport& report) {
+// A run that failed before its load began (an agent unreachable or refusing, a connection that
+// could not be made): its reasons are the whole story. Once load began (an agent was lost even
+// before its first interval), the report is printed whole.
+bool NeverStarted(const v1::RunReport& report) {
+  if (report.status() == v1::RUN_STATUS_OK || report.lost_agents_size() > 0) return false;
   for (const v1::AgentResult& a : report.agents()) {
     if (a.intervals_size() > 0 || a.measured_s() > 0) return false;
   }
-  return report.status() != v1::RUN_STATUS_OK;
+  return report.reasons_size() > 0;
 }
 
 // Output files are opened before any load, so an unwritable path fails before anything is
@@ -94,10 +98,12 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   hooks.interrupts = &g_interrupts;
   hooks.print = [&out](const std::string& line) { out << line << std::endl; };
   const v1::RunReport report = DriveRun(config, hooks);
-  if (MeasuredNothing(report)) {
+  if (NeverStarted(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
     for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
   } else {
+    // Whatever was measured, even nothing from an agent lost before its first interval, is
+    // shown with its status and reasons.
     out << "\n" << RenderReport(report);
   }
   if (!WriteOutput(json, config.json_path, ReportToJson(report), out, err)) return 1;

@@ -161,6 +161,12 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
                                    " received bytes differ from what was sent (--verify)"));
   }
+  if (!agents.empty() && report.lost_agents_size() == static_cast<int>(agents.size())) {
+    // Nothing is left to be partial about.
+    reasons.push_back(agents.size() == 1
+                          ? std::string("the only agent was lost")
+                          : absl::StrCat("every agent was lost (all ", agents.size(), ")"));
+  }
   Diagnosis diagnosis = Diagnose(report, interval_s);
   for (auto& d : diagnosis.lines) report.add_diagnostics(std::move(d));
   for (auto& f : diagnosis.failures) reasons.push_back(std::move(f));

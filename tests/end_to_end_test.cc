@@ -356,6 +356,37 @@ TEST_P(KilledController, LeavesNoLoadBehindAndEveryAgentTakesTheNextRun) {
   EXPECT_TRUE(absl::StrContains(o.out, "status: ok")) << o.out;
 }
 
+TEST_F(EndToEnd, AnAgentToldToStopMidRunStopsAtOnceAndStillReports) {
+  const uint16_t target = StartTarget("echo");
+  const std::string agent = StartAgent();
+  Child& agent_process = children_.back();
+  const std::string json = absl::StrCat(dir_, "/stopped.json");
+  const std::string log = absl::StrCat(dir_, "/stopped.log");
+  absl::StatusOr<Child> controller = Child::Spawn(
+      Binary("salvo"),
+      {"run", "--agents", agent, "--target", absl::StrCat("127.0.0.1:", target), "--connections",
+       "8", "--duration", "60", "--warmup", "0", "--interval", "250ms", "--json", json},
+      log);
+  ASSERT_TRUE(controller.ok());
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(ReadFile(log), "msg/s"); }, absl::Seconds(10)))
+      << ReadFile(log);
+  const absl::Time told = absl::Now();
+  ::kill(agent_process.pid(), SIGTERM);
+  EXPECT_EQ(agent_process.Wait(absl::Seconds(8)), 0);
+  EXPECT_LT(absl::Now() - told, absl::Seconds(5)) << "the agent kept going after SIGTERM";
+  EXPECT_EQ(controller->Wait(absl::Seconds(10)), 1) << ReadFile(log);
+  v1::RunReport r;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &r).ok());
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.agents_size(), 1);
+  EXPECT_FALSE(r.agents(0).lost()) << "its result arrived";
+  EXPECT_GE(r.agents(0).intervals_size(), 1);
+  EXPECT_GT(r.agents(0).counters().messages(), 0u);
+  EXPECT_TRUE(absl::StrContains(r.agents(0).error(), "the agent was shut down"))
+      << r.agents(0).error();
+  EXPECT_TRUE(absl::StrContains(ReadFile(log), "status: failed")) << ReadFile(log);
+}
+
 TEST_F(EndToEnd, AgentsCommandPrintsOneLinePerAgent) {
   const std::string a = StartAgent();
   const Output o = RunTool(Binary("salvo"), {"agents", "--agents", a + ",127.0.0.1:1"});

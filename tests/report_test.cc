@@ -119,6 +119,27 @@ TEST(BuildReport, TotalRatesAreTotalCountersOverTheRunsSpanEvenWithALostAgent) {
   EXPECT_DOUBLE_EQ(r.agents(1).rates().messages_per_sec(), 41000.0);
 }
 
+TEST(BuildReport, LosingEveryAgentFailsTheRunAndSaysSo) {
+  AgentOutcome a;
+  a.name = "a:1";
+  a.lost = true;
+  a.error = "silent for 3 intervals";
+  AgentOutcome b = a;
+  b.name = "b:1";
+  b.intervals = {MakeInterval(0, 1.0, 100, 100)};
+  const v1::RunReport r = BuildReport(Spec(), {a, b}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_EQ(r.reasons(0), "every agent was lost (all 2)");
+  EXPECT_EQ(r.lost_agents_size(), 2);
+  // What was measured before is still there, and the report a person reads says it all.
+  EXPECT_EQ(r.totals().counters().send_calls(), 100u);
+  const std::string text = RenderReport(r);
+  EXPECT_NE(text.find("status: failed\n  - every agent was lost (all 2)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  - lost: a:1 lost at interval 0"), std::string::npos) << text;
+}
+
 TEST(BuildReport, AHistogramOfAnotherLayoutIsRefusedNotMerged) {
   AgentOutcome a = Finished("a:1", {1000, 2000}, {});
   a.result->mutable_timings(0)->mutable_histogram()->set_sub_bucket_bits(5);
