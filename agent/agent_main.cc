@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <cerrno>
+
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +25,15 @@ int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err
     err << "salvo-agent: " << server.status().message() << "\n";
     return 1;
   }
-  if (!config.port_file.empty()) std::ofstream(config.port_file) << (*server)->port() << "\n";
+  if (!config.port_file.empty()) {
+    std::ofstream port_file(config.port_file, std::ios::trunc);
+    port_file << (*server)->port() << "\n";
+    if (!port_file.flush()) {
+      err << "salvo-agent: cannot write --port-file " << config.port_file << ": " << strerror(errno)
+          << "\n";
+      return 1;
+    }
+  }
   out << "salvo-agent " << SALVO_VERSION << " listening on " << (*server)->address() << " ("
       << Describe(config.security) << ")" << std::endl;
   int sig = 0;

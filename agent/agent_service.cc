@@ -10,7 +10,9 @@
 #include "agent/run_stream.h"
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
+#include "net/cidr.h"
 #include "net/engine_factory.h"
+#include "net/socket.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
@@ -120,6 +122,17 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   std::string host;
   uint16_t port = 0;
   SALVO_RETURN_IF_ERROR(net::SplitHostPort(config.listen, &host, &port, /*allow_zero_port=*/true));
+  const AgentSecurity& sec = config.security;
+  absl::StatusOr<net::SocketAddress> where = net::ResolveHostPort(config.listen, true);
+  if (!where.ok()) return where.status();
+  const bool loopback = net::Cidr::Parse("127.0.0.0/8")->Contains(*where) ||
+                        net::Cidr::Parse("::1/128")->Contains(*where);
+  if (!loopback && sec.token.empty() && sec.tls_cert.empty() && !config.insecure) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to listen on ", config.listen,
+        " with neither --token-file nor --tls-cert: anyone who can reach it could make this "
+        "agent send load; secure it, or add --insecure"));
+  }
   std::unique_ptr<AgentServer> server(new AgentServer());
   server->host_ = host;
   server->service_ = std::make_unique<AgentService>(config.log, config.security);
@@ -132,8 +145,15 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
+    // Say which: the address, or (when it can be bound) the TLS material gRPC refused.
+    absl::StatusOr<net::Fd> probe = net::ListenTcp(*where, {});
+    if (probe.ok() && !sec.tls_cert.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-cert/--tls-key: not a usable PEM certificate and private key pair");
+    }
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.listen, " (address in use or not on this host?)"));
+        absl::StrCat("cannot listen on ", config.listen, ": ",
+                     probe.ok() ? "refused by gRPC" : std::string(probe.status().message())));
   }
   server->port_ = static_cast<uint16_t>(selected_port);
   return server;

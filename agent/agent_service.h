@@ -30,6 +30,9 @@ struct AgentConfig {
   // Log lines (run started/ended, refusals) go to this stream; null for none.
   std::ostream* log = nullptr;
   AgentSecurity security;
+  // Listen beyond loopback with neither a token nor TLS (anyone who reaches the port could make
+  // the agent send load). Without it, such a --listen is refused.
+  bool insecure = false;
 };
 
 class AgentService final : public v1::Agent::Service {

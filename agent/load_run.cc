@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "plan/limits.h"
 #include "plan/split.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
@@ -13,7 +14,6 @@ namespace {
 
 constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
 constexpr uint32_t kMaxPipeline = 1 << 16;
-constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
 
 }  // namespace
 
@@ -26,7 +26,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
   plan.target = target;
   SALVO_ASSIGN_OR_RETURN(workload::Kind kind, wire::FromProto(spec.workload()));
   plan.workload.kind = kind;
-  if (spec.message_size() == 0 || spec.message_size() > kMaxMessageSize) {
+  if (spec.message_size() == 0 || spec.message_size() > plan::kMaxMessageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("message size must be 1 byte to 1 GiB, got ", spec.message_size()));
   }
@@ -56,6 +56,11 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
   plan.connections = run.connections();
   uint32_t threads = spec.threads();
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads > plan::MaxThreads()) {
+    return absl::InvalidArgumentError(absl::StrCat("threads must be at most ", plan::MaxThreads(),
+                                                   " on this agent (", plan::kMaxThreadsPerCore,
+                                                   " per core), got ", threads));
+  }
   plan.threads = std::min(threads, plan.connections);
   if (spec.connect_timeout_ms() > 0) {
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", tls_cert, "serve TLS with this certificate (PEM)");
   app.add_option("--tls-key", tls_key, "and this private key (PEM)");
   app.add_option("--tls-ca", tls_ca, "mutual TLS: require controller certificates from this CA");
+  app.add_flag("--insecure", config.insecure,
+               "allow a --listen beyond loopback with neither a token nor TLS");
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   salvo::v1::QuietGrpcLogs();
   absl::StatusOr<salvo::agent::AgentSecurity> security =

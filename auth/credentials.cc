@@ -1,5 +1,7 @@
 #include "auth/credentials.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,6 +14,11 @@
 namespace salvo::auth {
 
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is a directory, not a file"));
+  }
   std::ifstream in(path);
   if (!in) {
     return absl::InvalidArgumentError(

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
+#include "plan/limits.h"
 #include "plan/split.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
@@ -28,9 +29,10 @@ absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* ag
     double weight = 1;
     if (const size_t at = item.rfind('@'); at != absl::string_view::npos) {
       if (!absl::SimpleAtod(item.substr(at + 1), &weight) || !(weight > 0) ||
-          !std::isfinite(weight)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--agents: invalid weight in '", item, "' (expected HOST:PORT@WEIGHT, WEIGHT > 0)"));
+          !(weight <= plan::kMaxWeight)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--agents: invalid weight in '", item,
+                         "' (expected HOST:PORT@WEIGHT, 0 < WEIGHT <= ", plan::kMaxWeight, ")"));
       }
       item = item.substr(0, at);
     }
@@ -92,6 +94,13 @@ absl::Status Validate(const RunConfig& config) {
   if (config.duration < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("--duration must be at least 1ms");
   }
+  if (config.duration > plan::kMaxDuration || config.warmup > plan::kMaxDuration ||
+      config.interval > plan::kMaxDuration || config.connect_timeout > plan::kMaxDuration) {
+    return absl::InvalidArgumentError(
+        "--duration, --warmup, --interval and --connect-timeout must be at most 7 days");
+  }
+  // Each agent checks the threads against its own cores; this only refuses the absurd.
+  if (config.threads > 1024) return absl::InvalidArgumentError("--threads must be at most 1024");
   if (config.interval < absl::Milliseconds(10)) {
     return absl::InvalidArgumentError("--interval must be at least 10ms");
   }

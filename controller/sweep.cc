@@ -166,6 +166,11 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
   skipped.erase(std::unique(skipped.begin(), skipped.end()), skipped.end());
   for (const std::string& why : skipped) hooks.print(absl::StrCat("skipping ", why));
 
+  if (points.empty()) {
+    report.add_findings("every point was skipped: no engine given can send in any send mode given");
+    report.set_status(v1::RUN_STATUS_FAILED);
+    return report;
+  }
   const absl::Time began = absl::Now();
   size_t failed = 0;
   bool interrupted = false;

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   salvo::cli::SizeOption(app, "--size", &config.message_size,
                          "source: bytes per pushed message (64, 4k, 1m; default 64k)");
   app.add_option("--threads", config.threads, "worker threads, each with its own event loop")
-      ->check(CLI::Range(1, 1024))
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--json-out", config.json_out, "write the totals as JSON here on exit");
   app.add_option("--port-file", config.port_file, "write the bound port here once listening");

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "net/socket.h"
+#include "plan/limits.h"
 #include "process/signals.h"
 #include "proto/json.h"
 #include "status/status_macros.h"
@@ -108,11 +109,14 @@ class Acceptor final : public net::AcceptHandler {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetConfig& config) {
-  if (config.threads < 1 || config.threads > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--threads must be 1-1024, got ", config.threads));
+  if (config.threads < 1 || static_cast<uint32_t>(config.threads) > plan::MaxThreads()) {
+    return absl::InvalidArgumentError(absl::StrCat("--threads must be 1-", plan::MaxThreads(), " (",
+                                                   plan::kMaxThreadsPerCore, " per core), got ",
+                                                   config.threads));
   }
-  if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1");
+  if (config.message_size == 0 || config.message_size > plan::kMaxMessageSize) {
+    return absl::InvalidArgumentError("--size must be 1 byte to 1g");
+  }
   SALVO_ASSIGN_OR_RETURN(net::EngineChoice engine,
                          net::ChooseEngine(config.engine, config.send_mode));
   SALVO_ASSIGN_OR_RETURN(net::SocketAddress address,
@@ -260,7 +264,13 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   }
   TargetServer& s = **server;
   if (!config.port_file.empty()) {
-    std::ofstream(config.port_file) << s.port() << "\n";
+    std::ofstream port_file(config.port_file, std::ios::trunc);
+    port_file << s.port() << "\n";
+    if (!port_file.flush()) {
+      err << "salvo-target: cannot write --port-file " << config.port_file << ": "
+          << std::strerror(errno) << "\n";
+      return 1;
+    }
   }
   if (!s.engine().note.empty()) out << "salvo-target: " << s.engine().note << std::endl;
   out << "salvo-target " << kTargetModes.Name(config.mode) << " listening on "

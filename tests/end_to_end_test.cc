@@ -193,10 +193,33 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
   ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "0"}), 2, "--threads");
   ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--frobnicate"}), 2, "--frobnicate");
   // An address not on this host (TEST-NET-1): bind fails, nothing is sent anywhere.
-  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--listen", "192.0.2.7:7100"}), 1,
-                     "cannot listen on 192.0.2.7:7100");
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--listen", "192.0.2.7:7100", "--insecure"}),
+                     1, "cannot listen on 192.0.2.7:7100");
   ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--allow-target", "10.0.0.0/33"}), 2,
                      "--allow-target");
+  // Limits (issue 9): absurd weights, durations, threads and sizes are refused, not obeyed.
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), {"run", "--agents", "127.0.0.1:7100@1e308,127.0.0.1:7101",
+                                "--target", "127.0.0.1:7000"}),
+      2, "0 < WEIGHT <= 1e+06");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--duration", "1e300"})), 2,
+                     "must be at most 7 days");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--threads", "4294967295"})), 2, "--threads");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "1024"}), 1,
+                     "--threads must be 1-");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--mode", "source", "--size", "1000g"}), 1,
+                     "--size must be 1 byte to 1g");
+  // Doors (issue 9): an open agent beyond loopback needs --insecure; files are checked.
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--listen", "0.0.0.0:0"}), 1,
+                     "neither --token-file nor --tls-cert");
+  ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--token-file", "/tmp"}), 2,
+                     "--token-file: /tmp is a directory, not a file");
+  ExpectOneLineError(
+      RunTool(Binary("salvo-agent"), {"--listen", "127.0.0.1:0", "--port-file", "/proc/nope/p"}), 1,
+      "cannot write --port-file /proc/nope/p");
+  ExpectOneLineError(
+      RunTool(Binary("salvo-target"), {"--listen", "127.0.0.1:0", "--port-file", "/proc/nope/p"}),
+      1, "cannot write --port-file /proc/nope/p");
   ExpectOneLineError(RunTool(Binary("salvo"), {"agents", "--agents", "nohostport"}), 2,
                      "invalid address 'nohostport'");
 }
@@ -227,6 +250,24 @@ TEST_F(EndToEnd, ThresholdsPassFailOrAreRefusedAsUsageErrors) {
                      "--threshold 'errors=<5'");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--threshold", "errors<five"})), 2,
                      "'five' is not a number");
+}
+
+TEST_F(EndToEnd, GarbageTlsMaterialIsNamedAsSuch) {
+  const std::string cert = absl::StrCat(dir_, "/cert.pem"), key = absl::StrCat(dir_, "/key.pem");
+  std::ofstream(cert) << "-----BEGIN CERTIFICATE-----\nnot a certificate\n";
+  std::ofstream(key) << "not a key\n";
+  ExpectOneLineError(RunTool(Binary("salvo-agent"),
+                             {"--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key}),
+                     1, "--tls-cert/--tls-key: not a usable PEM certificate and private key pair");
+}
+
+TEST_F(EndToEnd, ASweepWhoseEveryPointIsSkippedFails) {
+  const Output o =
+      RunTool(Binary("salvo"), {"sweep", "--agents", "127.0.0.1:7100", "--target", "127.0.0.1:7000",
+                                "--engines", "epoll", "--send-modes", "uring-zc", "--sizes", "1k"});
+  EXPECT_EQ(o.code, 1) << o.out << o.err;
+  EXPECT_TRUE(absl::StrContains(o.out, "every point was skipped")) << o.out;
+  EXPECT_TRUE(absl::StrContains(o.out, "status: failed")) << o.out;
 }
 
 TEST_F(EndToEnd, UnreachableAgentIsNamedAndFailsTheRun) {

@@ -324,7 +324,8 @@ TEST_F(MultiAgent, ASecondAgentCannotListenOnAPortInUse) {
   config.listen = first.address();
   absl::StatusOr<std::unique_ptr<agent::AgentServer>> second = agent::AgentServer::Start(config);
   ASSERT_FALSE(second.ok()) << "two agents share " << first.address();
-  EXPECT_NE(second.status().message().find("address in use"), std::string::npos) << second.status();
+  EXPECT_NE(second.status().message().find("Address already in use"), std::string::npos)
+      << second.status();
 }
 
 TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {

@@ -104,7 +104,10 @@ TEST(TargetServer, SourcePushesThePatternFromTheFirstByte) {
   std::vector<uint8_t> got(3 << 20);
   ASSERT_TRUE(ReadExactly(c.get(), got.data(), got.size()));
   EXPECT_EQ(workload::Pattern::CountMismatches(0, got.data(), got.size()), 0u);
-  EXPECT_GE(server->Totals().counters().bytes_sent(), got.size());
+  // The engine publishes its counters once per loop turn: wait for the turn that sent these.
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return server->Totals().counters().bytes_sent() >= got.size(); }, absl::Seconds(2)))
+      << server->Totals().counters().bytes_sent();
 }
 
 TEST(TargetServer, ThreadsShareOnePortAndEchoOnEach) {

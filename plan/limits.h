@@ -1,0 +1,28 @@
+// The limits salvo enforces on what it is asked, stated once so that controller, agent and
+// target refuse the same things with the same words (docs/user-guide.md, "Limits").
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <thread>
+
+#include "absl/time/time.h"
+
+namespace salvo::plan {
+
+// One message, and salvo-target's source message: each worker holds a pattern buffer this big.
+inline constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
+// Worker threads per agent or target: at most this many per core (and never more than the
+// connections). More threads than cores only adds switching; each io_uring worker holds its
+// own ring and buffers.
+inline constexpr uint32_t kMaxThreadsPerCore = 4;
+inline uint32_t MaxThreads() {
+  return kMaxThreadsPerCore * std::max(1u, std::thread::hardware_concurrency());
+}
+// The longest measured time, warm-up or interval.
+inline constexpr absl::Duration kMaxDuration = absl::Hours(24 * 7);
+// Agent weights: their ratios split the connections, so larger numbers add nothing but
+// overflow.
+inline constexpr double kMaxWeight = 1e6;
+
+}  // namespace salvo::plan
