@@ -98,8 +98,11 @@ struct EngineOptions {
   int rcvbuf = 0;
   // Upper bound on the bytes one OnRecv delivers.
   size_t recv_chunk_bytes = 64 * 1024;
-  // Bytes one connection may send in one Poll before the others get their turn.
+  // Bytes, and send calls, one connection may make in one Poll before the others get their
+  // turn: with small messages the call count binds (a 1-byte stream would otherwise make 262,144
+  // sends on one connection while the rest wait, and the loop would miss its stop deadline).
   size_t send_budget_bytes = 256 * 1024;
+  uint32_t send_budget_calls = 16;
   // Where the engine records its timings (send calls, zero-copy completions); null: untimed.
   metrics::Timings* timings = nullptr;
 };

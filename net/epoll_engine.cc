@@ -333,6 +333,7 @@ void EpollEngine::FlushOne(ConnId id) {
   const bool zerocopy = socket_options_.zerocopy;
   const int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (zerocopy ? MSG_ZEROCOPY : 0);
   size_t budget = options_.send_budget_bytes;
+  uint32_t calls = options_.send_budget_calls;
   const uint32_t generation = conns_[id].generation;
   while (Alive(id, generation) && conns_[id].sending) {
     Conn& c = conns_[id];
@@ -371,6 +372,7 @@ void EpollEngine::FlushOne(ConnId id) {
     if (zerocopy) c.zc_sent_at[c.zc_issued++ % kZcTimed] = started;
     c.send_off += static_cast<size_t>(n);
     budget -= std::min(budget, static_cast<size_t>(n));
+    if (--calls == 0) budget = 0;
     if (c.send_off < c.send_len) {
       if (budget == 0) break;
       continue;
