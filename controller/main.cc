@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   salvo::cli::DurationOption(*run_cmd, "--interval", &run.interval, "report interval (default 1s)");
   salvo::cli::DurationOption(*run_cmd, "--connect-timeout", &run.connect_timeout,
                              "time for every connection to be established (default 5s)");
+  salvo::cli::DurationOption(*run_cmd, "--lease", &run.lease,
+                             "agents stop their load when the controller is silent this long "
+                             "(default 10s)");
   salvo::cli::DurationOption(*run_cmd, "--drain", &run.drain,
                              "at the end, wait this long for the peer to acknowledge every byte "
                              "sent; 0: no wait (default 2s)");

@@ -109,6 +109,9 @@ absl::Status Validate(const RunConfig& config) {
   if (config.sndbuf > (1u << 30) || config.rcvbuf > (1u << 30)) {
     return absl::InvalidArgumentError("--sndbuf and --rcvbuf must be at most 1g");
   }
+  if (config.lease < absl::Milliseconds(100) || config.lease > plan::kMaxDuration) {
+    return absl::InvalidArgumentError("--lease must be 100ms to 7 days");
+  }
   if (config.drain < absl::ZeroDuration() || config.drain > absl::Minutes(10)) {
     return absl::InvalidArgumentError("--drain must be 0 to 10m");
   }

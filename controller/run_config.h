@@ -26,7 +26,9 @@ struct RunConfig {
   // The run fails when fewer agents than this remain (0: no minimum).
   uint32_t min_agents = 0;
   // Agents stop their load when they hear nothing from the controller for this long.
-  absl::Duration lease = absl::Milliseconds(1500);
+  // Long enough that a busy but healthy host keeps its agents; a controller that is killed or
+  // whose connection breaks is noticed at once regardless.
+  absl::Duration lease = absl::Seconds(10);
   std::string target;
   workload::Kind workload = workload::Kind::kEcho;
   uint32_t connections = 1;

@@ -23,6 +23,9 @@ constexpr absl::Duration kPollStep = absl::Milliseconds(50);
 constexpr absl::Duration kGrace = absl::Seconds(10);
 // An agent that has not reported for this many intervals is lost.
 constexpr int kSilentIntervals = 3;
+// ...and never sooner than this: at short intervals, or on a busy host, three intervals of
+// silence say nothing about an agent's health. (A broken stream is still noticed at once.)
+constexpr absl::Duration kSilenceFloor = absl::Seconds(5);
 
 class EventQueue {
  public:
@@ -260,7 +263,7 @@ class RunDriver {
   void AwaitResults(std::vector<std::string>* reasons) {
     const absl::Time deadline =
         start_ + config_.warmup + config_.duration + config_.connect_timeout + kGrace;
-    const absl::Duration silence = kSilentIntervals * config_.interval;
+    const absl::Duration silence = std::max(kSilentIntervals * config_.interval, kSilenceFloor);
     size_t ended = 0;
     int interrupts_seen = 0;
     bool cancelled = false;
@@ -294,7 +297,7 @@ class RunDriver {
         if (Active(l) && !outcomes_[i].result.has_value() && absl::Now() < run_end + silence &&
             absl::Now() - l.last_heard > silence) {
           LoseAgent(i,
-                    absl::StrCat("silent for ", kSilentIntervals, " intervals (",
+                    absl::StrCat("silent for ", absl::FormatDuration(silence), " (",
                                  absl::FormatDuration(absl::Now() - l.last_heard), ")"),
                     reasons);
         }

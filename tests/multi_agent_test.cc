@@ -1,5 +1,7 @@
 // Several agents in one process: weighted splits, the synchronised start, leases, agent loss and
 // the secured control plane, over real sockets on loopback.
+#include <signal.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -316,6 +318,30 @@ TEST_F(MultiAgent, AnAgentOfAnotherProtocolIsRefusedInOneLineBeforeAnyLoad) {
                                        "same salvo release on the controller and its agents"));
   EXPECT_EQ(AcceptedBeforeProbe(target), 0u);
   server->Shutdown();
+}
+
+TEST_F(MultiAgent, TenMillisecondIntervalsOnAStallingHostLoseNoAgent) {
+  // An agent process that a busy host does not schedule for 300 ms in mid-run (SIGSTOP, then
+  // SIGCONT): thirty 10 ms intervals without a report, from a healthy agent.
+  const std::string dir = *process::MakeTempDir("salvo-stall-");
+  absl::StatusOr<process::StartedServer> stalled = process::StartServer(
+      absl::StrCat(SALVO_BINARY_DIR, "/salvo-agent"), {"--listen", "127.0.0.1:0"}, dir, "agent");
+  ASSERT_TRUE(stalled.ok()) << stalled.status();
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  RunConfig c = Config(target.port(), 4);
+  c.agents.push_back(absl::StrCat("127.0.0.1:", stalled->port));
+  c.interval = absl::Milliseconds(10);
+  c.duration = absl::Seconds(2);
+  const v1::RunReport r = RunUntilIntervals(c, 50, [&] {
+    ::kill(stalled->child.pid(), SIGSTOP);
+    absl::SleepFor(absl::Milliseconds(300));
+    ::kill(stalled->child.pid(), SIGCONT);
+  });
+  stalled->child.Terminate(absl::Seconds(3));
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
+  EXPECT_EQ(r.lost_agents_size(), 0) << (r.lost_agents_size() > 0 ? r.lost_agents(0) : "");
 }
 
 TEST_F(MultiAgent, ASecondAgentCannotListenOnAPortInUse) {
