@@ -12,9 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "net/address.h"
 #include "net/engine.h"
-#include "status/status_macros.h"
 
 namespace salvo::net {
 
@@ -92,19 +90,6 @@ class ConnTable {
   absl::StatusOr<int> FdOf(ConnId id) const {
     if (id >= slots_.size() || slots_[id].fd < 0) return absl::NotFoundError("no such connection");
     return slots_[id].fd;
-  }
-
-  absl::StatusOr<uint16_t> LocalPort(ConnId id) const {
-    SALVO_ASSIGN_OR_RETURN(const int fd, FdOf(id));
-    SALVO_ASSIGN_OR_RETURN(const SocketAddress local, net::LocalAddress(fd));
-    return local.port();
-  }
-
-  // Makes the next close of `id` a reset.
-  void SetResetOnClose(ConnId id) {
-    if (id >= slots_.size() || slots_[id].fd < 0) return;
-    const linger l{1, 0};
-    ::setsockopt(slots_[id].fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
   }
 
   Conn& operator[](ConnId id) { return slots_[id]; }

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
-#include "net/tcp_info.h"
 #include "status/status_macros.h"
 
 namespace salvo::net {
@@ -43,7 +42,8 @@ absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOpt
 }
 
 EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
-    : epoll_(std::move(epoll_fd)),
+    : EngineBase(options.timings),
+      epoll_(std::move(epoll_fd)),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, options.send_mode == SendMode::kZeroCopy},
       events_(kMaxEvents),
@@ -129,15 +129,6 @@ void EpollEngine::Fail(ConnId id, absl::Status why) {
   ConnectionHandler* handler = conns_[id].handler;
   Release(id);
   handler->OnClosed(id, std::move(why));
-}
-
-void EpollEngine::Time(metrics::Timing t, uint64_t ns) {
-  if (options_.timings != nullptr) options_.timings->Record(t, ns);
-}
-
-absl::StatusOr<TcpInfo> EpollEngine::ReadTcpInfo(ConnId id) const {
-  SALVO_ASSIGN_OR_RETURN(const int fd, conns_.FdOf(id));
-  return net::ReadTcpInfo(fd);
 }
 
 absl::Status EpollEngine::Poll(absl::Duration timeout) {

@@ -22,12 +22,12 @@
 
 #include "net/conn_table.h"
 #include "net/engine.h"
+#include "net/engine_base.h"
 #include "net/socket.h"
-#include "net/timer_queue.h"
 
 namespace salvo::net {
 
-class EpollEngine final : public Engine {
+class EpollEngine final : public EngineBase {
  public:
   static absl::StatusOr<std::unique_ptr<EpollEngine>> Create(const EngineOptions& options);
   ~EpollEngine() override;
@@ -40,18 +40,11 @@ class EpollEngine final : public Engine {
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
-  void Reset(ConnId id) override {
-    conns_.SetResetOnClose(id);
-    Close(id);
-  }
-  absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const override;
-  absl::StatusOr<uint16_t> LocalPort(ConnId id) const override { return conns_.LocalPort(id); }
-  TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) override {
-    return timers_.Schedule(mono_ns, handler);
-  }
-  void CancelTimer(TimerId id) override { timers_.Cancel(id); }
   absl::Status Poll(absl::Duration timeout) override;
   size_t open_connections() const override { return conns_.open(); }
+
+ protected:
+  absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
 
  private:
   // Zero-copy sends a connection may have in flight with their start times recorded.
@@ -86,8 +79,6 @@ class EpollEngine final : public Engine {
   void FlushWrites();
   void Enqueue(ConnId id);
   void Fail(ConnId id, absl::Status why);
-  void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
-  void Time(metrics::Timing t, uint64_t ns);
   bool Alive(ConnId id, uint32_t generation) const {
     return conns_[id].fd >= 0 && conns_[id].generation == generation;
   }
@@ -104,7 +95,6 @@ class EpollEngine final : public Engine {
   std::vector<ConnId> flushing_;
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
-  TimerQueue timers_;
   bool have_pwait2_ = true;
   // Spare descriptor given up to accept-and-drop a connection when the fd limit is reached, so a
   // full table does not turn the level-triggered listener into a busy loop.

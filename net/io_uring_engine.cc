@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
-#include "net/tcp_info.h"
 #include "status/status_macros.h"
 
 // liburing 2.3's header predates these; the kernel (6.0+) has them.
@@ -44,7 +43,8 @@ absl::Status UringError(int negative_errno, absl::string_view what) {
 }  // namespace
 
 IoUringEngine::IoUringEngine(const EngineOptions& options)
-    : options_(options),
+    : EngineBase(options.timings),
+      options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
       spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
 
@@ -146,15 +146,6 @@ io_uring_sqe* IoUringEngine::Sqe() {
     std::abort();
   }
   return sqe;
-}
-
-void IoUringEngine::Time(metrics::Timing t, uint64_t ns) {
-  if (options_.timings != nullptr) options_.timings->Record(t, ns);
-}
-
-absl::StatusOr<TcpInfo> IoUringEngine::ReadTcpInfo(ConnId id) const {
-  SALVO_ASSIGN_OR_RETURN(const int fd, conns_.FdOf(id));
-  return net::ReadTcpInfo(fd);
 }
 
 void IoUringEngine::Release(ConnId id) {

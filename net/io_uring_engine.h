@@ -22,12 +22,12 @@
 
 #include "net/conn_table.h"
 #include "net/engine.h"
+#include "net/engine_base.h"
 #include "net/socket.h"
-#include "net/timer_queue.h"
 
 namespace salvo::net {
 
-class IoUringEngine final : public Engine {
+class IoUringEngine final : public EngineBase {
  public:
   // OK when rings with the features this engine uses can be created here.
   static absl::Status Probe();
@@ -42,18 +42,11 @@ class IoUringEngine final : public Engine {
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
-  void Reset(ConnId id) override {
-    conns_.SetResetOnClose(id);
-    Close(id);
-  }
-  absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const override;
-  absl::StatusOr<uint16_t> LocalPort(ConnId id) const override { return conns_.LocalPort(id); }
-  TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) override {
-    return timers_.Schedule(mono_ns, handler);
-  }
-  void CancelTimer(TimerId id) override { timers_.Cancel(id); }
   absl::Status Poll(absl::Duration timeout) override;
   size_t open_connections() const override { return conns_.open(); }
+
+ protected:
+  absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
 
  private:
   enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel };
@@ -126,8 +119,6 @@ class IoUringEngine final : public Engine {
   void HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe, bool zero_copy);
   void HandleAccept(size_t listener, const io_uring_cqe& cqe);
   void AfterCompletions();
-  void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
-  void Time(metrics::Timing t, uint64_t ns);
 
   EngineOptions options_;
   SocketOptions socket_options_;
@@ -145,7 +136,6 @@ class IoUringEngine final : public Engine {
   std::vector<Listener> listeners_;
   std::vector<ConnId> rearm_;   // receives to re-arm after this batch
   std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
-  TimerQueue timers_;
   Fd spare_fd_;
 };
 

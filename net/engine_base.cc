@@ -1,0 +1,35 @@
+#include "net/engine_base.h"
+
+#include <sys/socket.h>
+
+#include "metrics/thread_stats.h"
+#include "net/address.h"
+#include "net/tcp_info.h"
+#include "status/status_macros.h"
+
+namespace salvo::net {
+
+void EngineBase::Reset(ConnId id) {
+  if (absl::StatusOr<int> fd = FdOf(id); fd.ok()) {
+    const linger l{1, 0};
+    ::setsockopt(*fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  }
+  Close(id);
+}
+
+absl::StatusOr<TcpInfo> EngineBase::ReadTcpInfo(ConnId id) const {
+  SALVO_ASSIGN_OR_RETURN(const int fd, FdOf(id));
+  return net::ReadTcpInfo(fd);
+}
+
+absl::StatusOr<uint16_t> EngineBase::LocalPort(ConnId id) const {
+  SALVO_ASSIGN_OR_RETURN(const int fd, FdOf(id));
+  SALVO_ASSIGN_OR_RETURN(const SocketAddress local, LocalAddress(fd));
+  return local.port();
+}
+
+void EngineBase::Time(metrics::Timing t, uint64_t ns) {
+  if (timings_ != nullptr) timings_->Record(t, ns);
+}
+
+}  // namespace salvo::net

@@ -1,0 +1,41 @@
+// What every engine implements alike on top of its own connection table: timers from a
+// TimerQueue serviced by the engine's Poll, TCP_INFO, the local port and the reset-close of a
+// connection by its descriptor, and the engine's counting. An engine derives from this and says
+// only how to find a connection's descriptor.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "metrics/figures.h"
+#include "net/engine.h"
+#include "net/timer_queue.h"
+
+namespace salvo::net {
+
+class EngineBase : public Engine {
+ public:
+  explicit EngineBase(metrics::Timings* timings) : timings_(timings) {}
+
+  void Reset(ConnId id) final;
+  absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const final;
+  absl::StatusOr<uint16_t> LocalPort(ConnId id) const final;
+  TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) final {
+    return timers_.Schedule(mono_ns, handler);
+  }
+  void CancelTimer(TimerId id) final { timers_.Cancel(id); }
+
+ protected:
+  // The descriptor of an open connection; NOT_FOUND otherwise.
+  virtual absl::StatusOr<int> FdOf(ConnId id) const = 0;
+
+  void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
+  void Time(metrics::Timing t, uint64_t ns);
+
+  TimerQueue timers_;
+
+ private:
+  metrics::Timings* const timings_;
+};
+
+}  // namespace salvo::net
