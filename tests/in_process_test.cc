@@ -421,7 +421,10 @@ TEST_P(FairSending, EveryConnectionProgressesInEveryIntervalAndTheRunEndsOnTime)
   if (GetParam().engine == net::EngineKind::kIoUring && !net::IoUringAvailable().ok()) {
     GTEST_SKIP() << "io_uring is not available here: " << net::IoUringAvailable().message();
   }
-  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+  // The subject is the agent's sending, so the receiver is one known to read every connection
+  // in every turn: the epoll target (one bounded recv per ready connection per Poll).
+  target::TargetServer& target =
+      StartTarget(target::TargetMode::kSink, {.engine = net::EngineKind::kEpoll});
   StartAgents(1);
   RunConfig c = Config(workload::Kind::kStreamOut, target.port(), 200);
   c.message_size = GetParam().size;
