@@ -93,7 +93,8 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
     return p.fairness().connections() > 0 &&
            p.fairness().starved_connections() == p.fairness().connections() && !GeneratorBound(p);
   };
-  for (const Span& s : Runs(series, all_stalled)) {
+  const std::vector<Span> stalls = Runs(series, all_stalled);
+  for (const Span& s : stalls) {
     const v1::IntervalPoint& last = *series[s.last];
     d.lines.push_back(absl::StrFormat(
         "stall: all %u connections delivered nothing from t=%.1f s to t=%.1f s%s",
@@ -101,8 +102,8 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
         last.tcp().zero_window() > 0 ? absl::StrCat("; peer window 0 on ", last.tcp().zero_window())
                                      : ""));
   }
-  if (!series.empty() && all_stalled(*series.back())) {
-    const Span s = Runs(series, all_stalled).back();
+  if (!stalls.empty() && stalls.back().last + 1 == series.size()) {
+    const Span& s = stalls.back();
     d.failures.push_back(
         absl::StrFormat("every connection stalled at the end: nothing delivered from t=%.1f s",
                         StartOf(series, s.first, interval_s)));

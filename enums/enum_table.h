@@ -63,14 +63,6 @@ struct EnumTable {
     for (const auto& entry : entries) out.emplace_back(entry.second);
     return out;
   }
-
-  // Whether `value` is one of the table's values (a cast from a wire number may not be).
-  bool Valid(E value) const {
-    for (const auto& entry : entries) {
-      if (entry.first == value) return true;
-    }
-    return false;
-  }
 };
 
 }  // namespace salvo::enums

@@ -59,7 +59,6 @@ class FairnessStats {
   uint32_t Connections() const { return static_cast<uint32_t>(per_connection_.count()); }
   // Connections that delivered nothing.
   uint32_t Starved() const { return static_cast<uint32_t>(per_connection_.bucket_count(0)); }
-  double TotalBytes() const { return per_connection_.sum(); }
   // Jain's fairness index, (sum x)^2 / (n * sum x^2): 1 when all are equal, 1/n when one
   // connection carried everything; 0 when nothing moved at all.
   double Jain() const;
