@@ -132,10 +132,13 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
         s.last + 1 < series.size() ? absl::StrFormat(" to t=%.1f s", p.elapsed_s()) : "", served,
         f.jain());
     if (p.tcp().sampled_connections() > 0) {
-      absl::StrAppend(
-          &line, absl::StrFormat("; peer window 0 on %u, receiver-window-limited %s",
-                                 p.tcp().zero_window(), Percent(p.tcp().rwnd_limited_share())));
-      if (p.tcp().zero_window() > 0) absl::StrAppend(&line, ": the target is not reading them");
+      // The starved connections whose window was closed; a served one can be full for a moment.
+      absl::StrAppend(&line, absl::StrFormat("; peer window 0 on %u, receiver-window-limited %s",
+                                             p.tcp().starved_zero_window(),
+                                             Percent(p.tcp().rwnd_limited_share())));
+      if (p.tcp().starved_zero_window() > 0) {
+        absl::StrAppend(&line, ": the target is not reading them");
+      }
     }
     absl::StrAppend(&line, ".");
     if (served_first > 0 && r.agents_size() == 1) {

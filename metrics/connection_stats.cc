@@ -125,6 +125,7 @@ void TcpHealthStats::Add(const ConnectionSample& d) {
   if (!d.tcp_info) return;
   ++sampled;
   zero_window += d.zero_window;
+  starved_zero_window += d.zero_window && d.delivered == 0;
   retransmits += d.retransmits;
   busy_us += d.busy_us;
   rwnd_limited_us += d.rwnd_limited_us;
@@ -136,6 +137,7 @@ void TcpHealthStats::Add(const ConnectionSample& d) {
 void TcpHealthStats::Merge(const TcpHealthStats& o) {
   sampled += o.sampled;
   zero_window += o.zero_window;
+  starved_zero_window += o.starved_zero_window;
   retransmits += o.retransmits;
   busy_us += o.busy_us;
   rwnd_limited_us += o.rwnd_limited_us;

@@ -84,6 +84,9 @@ class FairnessStats {
 struct TcpHealthStats {
   uint32_t sampled = 0;
   uint32_t zero_window = 0;
+  // Of those, the connections that also delivered nothing in the span: closed out, not merely
+  // momentarily full.
+  uint32_t starved_zero_window = 0;
   uint64_t retransmits = 0;
   uint64_t busy_us = 0;
   uint64_t rwnd_limited_us = 0;

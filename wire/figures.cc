@@ -180,6 +180,7 @@ void TcpHealthToProto(const metrics::TcpHealthStats& h, bool with_parts, v1::Tcp
   out->Clear();
   out->set_sampled_connections(h.sampled);
   out->set_zero_window(h.zero_window);
+  out->set_starved_zero_window(h.starved_zero_window);
   out->set_retransmits(h.retransmits);
   out->set_rwnd_limited_share(h.RwndLimitedShare());
   out->set_sndbuf_limited_share(h.SndbufLimitedShare());
@@ -199,6 +200,7 @@ absl::StatusOr<metrics::TcpHealthStats> TcpHealthFromProto(const v1::TcpHealth& 
   metrics::TcpHealthStats h;
   h.sampled = in.sampled_connections();
   h.zero_window = in.zero_window();
+  h.starved_zero_window = in.starved_zero_window();
   h.retransmits = in.retransmits();
   h.busy_us = in.busy_us();
   h.rwnd_limited_us = in.rwnd_limited_us();
