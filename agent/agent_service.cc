@@ -1,5 +1,6 @@
 #include "agent/agent_service.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <thread>
@@ -133,30 +134,103 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
         " with neither --token-file nor --tls-cert: anyone who can reach it could make this "
         "agent send load; secure it, or add --insecure"));
   }
-  std::unique_ptr<AgentServer> server(new AgentServer());
+  // Every descriptor the hard limit allows: idle connections to the control port must not be
+  // what runs the agent out.
+  net::RaiseFdLimit();
+  std::unique_ptr<AgentServer> server(new AgentServer(config));
   server->host_ = host;
   server->service_ = std::make_unique<AgentService>(config.log, config.security);
+  {
+    absl::MutexLock lock(&server->mu_);
+    absl::StatusOr<int> bound = server->Build(config.listen);
+    if (!bound.ok()) {
+      // Say which: the address, or (when it can be bound) the TLS material gRPC refused.
+      absl::StatusOr<net::Fd> probe = net::ListenTcp(*where, {});
+      if (probe.ok() && !sec.tls_cert.empty()) {
+        return absl::InvalidArgumentError(
+            "--tls-cert/--tls-key: not a usable PEM certificate and private key pair");
+      }
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", config.listen, ": ",
+                       probe.ok() ? "refused by gRPC" : std::string(probe.status().message())));
+    }
+    server->port_ = static_cast<uint16_t>(*bound);
+  }
+  server->reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  server->watcher_ = std::thread([s = server.get()] { s->WatchListener(); });
+  return server;
+}
+
+AgentServer::AgentServer(const AgentConfig& config) : config_(config) {}
+
+absl::StatusOr<int> AgentServer::Build(const std::string& listen) {
   int selected_port = 0;
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which would let a second agent "listen" on this port
   // too and take half the runs: one agent per port, as with any other server.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config.listen, ServerCredentials(config.security), &selected_port);
-  builder.RegisterService(server->service_.get());
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || selected_port == 0) {
-    // Say which: the address, or (when it can be bound) the TLS material gRPC refused.
-    absl::StatusOr<net::Fd> probe = net::ListenTcp(*where, {});
-    if (probe.ok() && !sec.tls_cert.empty()) {
-      return absl::InvalidArgumentError(
-          "--tls-cert/--tls-key: not a usable PEM certificate and private key pair");
-    }
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.listen, ": ",
-                     probe.ok() ? "refused by gRPC" : std::string(probe.status().message())));
+  // A connection that has not finished its HTTP/2 (and TLS) handshake in 5 s is dropped, so
+  // idle or slow connections cannot hold the agent's descriptors.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 5000);
+  // Connections with no call for a minute are closed; old ones are asked to move on (a Run in
+  // progress keeps its stream: the grace after GOAWAY is unbounded).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 30 * 60000);
+  // A controller that vanished without a FIN is found within 30 s; a client that pings more
+  // often than every 10 s without calls is cut off after two strikes.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddListeningPort(listen, ServerCredentials(config_.security), &selected_port);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || selected_port == 0) {
+    server_.reset();
+    return absl::UnavailableError("gRPC could not start the server");
   }
-  server->port_ = static_cast<uint16_t>(selected_port);
-  return server;
+  absl::StatusOr<net::Fd> copy = net::DuplicateListener(static_cast<uint16_t>(selected_port));
+  // Without a copy the listener is not watched; the agent still serves.
+  listener_copy_ = copy.ok() ? std::move(*copy) : net::Fd();
+  return selected_port;
+}
+
+void AgentServer::WatchListener() {
+  // gRPC 1.51 stops accepting for good when accept() fails with EMFILE (grpc/grpc#20418, fixed
+  // upstream in 1.57): after a flood of idle connections the agent would stay unreachable
+  // though its descriptors came back. A healthy gRPC accepts at once, so connections waiting
+  // in the queue for a second mean the listener is dead; the server is then rebuilt on the same
+  // port as soon as no run is using it (a run in progress keeps its own connection).
+  constexpr absl::Duration kTick = absl::Milliseconds(200);
+  constexpr absl::Duration kDeadAfter = absl::Seconds(1);
+  absl::Time waiting_since = absl::InfiniteFuture();
+  while (!stop_.WaitForNotificationWithTimeout(kTick)) {
+    absl::MutexLock lock(&mu_);
+    if (server_ == nullptr || !listener_copy_.valid()) continue;
+    absl::StatusOr<uint32_t> queued = net::AcceptQueueLength(listener_copy_.get());
+    if (!queued.ok() || *queued == 0) {
+      waiting_since = absl::InfiniteFuture();
+      continue;
+    }
+    const absl::Time now = absl::Now();
+    if (waiting_since == absl::InfiniteFuture()) waiting_since = now;
+    if (now - waiting_since < kDeadAfter || service_->busy()) continue;
+    service_->Log(absl::StrCat("the control port stopped accepting (", *queued,
+                               " connections waiting; it ran out of file descriptors); "
+                               "restarting it"));
+    listener_copy_.Reset();
+    server_->Shutdown(absl::ToChronoTime(now));
+    server_->Wait();
+    server_.reset();
+    // The reserve descriptor makes room for the new listener even if the old one's place was
+    // taken meanwhile.
+    reserve_.Reset();
+    absl::StatusOr<int> bound = Build(absl::StrCat(
+        host_.find(':') != std::string::npos ? absl::StrCat("[", host_, "]") : host_, ":", port_));
+    reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!bound.ok()) service_->Log("could not restart the control port; trying again");
+    waiting_since = absl::InfiniteFuture();
+  }
 }
 
 AgentServer::~AgentServer() { Shutdown(); }
@@ -167,15 +241,15 @@ std::string AgentServer::address() const {
 }
 
 void AgentServer::Shutdown(absl::Duration grace) {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (watcher_.joinable()) watcher_.join();
+  absl::MutexLock lock(&mu_);
+  listener_copy_.Reset();
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
     server_.reset();
   }
-}
-
-void AgentServer::Wait() {
-  if (server_ != nullptr) server_->Wait();
 }
 
 }  // namespace salvo::agent

@@ -10,12 +10,15 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "agent/agent_run.h"
 #include "agent/security.h"
+#include "net/fd.h"
 #include "salvo/v1/agent.grpc.pb.h"
 
 namespace grpc {
@@ -47,13 +50,13 @@ class AgentService final : public v1::Agent::Service {
                    grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>* stream) override;
 
   bool busy() const { return busy_.load(); }
+  void Log(const std::string& line);
 
   // Ends the run in progress, if any, as the controller's Stop would (the load drains and the
   // result is sent), with `why` as the result's error. For a shutting-down agent.
   void StopRuns(const std::string& why);
 
  private:
-  void Log(const std::string& line);
   grpc::Status Authenticate(grpc::ServerContext* context, absl::string_view rpc);
 
   std::ostream* const log_;
@@ -73,15 +76,26 @@ class AgentServer {
   std::string address() const;
   // Stops serving; runs still going after `grace` are cancelled.
   void Shutdown(absl::Duration grace = absl::Seconds(3));
-  void Wait();
   AgentService& service() { return *service_; }
 
  private:
-  AgentServer() = default;
+  explicit AgentServer(const AgentConfig& config);
+  // Starts the gRPC server on `listen`; returns the bound port.
+  absl::StatusOr<int> Build(const std::string& listen) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WatchListener();
+
+  const AgentConfig config_;
   std::string host_;
   uint16_t port_ = 0;
   std::unique_ptr<AgentService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  absl::Mutex mu_;
+  std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
+  // A copy of gRPC's listening socket, to see its accept queue.
+  net::Fd listener_copy_ ABSL_GUARDED_BY(mu_);
+  // Held so that a restart finds a free descriptor for the new listener.
+  net::Fd reserve_ ABSL_GUARDED_BY(mu_);
+  absl::Notification stop_;
+  std::thread watcher_;
 };
 
 }  // namespace salvo::agent

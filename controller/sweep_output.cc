@@ -104,9 +104,13 @@ std::string SweepCsv(const v1::SweepReport& r) {
 std::string SweepSvg(const v1::SweepReport& r) {
   std::vector<Chart> charts;
   for (const auto& [group, modes] : GroupSweep(r)) {
-    Chart throughput{absl::StrCat("Throughput: ", GroupName(group)), "message size", "MB/s", true};
-    Chart completions{absl::StrCat("Completions: ", GroupName(group)), "message size",
-                      "completions per second", true};
+    Chart throughput, completions;
+    throughput.title = absl::StrCat("Throughput: ", GroupName(group));
+    completions.title = absl::StrCat("Completions: ", GroupName(group));
+    throughput.x_label = completions.x_label = "message size";
+    throughput.y_label = "MB/s";
+    completions.y_label = "completions per second";
+    throughput.log_x = completions.log_x = true;
     throughput.x_format =
         completions.x_format = [](double x) { return FormatBytes(static_cast<uint64_t>(x)); };
     for (const auto& [mode, by_size] : modes) {

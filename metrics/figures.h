@@ -72,7 +72,9 @@ enum class Unit {
     "stream-out: bytes handed to the kernel that the peer had not acknowledged when the "         \
     "drain ended")                                                                                \
   X(kConnectionsHoldingData, connections_holding_data, kConnections,                              \
-    "stream-out: connections whose send queue still held data when the drain ended")
+    "stream-out: connections whose send queue still held data when the drain ended")              \
+  X(kAcceptsRefused, accepts_refused, kConnections,                                               \
+    "incoming connections closed unserved because the process was out of file descriptors")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                   \

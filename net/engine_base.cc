@@ -1,6 +1,8 @@
 #include "net/engine_base.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "metrics/thread_stats.h"
 #include "net/address.h"
@@ -8,6 +10,20 @@
 #include "status/status_macros.h"
 
 namespace salvo::net {
+
+EngineBase::EngineBase(metrics::Timings* timings)
+    : timings_(timings), reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+bool EngineBase::RefuseOneAccept(int listen_fd) {
+  reserve_fd_.Reset();
+  const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    ::close(fd);
+    Count(metrics::Counter::kAcceptsRefused);
+  }
+  reserve_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  return fd >= 0;
+}
 
 void EngineBase::Reset(ConnId id) {
   if (absl::StatusOr<int> fd = FdOf(id); fd.ok()) {

@@ -9,13 +9,14 @@
 #include "absl/status/statusor.h"
 #include "metrics/figures.h"
 #include "net/engine.h"
+#include "net/fd.h"
 #include "net/timer_queue.h"
 
 namespace salvo::net {
 
 class EngineBase : public Engine {
  public:
-  explicit EngineBase(metrics::Timings* timings) : timings_(timings) {}
+  explicit EngineBase(metrics::Timings* timings);
 
   void Reset(ConnId id) final;
   absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const final;
@@ -32,10 +33,18 @@ class EngineBase : public Engine {
   void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
   void Time(metrics::Timing t, uint64_t ns);
 
+  // After an accept on `listen_fd` failed with EMFILE or ENFILE: frees the reserve descriptor,
+  // accepts the oldest waiting connection and closes it (counted as refused), and takes the
+  // reserve back, so the queue moves instead of the loop spinning on the same error. Returns
+  // whether a connection was waiting.
+  bool RefuseOneAccept(int listen_fd);
+
   TimerQueue timers_;
 
  private:
   metrics::Timings* const timings_;
+  // Held so that a process out of descriptors can still accept (and refuse) a connection.
+  Fd reserve_fd_;
 };
 
 }  // namespace salvo::net

@@ -47,8 +47,7 @@ EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, options.send_mode == SendMode::kZeroCopy},
       events_(kMaxEvents),
-      recv_buffer_(options.recv_chunk_bytes),
-      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+      recv_buffer_(options.recv_chunk_bytes) {}
 
 EpollEngine::~EpollEngine() {
   for (Conn& c : conns_.slots()) {
@@ -213,7 +212,7 @@ void EpollEngine::HandleConnect(ConnId id, uint32_t events) {
   }
   c.connecting = false;
   // Connected: now, and only now, arm the receive.
-  SetInterest(id, c.receiving ? EPOLLIN : 0);
+  SetInterest(id, c.receiving ? static_cast<uint32_t>(EPOLLIN) : 0u);
   c.handler->OnConnected(id, absl::OkStatus());
 }
 
@@ -289,11 +288,12 @@ void EpollEngine::AcceptAll(Listener& listener) {
     const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) return;
-      Count(Counter::kConnectErrors);
-      if ((errno == EMFILE || errno == ENFILE) && spare_fd_.valid()) {
-        spare_fd_.Reset();
-        ::close(::accept(listener.fd.get(), nullptr, nullptr));
-        spare_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      if (errno == EMFILE || errno == ENFILE) {
+        // Level-triggered: the listener stays readable while a connection waits, so each turn
+        // refuses one and the loop serves its established connections in between.
+        RefuseOneAccept(listener.fd.get());
+      } else {
+        Count(Counter::kConnectErrors);
       }
       return;
     }
@@ -306,7 +306,7 @@ void EpollEngine::AcceptAll(Listener& listener) {
       continue;
     }
     conns_[id].handler = handler;
-    SetInterest(id, conns_[id].receiving ? EPOLLIN : 0);
+    SetInterest(id, conns_[id].receiving ? static_cast<uint32_t>(EPOLLIN) : 0u);
   }
 }
 

@@ -96,9 +96,6 @@ class EpollEngine final : public EngineBase {
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
   bool have_pwait2_ = true;
-  // Spare descriptor given up to accept-and-drop a connection when the fd limit is reached, so a
-  // full table does not turn the level-triggered listener into a busy loop.
-  Fd spare_fd_;
 };
 
 }  // namespace salvo::net

@@ -1,6 +1,7 @@
 #include "net/io_uring_engine.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -45,8 +46,7 @@ absl::Status UringError(int negative_errno, absl::string_view what) {
 IoUringEngine::IoUringEngine(const EngineOptions& options)
     : EngineBase(options.timings),
       options_(options),
-      socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
-      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+      socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false} {}
 
 absl::Status IoUringEngine::Probe() {
   EngineOptions options;
@@ -290,6 +290,11 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
     HandleAccept(id, cqe);
     return;
   }
+  if (op == kAcceptPoll) {
+    // A connection is waiting: try accepting again (the loop re-arms unarmed listeners).
+    listeners_[id].armed = false;
+    return;
+  }
   if (op == kCancel) return;
   if (!Alive(id, generation)) {
     // A completion for a connection already released: only its buffer matters.
@@ -419,12 +424,19 @@ void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
   Listener& l = listeners_[index];
   if (!(cqe.flags & IORING_CQE_F_MORE)) l.armed = false;
   if (cqe.res < 0) {
-    Count(Counter::kConnectErrors);
-    if ((cqe.res == -EMFILE || cqe.res == -ENFILE) && spare_fd_.valid()) {
-      // Out of descriptors: accept and drop one so the backlog moves and the loop does not spin.
-      spare_fd_.Reset();
-      ::close(::accept(l.fd.get(), nullptr, nullptr));
-      spare_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (cqe.res != -EMFILE && cqe.res != -ENFILE) {
+      Count(Counter::kConnectErrors);
+      return;
+    }
+    // Out of descriptors. io_uring's accept fails on EMFILE before it looks at the queue, so
+    // re-arming it at once would spin even with nobody waiting: refuse the waiting connection,
+    // if any, and accept again only when the listener polls readable.
+    RefuseOneAccept(l.fd.get());
+    if (!l.armed) {
+      io_uring_sqe* sqe = Sqe();
+      io_uring_prep_poll_add(sqe, l.fd.get(), POLLIN);
+      io_uring_sqe_set_data64(sqe, Tag(kAcceptPoll, static_cast<ConnId>(index), 0));
+      l.armed = true;
     }
     return;
   }

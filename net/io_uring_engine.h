@@ -49,7 +49,7 @@ class IoUringEngine final : public EngineBase {
   absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
 
  private:
-  enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel };
+  enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel, kAcceptPoll };
   // What a request's user_data carries. Encode and Decode are the only code that knows the bit
   // layout: op (4 bits) | send slot (4 bits) | generation (24 bits) | connection (32 bits).
   struct UserData {
@@ -136,7 +136,6 @@ class IoUringEngine final : public EngineBase {
   std::vector<Listener> listeners_;
   std::vector<ConnId> rearm_;   // receives to re-arm after this batch
   std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
-  Fd spare_fd_;
 };
 
 }  // namespace salvo::net

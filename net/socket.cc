@@ -1,5 +1,6 @@
 #include "net/socket.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "status/status_macros.h"
 
@@ -70,6 +72,48 @@ absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& 
     return absl::ErrnoToStatus(errno, absl::StrCat("listen ", address.ToString()));
   }
   return fd;
+}
+
+absl::StatusOr<Fd> DuplicateListener(uint16_t port) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return absl::ErrnoToStatus(errno, "/proc/self/fd");
+  int found = -1;
+  const int own = ::dirfd(dir);
+  while (const dirent* e = ::readdir(dir)) {
+    int fd = -1;
+    if (!absl::SimpleAtoi(e->d_name, &fd) || fd == own) continue;
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage local{};
+    len = sizeof(local);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
+    const uint16_t bound =
+        local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+        : local.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
+                                     : 0;
+    if (bound == port) {
+      found = fd;
+      break;
+    }
+  }
+  Fd copy(found < 0 ? -1 : ::fcntl(found, F_DUPFD_CLOEXEC, 0));
+  const int dup_errno = errno;
+  ::closedir(dir);
+  if (found < 0) return absl::NotFoundError(absl::StrCat("no listening socket on port ", port));
+  if (!copy.valid()) return absl::ErrnoToStatus(dup_errno, "dup listener");
+  return copy;
+}
+
+absl::StatusOr<uint32_t> AcceptQueueLength(int fd) {
+  // For a listening socket the kernel reports its accept queue in tcpi_unacked.
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+    return absl::ErrnoToStatus(errno, "TCP_INFO");
+  }
+  if (info.tcpi_state != TCP_LISTEN) return absl::FailedPreconditionError("not listening");
+  return info.tcpi_unacked;
 }
 
 uint64_t RaiseFdLimit() {

@@ -48,6 +48,13 @@ uint64_t RaiseFdLimit();
 // for the process's other descriptors. The error says how many are needed and how to raise it.
 absl::Status CheckFdBudget(uint64_t connections);
 
+// A duplicate of this process's listening TCP socket on `port`, found among its open
+// descriptors: a way to watch a listener that a library (gRPC) created and accepts on.
+absl::StatusOr<Fd> DuplicateListener(uint16_t port);
+
+// Connections the kernel has completed on listening socket `fd` that wait for accept().
+absl::StatusOr<uint32_t> AcceptQueueLength(int fd);
+
 // errno as a short text: "Connection refused".
 std::string ErrnoText(int err);
 

@@ -235,12 +235,17 @@ namespace {
 
 std::string RateLine(const metrics::StatsSnapshot& d, double seconds, uint64_t open) {
   const metrics::RateValues r = metrics::ComputeRates(d.counters, seconds);
-  return absl::StrFormat("conns %llu open | in %s MB/s  out %s MB/s | recv/s %s  send/s %s",
-                         static_cast<unsigned long long>(open),
-                         units::FormatMBps(r[metrics::Rate::kMbPerSecReceived]),
-                         units::FormatMBps(r[metrics::Rate::kMbPerSecSent]),
-                         units::FormatCount(r[metrics::Rate::kRecvCallsPerSec]),
-                         units::FormatCount(r[metrics::Rate::kSendCallsPerSec]));
+  std::string line = absl::StrFormat(
+      "conns %llu open | in %s MB/s  out %s MB/s | recv/s %s  send/s %s",
+      static_cast<unsigned long long>(open), units::FormatMBps(r[metrics::Rate::kMbPerSecReceived]),
+      units::FormatMBps(r[metrics::Rate::kMbPerSecSent]),
+      units::FormatCount(r[metrics::Rate::kRecvCallsPerSec]),
+      units::FormatCount(r[metrics::Rate::kSendCallsPerSec]));
+  if (const uint64_t refused = d.counters[metrics::Counter::kAcceptsRefused]; refused > 0) {
+    absl::StrAppend(&line, " | REFUSED ", refused,
+                    " connections: out of file descriptors (raise ulimit -n)");
+  }
+  return line;
 }
 
 }  // namespace

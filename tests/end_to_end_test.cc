@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -310,6 +311,108 @@ TEST_F(EndToEnd, TooManyConnectionsForTheFdLimitIsSaidBeforeAnySocketOpens) {
   ExpectOneLineError(o, 1,
                      "1000 connections need about 1064 file descriptors but the limit is 256");
   EXPECT_EQ(CountEstablishedTo(target), 0);
+}
+
+// Opens a TCP connection to 127.0.0.1:`port` without waiting for it to complete (a full accept
+// queue would make a blocking connect wait). -1 if no socket could be made.
+int ConnectWithoutWaiting(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  return fd;
+}
+
+TEST_F(EndToEnd, IdleConnectionsThatExhaustTheAgentsFdsDoNotKeepItOfflineAfterTheyLeave) {
+  const uint16_t target = StartTarget("echo");
+  // An agent whose hard fd limit is 256, so it cannot raise it past what the attacker uses.
+  const std::string port_file = absl::StrCat(dir_, "/limited.port");
+  const std::string log = absl::StrCat(dir_, "/limited.log");
+  absl::StatusOr<Child> c =
+      Child::Spawn("/usr/bin/prlimit",
+                   {"--nofile=256:256", Binary("salvo-agent"), "--listen", "127.0.0.1:0",
+                    "--port-file", port_file},
+                   log);
+  ASSERT_TRUE(c.ok());
+  children_.push_back(std::move(*c));
+  const uint16_t agent_port =
+      *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
+  const std::string agent = absl::StrCat("127.0.0.1:", agent_port);
+
+  // 300 idle connections, and one client that starts the HTTP/2 preface and never finishes it.
+  std::vector<int> attacker;
+  for (int i = 0; i < 300; ++i) attacker.push_back(ConnectWithoutWaiting(agent_port));
+  const int slow = ConnectWithoutWaiting(agent_port);
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(write(slow, "PRI", 3), 3);
+  absl::SleepFor(absl::Seconds(2));
+  for (int fd : attacker) close(fd);
+  close(slow);
+  const absl::Time left = absl::Now();
+
+  // The agent answers again within 5 s of the attacker leaving, and a run through it succeeds.
+  Output probe;
+  while (absl::Now() - left < absl::Seconds(5)) {
+    probe = RunTool(Binary("salvo"), {"agents", "--agents", agent}, absl::Seconds(5));
+    if (probe.code == 0) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(probe.code, 0) << "still unreachable 5 s after the attacker left: " << probe.out
+                           << probe.err << ReadFile(log);
+  const Output run = RunTool(Binary("salvo"), {"run", "--agents", agent, "--target",
+                                               absl::StrCat("127.0.0.1:", target), "--connections",
+                                               "4", "--duration", "1", "--warmup", "0"});
+  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_TRUE(absl::StrContains(run.out, "status: ok")) << run.out;
+  // The flood did exhaust the agent's descriptors, so the recovery above was tested.
+  EXPECT_TRUE(absl::StrContains(ReadFile(log), "the control port stopped accepting"))
+      << ReadFile(log);
+}
+
+// CPU seconds (user + system) that process `pid` has used.
+double CpuSeconds(pid_t pid) {
+  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const std::vector<std::string> f =
+      absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ', absl::SkipEmpty());
+  double utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtod(f[11], &utime) || !absl::SimpleAtod(f[12], &stime)) {
+    return -1;
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+TEST_F(EndToEnd, ATargetOutOfDescriptorsRefusesConnectionsSaysSoAndDoesNotSpin) {
+  for (const char* engine : {"io_uring", "epoll"}) {
+    SCOPED_TRACE(engine);
+    const std::string port_file = absl::StrCat(dir_, "/", engine, ".port");
+    const std::string log = absl::StrCat(dir_, "/", engine, ".log");
+    absl::StatusOr<Child> c = Child::Spawn(
+        "/usr/bin/prlimit", {"--nofile=64:64", Binary("salvo-target"), "--listen", "127.0.0.1:0",
+                             "--engine", engine, "--port-file", port_file},
+        log);
+    ASSERT_TRUE(c.ok());
+    children_.push_back(std::move(*c));
+    Child& target = children_.back();
+    const uint16_t port = *process::WaitForPortFile(port_file, target, absl::Seconds(10));
+    std::vector<int> flood;
+    for (int i = 0; i < 150; ++i) flood.push_back(ConnectWithoutWaiting(port));
+    absl::SleepFor(absl::Milliseconds(300));
+    // With its descriptors gone and every waiting connection refused, the target idles.
+    const double before = CpuSeconds(target.pid());
+    absl::SleepFor(absl::Seconds(1));
+    const double used = CpuSeconds(target.pid()) - before;
+    EXPECT_LT(used, 0.2) << "the target spun at the fd limit";
+    ASSERT_TRUE(WaitFor([&] { return absl::StrContains(ReadFile(log), "REFUSED"); },
+                        absl::Seconds(3)))
+        << ReadFile(log);
+    EXPECT_TRUE(absl::StrContains(ReadFile(log), "out of file descriptors")) << ReadFile(log);
+    for (int fd : flood) close(fd);
+    target.Terminate(absl::Seconds(3));
+  }
 }
 
 TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierIntervals) {

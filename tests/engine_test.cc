@@ -272,7 +272,9 @@ TEST_P(EngineTest, TcpInfoCountsWhatThePeerAcknowledged) {
   EXPECT_EQ(info->bytes_acked, data.size() + 1);
   EXPECT_GT(info->length, 100u);
   EXPECT_GT(info->rtt_us, 0u);
-  if (info->has_snd_wnd) EXPECT_GT(info->snd_wnd, 0u);
+  if (info->has_snd_wnd) {
+    EXPECT_GT(info->snd_wnd, 0u);
+  }
   EXPECT_FALSE(engine_->ReadTcpInfo(*id + 1000).ok());
 }
 

@@ -462,8 +462,9 @@ TEST_P(WorkloadMatrix, VerifiedAndAccountedToTheByte) {
       said |= d.find("100% of sends") != std::string::npos;
     EXPECT_TRUE(said) << "the report must say zero-copy fell back to copy";
   }
-  if (a.counters().bytes_sent() > 0)
+  if (a.counters().bytes_sent() > 0) {
     EXPECT_GT(wire::FindSummary(a.timings(), metrics::Timing::kSendCall).count(), 0u);
+  }
   // A source target pushes with the same send mode and reports the same send-side figures.
   if (p.workload == workload::Kind::kStreamIn && p.send_mode != net::SendMode::kCopy) {
     EXPECT_GT(target.Totals().counters().zc_sends(), 0u);

@@ -146,7 +146,9 @@ TEST_F(MultiHost, TwoAgentHostsLoadATargetHostAndTheReportAddsUp) {
                   r.agents(1).intervals(static_cast<int>(p.index())).counters().bytes_sent());
   }
   EXPECT_LT(r.start_skew_ms(), 5.0);
-  if (absl::StartsWith(impairment_, "netem")) EXPECT_GT(r.agents(0).clock_rtt_ms(), 4.0);
+  if (absl::StartsWith(impairment_, "netem")) {
+    EXPECT_GT(r.agents(0).clock_rtt_ms(), 4.0);
+  }
 }
 
 }  // namespace
