@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -79,8 +82,10 @@ std::vector<std::string> SshOptions(const DeployConfig& c, const DeployHost& h, 
   return o;
 }
 
-std::string Login(const DeployHost& h) {
-  const std::string host = h.host.find(':') != std::string::npos ? "[" + h.host + "]" : h.host;
+// ssh takes an IPv6 address bare ("::1"); scp needs it in brackets to tell it from the path.
+std::string Login(const DeployHost& h, bool for_scp) {
+  const std::string host =
+      for_scp && h.host.find(':') != std::string::npos ? "[" + h.host + "]" : h.host;
   return h.user.empty() ? host : h.user + "@" + host;
 }
 
@@ -106,7 +111,7 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
   const std::string dir = c.remote_dir;
   const auto ssh = [&](const std::string& remote_command) {
     std::vector<std::string> args = SshOptions(c, h, false);
-    args.push_back(Login(h));
+    args.push_back(Login(h, /*for_scp=*/false));
     args.push_back(remote_command);
     return RunLocal("/usr/bin/ssh", args, c.timeout);
   };
@@ -124,7 +129,7 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
   if (r.code != 0) return absl::StrCat("error: ssh: ", r.output);
   std::vector<std::string> scp = SshOptions(c, h, true);
   scp.push_back(c.agent_binary);
-  scp.push_back(absl::StrCat(Login(h), ":", dir, "/salvo-agent"));
+  scp.push_back(absl::StrCat(Login(h, /*for_scp=*/true), ":", dir, "/salvo-agent"));
   r = RunLocal("/usr/bin/scp", scp, c.timeout);
   if (r.code != 0) return absl::StrCat("error: scp: ", r.output);
   // Detached: every standard stream redirected, so the ssh session ends at once.
@@ -151,46 +156,63 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
 }  // namespace
 
 std::string DeployHost::Display() const {
-  return absl::StrCat(user.empty() ? "" : user + "@", host, ssh_port == 22 ? "" : ":",
-                      ssh_port == 22 ? "" : absl::StrCat(ssh_port));
+  if (ssh_port == 22) return absl::StrCat(user.empty() ? "" : user + "@", host);
+  const bool v6 = host.find(':') != std::string::npos;
+  return absl::StrCat(user.empty() ? "" : user + "@", v6 ? "[" : "", host, v6 ? "]" : "", ":",
+                      ssh_port);
 }
 
-absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("--hosts: cannot read ", path));
+absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,
+                                                   absl::string_view origin) {
   std::vector<DeployHost> hosts;
-  std::string line;
   int number = 0;
-  while (std::getline(in, line)) {
+  for (absl::string_view line : absl::StrSplit(contents, '\n')) {
     ++number;
-    const std::string uncommented = line.substr(0, line.find('#'));
-    absl::string_view text = absl::StripAsciiWhitespace(uncommented);
+    absl::string_view text = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
     if (text.empty()) continue;
+    const auto bad = [&] {
+      return absl::InvalidArgumentError(absl::StrCat("--hosts ", origin, " line ", number, ": '",
+                                                     absl::CHexEscape(line),
+                                                     "' is not [user@]host[:sshport]"));
+    };
     DeployHost h;
     if (const size_t at = text.find('@'); at != absl::string_view::npos) {
       h.user = std::string(text.substr(0, at));
       text = text.substr(at + 1);
+      if (h.user.empty()) return bad();
     }
     std::string host = std::string(text);
     uint16_t port = 22;
-    if (text.find(':') != absl::string_view::npos &&
-        (text.front() == '[' || text.find(':') == text.rfind(':'))) {
-      if (!net::SplitHostPort(text, &host, &port).ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " line ", number, ": '",
-                                                       line, "' is not [user@]host[:sshport]"));
-      }
+    if (text.front() == '[' ||
+        (text.find(':') != absl::string_view::npos && text.find(':') == text.rfind(':'))) {
+      // host:port or [v6]:port; a bare IPv6 address has several colons and no brackets.
+      if (!net::SplitHostPort(text, &host, &port).ok()) return bad();
     }
-    if (host.empty() || host.find(' ') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " line ", number, ": '",
-                                                     line, "' is not [user@]host[:sshport]"));
+    const auto unsafe = [](char c) {
+      return absl::ascii_isspace(static_cast<unsigned char>(c)) || absl::ascii_iscntrl(c) ||
+             c == '@' || c == '[' || c == ']' || c == '\'' || c == '"';
+    };
+    if (host.empty() || host.front() == '-' || std::any_of(host.begin(), host.end(), unsafe) ||
+        std::any_of(h.user.begin(), h.user.end(), unsafe) ||
+        (!h.user.empty() && h.user.front() == '-')) {
+      // A leading '-' would reach ssh as an option; quotes and spaces would split its arguments.
+      return bad();
     }
     h.host = host;
     h.ssh_port = port;
     hosts.push_back(h);
   }
   if (hosts.empty())
-    return absl::InvalidArgumentError(absl::StrCat("--hosts ", path, " names no host"));
+    return absl::InvalidArgumentError(absl::StrCat("--hosts ", origin, " names no host"));
   return hosts;
+}
+
+absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--hosts: cannot read ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return ParseHosts(contents.str(), path);
 }
 
 int DeployCommand(const DeployConfig& config, std::ostream& out, std::ostream& err) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "controller/channel.h"
 
@@ -22,6 +23,10 @@ struct DeployHost {
   std::string Display() const;
 };
 
+// The hosts named in `contents`; `origin` names the file in errors. A host or user that ssh
+// could take for an option or that would split its arguments is refused.
+absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,
+                                                   absl::string_view origin);
 absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path);
 
 struct DeployConfig {

@@ -89,7 +89,7 @@ absl::StatusOr<Fd> DuplicateListener(uint16_t port) {
     len = sizeof(local);
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
     const uint16_t bound =
-        local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+        local.ss_family == AF_INET6  ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
         : local.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
                                      : 0;
     if (bound == port) {

@@ -27,10 +27,11 @@ uint16_t FreePort() {
   return net::LocalAddress(fd.get())->port();
 }
 
-bool Listening(uint16_t port) {
-  absl::StatusOr<net::Fd> fd = net::NewTcpSocket(AF_INET);
+bool Listening(uint16_t port, bool v6 = false) {
+  absl::StatusOr<net::Fd> fd = net::NewTcpSocket(v6 ? AF_INET6 : AF_INET);
   if (!fd.ok()) return false;
-  const net::SocketAddress a = *net::ResolveHostPort(absl::StrCat("127.0.0.1:", port));
+  const net::SocketAddress a =
+      *net::ResolveHostPort(absl::StrCat(v6 ? "[::1]:" : "127.0.0.1:", port));
   ::fcntl(fd->get(), F_SETFL, 0);  // blocking connect
   return ::connect(fd->get(), a.get(), a.length) == 0;
 }
@@ -53,14 +54,15 @@ class Deploy : public ::testing::Test {
                               .c_str()),
               0);
     ssh_port_ = FreePort();
-    std::ofstream(dir_ + "/sshd_config") << "Port " << ssh_port_ << "\nListenAddress 127.0.0.1\n"
-                                         << "HostKey " << dir_ << "/host_key\n"
-                                         << "AuthorizedKeysFile " << dir_ << "/authorized_keys\n"
-                                         << "PermitRootLogin prohibit-password\n"
-                                         << "PasswordAuthentication no\n"
-                                         << "KbdInteractiveAuthentication no\nUsePAM no\n"
-                                         << "StrictModes no\nPidFile " << dir_ << "/sshd.pid\n"
-                                         << "Subsystem sftp /usr/lib/openssh/sftp-server\n";
+    std::ofstream(dir_ + "/sshd_config")
+        << "Port " << ssh_port_ << "\nListenAddress 127.0.0.1\nListenAddress ::1\n"
+        << "HostKey " << dir_ << "/host_key\n"
+        << "AuthorizedKeysFile " << dir_ << "/authorized_keys\n"
+        << "PermitRootLogin prohibit-password\n"
+        << "PasswordAuthentication no\n"
+        << "KbdInteractiveAuthentication no\nUsePAM no\n"
+        << "StrictModes no\nPidFile " << dir_ << "/sshd.pid\n"
+        << "Subsystem sftp /usr/lib/openssh/sftp-server\n";
     absl::StatusOr<Child> sshd = Child::Spawn(
         "/usr/sbin/sshd", {"-D", "-e", "-f", dir_ + "/sshd_config"}, dir_ + "/sshd.log");
     ASSERT_TRUE(sshd.ok()) << sshd.status();
@@ -126,6 +128,20 @@ TEST_F(Deploy, CopiesStartsAndStopsTheAgentOverSsh) {
   EXPECT_TRUE(testing::WaitFor([&] { return !Listening(agent_port); }, absl::Seconds(3)));
 }
 
+TEST_F(Deploy, AnIpv6HostInBracketsIsReachedBySshAndScp) {
+  if (!Listening(ssh_port_, /*v6=*/true)) GTEST_SKIP() << "no IPv6 loopback for sshd";
+  std::ofstream(dir_ + "/hosts") << "root@[::1]:" << ssh_port_ << "\n";
+  const uint16_t agent_port = FreePort();
+  const Output deployed = Salvo(DeployArgs(agent_port));
+  EXPECT_EQ(deployed.code, 0) << deployed.out << testing::ReadFile(dir_ + "/sshd.log");
+  EXPECT_TRUE(absl::StrContains(deployed.out,
+                                absl::StrCat("root@[::1]:", ssh_port_, "  deployed: salvo-agent")))
+      << deployed.out;
+  std::vector<std::string> stop = DeployArgs(agent_port);
+  stop.push_back("--stop");
+  EXPECT_EQ(Salvo(stop).code, 0);
+}
+
 TEST_F(Deploy, AnUnreachableHostIsReportedOnItsLine) {
   std::ofstream(dir_ + "/hosts", std::ios::app) << "root@127.0.0.1:1\n";
   const Output o = Salvo(DeployArgs(FreePort()));
@@ -153,6 +169,14 @@ TEST(DeployHosts, ParsesUsersPortsAndComments) {
   EXPECT_FALSE(ParseHostsFile(path).ok());
   std::ofstream(path) << "# nothing\n";
   EXPECT_FALSE(ParseHostsFile(path).ok());
+  // What ssh would take as an option, or split into several arguments, is refused.
+  for (const char* bad :
+       {"-oProxyCommand=x\n", "a b\n", "@host\n", "-l@host\n", "h'x\n", "[::1\n", "::1]:22\n"}) {
+    EXPECT_FALSE(ParseHosts(bad, "test").ok()) << bad;
+  }
+  ASSERT_TRUE(ParseHosts("::1\n", "test").ok());
+  EXPECT_EQ((*ParseHosts("::1\n", "test"))[0].host, "::1");
+  EXPECT_EQ((*ParseHosts("root@[::1]:2200\n", "test"))[0].Display(), "root@[::1]:2200");
 }
 
 }  // namespace

@@ -331,11 +331,10 @@ TEST_F(EndToEnd, IdleConnectionsThatExhaustTheAgentsFdsDoNotKeepItOfflineAfterTh
   // An agent whose hard fd limit is 256, so it cannot raise it past what the attacker uses.
   const std::string port_file = absl::StrCat(dir_, "/limited.port");
   const std::string log = absl::StrCat(dir_, "/limited.log");
-  absl::StatusOr<Child> c =
-      Child::Spawn("/usr/bin/prlimit",
-                   {"--nofile=256:256", Binary("salvo-agent"), "--listen", "127.0.0.1:0",
-                    "--port-file", port_file},
-                   log);
+  absl::StatusOr<Child> c = Child::Spawn("/usr/bin/prlimit",
+                                         {"--nofile=256:256", Binary("salvo-agent"), "--listen",
+                                          "127.0.0.1:0", "--port-file", port_file},
+                                         log);
   ASSERT_TRUE(c.ok());
   children_.push_back(std::move(*c));
   const uint16_t agent_port =
@@ -362,9 +361,9 @@ TEST_F(EndToEnd, IdleConnectionsThatExhaustTheAgentsFdsDoNotKeepItOfflineAfterTh
   }
   ASSERT_EQ(probe.code, 0) << "still unreachable 5 s after the attacker left: " << probe.out
                            << probe.err << ReadFile(log);
-  const Output run = RunTool(Binary("salvo"), {"run", "--agents", agent, "--target",
-                                               absl::StrCat("127.0.0.1:", target), "--connections",
-                                               "4", "--duration", "1", "--warmup", "0"});
+  const Output run = RunTool(
+      Binary("salvo"), {"run", "--agents", agent, "--target", absl::StrCat("127.0.0.1:", target),
+                        "--connections", "4", "--duration", "1", "--warmup", "0"});
   EXPECT_EQ(run.code, 0) << run.out << run.err;
   EXPECT_TRUE(absl::StrContains(run.out, "status: ok")) << run.out;
   // The flood did exhaust the agent's descriptors, so the recovery above was tested.
@@ -390,10 +389,11 @@ TEST_F(EndToEnd, ATargetOutOfDescriptorsRefusesConnectionsSaysSoAndDoesNotSpin) 
     SCOPED_TRACE(engine);
     const std::string port_file = absl::StrCat(dir_, "/", engine, ".port");
     const std::string log = absl::StrCat(dir_, "/", engine, ".log");
-    absl::StatusOr<Child> c = Child::Spawn(
-        "/usr/bin/prlimit", {"--nofile=64:64", Binary("salvo-target"), "--listen", "127.0.0.1:0",
-                             "--engine", engine, "--port-file", port_file},
-        log);
+    absl::StatusOr<Child> c =
+        Child::Spawn("/usr/bin/prlimit",
+                     {"--nofile=64:64", Binary("salvo-target"), "--listen", "127.0.0.1:0",
+                      "--engine", engine, "--port-file", port_file},
+                     log);
     ASSERT_TRUE(c.ok());
     children_.push_back(std::move(*c));
     Child& target = children_.back();
@@ -406,8 +406,8 @@ TEST_F(EndToEnd, ATargetOutOfDescriptorsRefusesConnectionsSaysSoAndDoesNotSpin) 
     absl::SleepFor(absl::Seconds(1));
     const double used = CpuSeconds(target.pid()) - before;
     EXPECT_LT(used, 0.2) << "the target spun at the fd limit";
-    ASSERT_TRUE(WaitFor([&] { return absl::StrContains(ReadFile(log), "REFUSED"); },
-                        absl::Seconds(3)))
+    ASSERT_TRUE(
+        WaitFor([&] { return absl::StrContains(ReadFile(log), "REFUSED"); }, absl::Seconds(3)))
         << ReadFile(log);
     EXPECT_TRUE(absl::StrContains(ReadFile(log), "out of file descriptors")) << ReadFile(log);
     for (int fd : flood) close(fd);
