@@ -171,8 +171,9 @@ void RunSignals::NotifyStop(bool abort_now) {
 }
 
 absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
-                                    const std::vector<net::Cidr>& allowed) {
-  SALVO_ASSIGN_OR_RETURN(LoadPlan plan, PlanFromSpec(spec));
+                                    const std::vector<net::Cidr>& allowed,
+                                    net::HostLookup lookup) {
+  SALVO_ASSIGN_OR_RETURN(LoadPlan plan, PlanFromSpec(spec, lookup));
   SALVO_RETURN_IF_ERROR(CheckTargetAllowed(plan.target, allowed));
   SALVO_RETURN_IF_ERROR(net::CheckFdBudget(plan.connections));
   return plan;

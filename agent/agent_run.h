@@ -56,7 +56,8 @@ using Emit = std::function<bool(const v1::RunResponse&)>;
 // Validates the spec and checks the fd budget, before any socket is opened. The message of an
 // error is meant for the controller's user.
 // `allowed` are the address ranges the target must be in.
-absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<net::Cidr>& allowed);
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<net::Cidr>& allowed,
+                                    net::HostLookup lookup = net::HostLookup::kSystem);
 
 // Connects, emits Ready, waits for start, runs warm-up and intervals, emits one IntervalReport
 // per interval and the final AgentResult. An error status means the run could not be carried

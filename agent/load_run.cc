@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "plan/limits.h"
@@ -17,11 +18,12 @@ constexpr uint32_t kMaxPipeline = 1 << 16;
 
 }  // namespace
 
-absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lookup) {
   const v1::LoadSpec& spec = run.load();
   LoadPlan plan;
   if (spec.target().empty()) return absl::InvalidArgumentError("the run spec has no target");
-  SALVO_ASSIGN_OR_RETURN(net::SocketAddress target, net::ResolveHostPort(spec.target()));
+  SALVO_ASSIGN_OR_RETURN(net::SocketAddress target,
+                         net::ResolveHostPort(spec.target(), false, lookup));
   plan.target_text = spec.target();
   plan.target = target;
   SALVO_ASSIGN_OR_RETURN(workload::Kind kind, wire::FromProto(spec.workload()));
@@ -62,12 +64,21 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run) {
                                                    " per core), got ", threads));
   }
   plan.threads = std::min(threads, plan.connections);
+  // The controller checks these too; an agent does not trust that it did.
+  for (const auto& [ms, name] :
+       {std::pair{spec.duration_ms(), "duration"}, std::pair{spec.warmup_ms(), "warm-up"},
+        std::pair{spec.interval_ms(), "interval"},
+        std::pair{spec.connect_timeout_ms(), "connect timeout"},
+        std::pair{spec.drain_ms(), "drain"}, std::pair{run.lease_ms(), "lease"}}) {
+    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(ms, name));
+  }
   if (spec.connect_timeout_ms() > 0) {
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
   }
   plan.drain_timeout = absl::Milliseconds(spec.drain_ms());
   const uint32_t limit = spec.tcp_info_sample() > 0 ? spec.tcp_info_sample() : 10000;
-  plan.tcp_info_stride = std::max<uint32_t>(1, (plan.connections + limit - 1) / limit);
+  plan.tcp_info_stride = static_cast<uint32_t>(
+      std::max<uint64_t>(1, (uint64_t{plan.connections} + limit - 1) / limit));
   return plan;
 }
 

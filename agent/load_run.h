@@ -49,7 +49,8 @@ struct LoadPlan {
 };
 
 // Rejects specs no run can follow (empty target, zero size, absurd pipeline...).
-absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec);
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec,
+                                      net::HostLookup lookup = net::HostLookup::kSystem);
 
 class LoadRun {
  public:

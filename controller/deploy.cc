@@ -179,7 +179,7 @@ absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,
     if (const size_t at = text.find('@'); at != absl::string_view::npos) {
       h.user = std::string(text.substr(0, at));
       text = text.substr(at + 1);
-      if (h.user.empty()) return bad();
+      if (h.user.empty() || text.empty()) return bad();
     }
     std::string host = std::string(text);
     uint16_t port = 22;
@@ -188,6 +188,7 @@ absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,
       // host:port or [v6]:port; a bare IPv6 address has several colons and no brackets.
       if (!net::SplitHostPort(text, &host, &port).ok()) return bad();
     }
+    if (host.find(':') != std::string::npos && !net::IsIpv6Literal(host)) return bad();
     const auto unsafe = [](char c) {
       return absl::ascii_isspace(static_cast<unsigned char>(c)) || absl::ascii_iscntrl(c) ||
              c == '@' || c == '[' || c == ']' || c == '\'' || c == '"';

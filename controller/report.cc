@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -126,6 +127,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
           absl::StrCat(a.name, " lost at interval ", a.lost_at_interval, ": ", a.error));
     } else if (!r.error().empty()) {
       reasons.push_back(absl::StrCat("agent ", a.name, ": ", r.error()));
+    } else if (!a.result.has_value()) {
+      // Neither lost nor failed, yet no result: what it measured is incomplete.
+      reasons.push_back(absl::StrCat("agent ", a.name, " ended without sending its result"));
     }
     sum += wire::CountersFromProto(r.counters());
     MergeTimings(r.timings(), &timings, a.name, &reasons);
@@ -176,20 +180,26 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     if (std::find(unique.begin(), unique.end(), r) == unique.end()) unique.push_back(std::move(r));
   }
   for (auto& r : unique) report.add_reasons(std::move(r));
-  // Start skew: each agent's first send moved into the controller's clock.
-  int64_t earliest = 0, latest = 0;
+  // Start skew: each agent's first send moved into the controller's clock. In doubles: an
+  // agent's figures are not trusted to be in range.
+  const auto first_send = [](const v1::AgentResult& r) -> std::optional<double> {
+    const double t = static_cast<double>(r.first_send_unix_ns()) - r.clock_offset_ms() * 1e6;
+    if (r.first_send_unix_ns() <= 0 || !std::isfinite(t)) return std::nullopt;
+    return t;
+  };
+  std::optional<double> earliest, latest;
   for (const v1::AgentResult& r : report.agents()) {
-    if (r.first_send_unix_ns() == 0) continue;
-    const int64_t t = r.first_send_unix_ns() - static_cast<int64_t>(r.clock_offset_ms() * 1e6);
-    if (earliest == 0 || t < earliest) earliest = t;
-    if (latest == 0 || t > latest) latest = t;
+    const std::optional<double> t = first_send(r);
+    if (!t.has_value()) continue;
+    earliest = std::min(earliest.value_or(*t), *t);
+    latest = std::max(latest.value_or(*t), *t);
   }
-  if (earliest != 0) {
-    report.set_start_skew_ms(static_cast<double>(latest - earliest) / 1e6);
+  if (earliest.has_value()) {
+    report.set_start_skew_ms((*latest - *earliest) / 1e6);
     for (v1::AgentResult& r : *report.mutable_agents()) {
-      if (r.first_send_unix_ns() == 0) continue;
-      const int64_t t = r.first_send_unix_ns() - static_cast<int64_t>(r.clock_offset_ms() * 1e6);
-      r.set_start_lag_ms(static_cast<double>(t - earliest) / 1e6);
+      if (const std::optional<double> t = first_send(r); t.has_value()) {
+        r.set_start_lag_ms((*t - *earliest) / 1e6);
+      }
     }
   }
   report.set_status(wire::ToProto(!report.reasons().empty()       ? plan::RunStatus::kFailed

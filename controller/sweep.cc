@@ -223,11 +223,13 @@ std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
       for (const auto& [size, p] : by_size) copied += p->report().totals().zc_copied_share();
       copied /= static_cast<double>(by_size.size());
       const std::string largest = FormatBytes(by_size.rbegin()->first);
+      // Named outside the lambda: clang 14 cannot capture structured bindings.
+      const uint64_t smallest = by_size.begin()->first;
       const auto say = [&](absl::string_view what, std::optional<uint64_t> from) {
         if (!from.has_value()) {
           return absl::StrCat(head, " never beats copy on ", what, " (sizes up to ", largest, ")");
         }
-        if (*from == by_size.begin()->first) {
+        if (*from == smallest) {
           return absl::StrCat(head, " beats copy on ", what, " at every size swept");
         }
         return absl::StrCat(head, " beats copy on ", what, " from ", FormatBytes(*from),

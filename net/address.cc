@@ -4,9 +4,11 @@
 #include <netdb.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "status/status_macros.h"
@@ -36,6 +38,13 @@ std::string SocketAddress::ToString() const {
   return "(unknown address)";
 }
 
+bool IsIpv6Literal(absl::string_view text) {
+  // A zone ("%eth0") names an interface; the address is what precedes it.
+  const std::string address(text.substr(0, text.find('%')));
+  in6_addr parsed{};
+  return inet_pton(AF_INET6, address.c_str(), &parsed) == 1;
+}
+
 absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* port,
                            bool allow_zero_port) {
   auto bad = [&](absl::string_view why) {
@@ -50,6 +59,7 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* 
     }
     *host = std::string(text.substr(1, close - 1));
     port_text = text.substr(close + 2);
+    if (!IsIpv6Literal(*host)) return bad("brackets hold an IPv6 address");
   } else {
     const size_t colon = text.rfind(':');
     if (colon == absl::string_view::npos) return bad("no port");
@@ -58,20 +68,33 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* 
     if (host->find(':') != std::string::npos) return bad("IPv6 hosts need brackets");
   }
   if (host->empty()) return bad("no host");
+  // Names, IPv4 and IPv6 addresses (with a %scope) need nothing else; anything else would be
+  // passed on to a resolver or a command line.
+  const auto name_char = [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+           c == ':' || c == '%';
+  };
+  if (!std::all_of(host->begin(), host->end(), name_char)) return bad("not a host name");
   uint32_t p = 0;
-  if (!absl::SimpleAtoi(port_text, &p) || p > 65535) return bad("port must be 0-65535");
+  if (port_text.empty() || port_text.size() > 5 ||
+      !std::all_of(port_text.begin(), port_text.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(port_text, &p) || p > 65535) {
+    return bad("port must be 0-65535");
+  }
   if (p == 0 && !allow_zero_port) return bad("port 0");
   *port = static_cast<uint16_t>(p);
   return absl::OkStatus();
 }
 
-absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port) {
+absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port,
+                                              HostLookup lookup) {
   std::string host;
   uint16_t port = 0;
   SALVO_RETURN_IF_ERROR(SplitHostPort(text, &host, &port, allow_zero_port));
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_family = AF_UNSPEC;
+  if (lookup == HostLookup::kNumericOnly) hints.ai_flags = AI_NUMERICHOST;
   addrinfo* result = nullptr;
   const std::string port_text = absl::StrCat(port);
   const int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &result);

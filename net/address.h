@@ -21,12 +21,20 @@ struct SocketAddress {
   std::string ToString() const;
 };
 
+// "::1", "fe80::1%eth0": an IPv6 address, with an optional zone.
+bool IsIpv6Literal(absl::string_view text);
+
 // Splits "host:port" / "[v6]:port". The port must be 0-65535 (0 only if allow_zero_port).
 absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* port,
                            bool allow_zero_port = false);
 
+// How a host name may be resolved: by the system's resolver (DNS, /etc/hosts), or only as a
+// numeric address, never sending a query (for fuzzing and other offline checks).
+enum class HostLookup { kSystem, kNumericOnly };
+
 // Resolves to the first address getaddrinfo returns (numeric hosts never touch DNS).
-absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port = false);
+absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port = false,
+                                              HostLookup lookup = HostLookup::kSystem);
 
 // The local address a socket is bound to (after bind to port 0, the port chosen).
 absl::StatusOr<SocketAddress> LocalAddress(int fd);

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <thread>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace salvo::plan {
@@ -24,5 +27,14 @@ inline constexpr absl::Duration kMaxDuration = absl::Hours(24 * 7);
 // Agent weights: their ratios split the connections, so larger numbers add nothing but
 // overflow.
 inline constexpr double kMaxWeight = 1e6;
+
+// A time carried on the wire in milliseconds: at most kMaxDuration, whoever sent it.
+inline absl::Status CheckWireMillis(uint64_t ms, absl::string_view name) {
+  if (ms > static_cast<uint64_t>(absl::ToInt64Milliseconds(kMaxDuration))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be at most 7 days, got ", ms, " ms"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace salvo::plan

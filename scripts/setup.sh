@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev libexpat1-dev
   util-linux iproute2 openssl openssh-server openssh-client
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

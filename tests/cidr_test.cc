@@ -7,6 +7,21 @@ namespace {
 
 SocketAddress At(const char* text) { return *ResolveHostPort(text); }
 
+TEST(SplitHostPort, RefusesWhatIsNotAHostAndAPort) {
+  std::string host;
+  uint16_t port = 0;
+  // "[[1]:0" and "[:]:22" were found by the fuzzers: brackets must hold an IPv6 address.
+  for (const char* bad : {"[[1]:0", "[[]:0", "[:]:22", "[abc]:1", "a b:1", "h:+80", "h: 80",
+                          "h:080000", "h\n:1", "x:", ":1", "a:b:1"}) {
+    EXPECT_FALSE(SplitHostPort(bad, &host, &port).ok()) << bad;
+  }
+  ASSERT_TRUE(SplitHostPort("[fe80::1%eth0]:7100", &host, &port).ok());
+  EXPECT_EQ(host, "fe80::1%eth0");
+  EXPECT_EQ(port, 7100);
+  ASSERT_TRUE(SplitHostPort("load-1.lab_a:22", &host, &port).ok());
+  EXPECT_EQ(host, "load-1.lab_a");
+}
+
 TEST(Cidr, MatchesAddressesInsideItsRange) {
   const Cidr lo = *Cidr::Parse("127.0.0.0/8");
   EXPECT_TRUE(lo.Contains(At("127.0.0.1:1")));

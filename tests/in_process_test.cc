@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -304,6 +305,23 @@ TEST_F(InProcess, MalformedRunRequestsAreRejected) {
     const grpc::Status s = finish(run);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(s.error_message().find("message size"), std::string::npos) << s.error_message();
+  }
+  // Found by fuzz/run_spec_fuzzer: times the controller would refuse must not pass the agent.
+  for (const auto& [name, set] :
+       std::vector<std::pair<std::string, std::function<void(v1::RunSpec*)>>>{
+           {"drain", [](v1::RunSpec* s) { s->mutable_load()->set_drain_ms(1342177279); }},
+           {"connect timeout",
+            [](v1::RunSpec* s) { s->mutable_load()->set_connect_timeout_ms(4042215414); }},
+           {"lease", [](v1::RunSpec* s) { s->set_lease_ms(uint64_t{1} << 40); }}}) {
+    ASSERT_TRUE(WaitFor([&] { return !agents_[0]->service().busy(); }, absl::Seconds(3)));
+    RawRun run(agents_[0]->address());
+    v1::RunRequest req = SpecRequest(FreePort(), v1::WORKLOAD_ECHO, 1);
+    set(req.mutable_spec());
+    run.Send(req);
+    const grpc::Status s = finish(run);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+    EXPECT_NE(s.error_message().find(name + " must be at most 7 days"), std::string::npos)
+        << s.error_message();
   }
 }
 

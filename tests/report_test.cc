@@ -169,6 +169,16 @@ TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
   }
 }
 
+TEST(BuildReport, AnAgentWithNoResultNoErrorAndNotLostIsNeverOk) {
+  // Found by fuzz/report_merge_fuzzer: a merge that trusted the driver to mark such agents.
+  AgentOutcome a;
+  a.name = "a";
+  const v1::RunReport r = BuildReport({}, {a}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1);
+  EXPECT_EQ(r.reasons(0), "agent a ended without sending its result");
+}
+
 TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheRun) {
   AgentOutcome lost;
   lost.name = "lost:1";

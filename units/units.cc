@@ -54,6 +54,13 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
   return d;
 }
 
+namespace {
+
+// Decimals that show three significant digits of a value from 1 to 999.
+int ThreeDigits(double v) { return v < 10 ? 2 : v < 100 ? 1 : 0; }
+
+}  // namespace
+
 std::string FormatBytes(uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   if (bytes < 1024) return absl::StrCat(bytes, "B");
@@ -64,7 +71,7 @@ std::string FormatBytes(uint64_t bytes) {
     ++unit;
   }
   if (v == std::floor(v)) return absl::StrFormat("%.0f%s", v, kUnits[unit]);
-  return absl::StrFormat(v < 10 ? "%.2f%s" : v < 100 ? "%.1f%s" : "%.0f%s", v, kUnits[unit]);
+  return absl::StrFormat("%.*f%s", ThreeDigits(v), v, kUnits[unit]);
 }
 
 std::string FormatCount(double value) {
@@ -78,22 +85,19 @@ std::string FormatCount(double value) {
     value /= 1000;
     ++unit;
   }
-  return absl::StrFormat(value < 10    ? "%.2f%s"
-                         : value < 100 ? "%.1f%s"
-                                       : "%.0f%s",
-                         value, kUnits[unit]);
+  return absl::StrFormat("%.*f%s", ThreeDigits(value), value, kUnits[unit]);
 }
 
 std::string FormatMicros(double us) {
   if (us < 1) return absl::StrFormat("%.0fns", us * 1000);
-  if (us < 1000) return absl::StrFormat(us < 10 ? "%.2fus" : us < 100 ? "%.1fus" : "%.0fus", us);
+  if (us < 1000) return absl::StrFormat("%.*fus", ThreeDigits(us), us);
   double ms = us / 1000;
-  if (ms < 1000) return absl::StrFormat(ms < 10 ? "%.2fms" : ms < 100 ? "%.1fms" : "%.0fms", ms);
+  if (ms < 1000) return absl::StrFormat("%.*fms", ThreeDigits(ms), ms);
   return absl::StrFormat("%.2fs", ms / 1000);
 }
 
 std::string FormatMBps(double mb_per_sec) {
-  return absl::StrFormat(mb_per_sec < 10 ? "%.2f" : "%.1f", mb_per_sec);
+  return absl::StrFormat("%.*f", mb_per_sec < 10 ? 2 : 1, mb_per_sec);
 }
 
 }  // namespace salvo::units

@@ -1,0 +1,45 @@
+// What an agent accepts from the wire: any RunSpec that passes PrepareRun is one it can follow
+// within its limits, and aimed only where it is allowed to send.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "agent/agent_run.h"
+#include "fuzz/fuzz_check.h"
+#include "google/protobuf/stubs/logging.h"
+#include "net/cidr.h"
+#include "plan/limits.h"
+#include "salvo/v1/agent.pb.h"
+
+// Protobuf logs every string field that is not UTF-8; the fuzzer makes millions of them.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace salvo;
+  v1::RunSpec spec;
+  if (!spec.ParseFromArray(data, static_cast<int>(size))) return 0;
+  static const std::vector<net::Cidr> allowed = {*net::Cidr::Parse("127.0.0.0/8"),
+                                                 *net::Cidr::Parse("::1/128")};
+  absl::StatusOr<agent::LoadPlan> plan =
+      agent::PrepareRun(spec, allowed, net::HostLookup::kNumericOnly);
+  if (!plan.ok()) {
+    SALVO_FUZZ_CHECK(!plan.status().message().empty());
+    return 0;
+  }
+  SALVO_FUZZ_CHECK(allowed[0].Contains(plan->target) || allowed[1].Contains(plan->target));
+  SALVO_FUZZ_CHECK(plan->connections >= 1);
+  SALVO_FUZZ_CHECK(plan->threads >= 1 && plan->threads <= plan->connections);
+  SALVO_FUZZ_CHECK(plan->threads <= plan::MaxThreads());
+  SALVO_FUZZ_CHECK(plan->workload.message_size >= 1 &&
+                   plan->workload.message_size <= plan::kMaxMessageSize);
+  SALVO_FUZZ_CHECK(plan->connect_timeout >= absl::ZeroDuration() &&
+                   plan->connect_timeout <= plan::kMaxDuration);
+  SALVO_FUZZ_CHECK(plan->drain_timeout >= absl::ZeroDuration() &&
+                   plan->drain_timeout <= plan::kMaxDuration);
+  SALVO_FUZZ_CHECK(plan->tcp_info_stride >= 1);
+  return 0;
+}
