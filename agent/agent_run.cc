@@ -10,9 +10,11 @@
 #include "agent/load_run.h"
 #include "agent/security.h"
 #include "metrics/thread_stats.h"
+#include "net/engine_factory.h"
 #include "net/socket.h"
 #include "process/schedstat.h"
 #include "status/status_macros.h"
+#include "units/units.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
 
@@ -170,12 +172,19 @@ void RunSignals::NotifyStop(bool abort_now) {
   if (!stop_sent_.exchange(true)) stop.Notify();
 }
 
-absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec,
-                                    const std::vector<net::Cidr>& allowed,
+absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<net::Cidr>& allowed,
                                     net::HostLookup lookup) {
   SALVO_ASSIGN_OR_RETURN(LoadPlan plan, PlanFromSpec(spec, lookup));
   SALVO_RETURN_IF_ERROR(CheckTargetAllowed(plan.target, allowed));
   SALVO_RETURN_IF_ERROR(net::CheckFdBudget(plan.connections));
+  // Before anything is allocated: the one message buffer every worker sends from, and each
+  // worker's engine sized for its share of the connections.
+  net::EngineOptions sizing;
+  sizing.expected_connections = (plan.connections + plan.threads - 1) / plan.threads;
+  SALVO_RETURN_IF_ERROR(net::CheckMemory(
+      plan.workload.message_size + plan.threads * net::EngineMemoryBytes(plan.engine.kind, sizing),
+      absl::StrCat("a ", units::FormatBytes(plan.workload.message_size), " message and ",
+                   plan.threads, " ", net::kEngineKinds.Name(plan.engine.kind), " workers")));
   return plan;
 }
 

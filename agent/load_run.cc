@@ -85,7 +85,8 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
 LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
-      tids_(new std::atomic<int>[plan_.threads]) {
+      tids_(new std::atomic<int>[plan_.threads]),
+      pattern_(plan_.workload.message_size) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
     sample_done_[i].store(0);
     tids_[i].store(0);
@@ -199,10 +200,10 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
   engine_options.send_mode = plan_.send_mode;
   engine_options.sndbuf = plan_.sndbuf;
   engine_options.rcvbuf = plan_.rcvbuf;
-  workload::Pattern pattern(plan_.workload.message_size);
+  engine_options.expected_connections = connections;
   workload::SessionContext ctx;
   ctx.stats = &stats;
-  ctx.pattern = &pattern;
+  ctx.pattern = &pattern_;
   ctx.options = plan_.workload;
 
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(plan_.engine.kind, engine_options);

@@ -24,6 +24,7 @@
 #include "net/address.h"
 #include "net/engine_factory.h"
 #include "salvo/v1/agent.pb.h"
+#include "workload/pattern.h"
 #include "workload/session.h"
 
 namespace salvo::agent {
@@ -114,6 +115,9 @@ class LoadRun {
   // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
   std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;
   std::unique_ptr<std::atomic<int>[]> tids_;
+  // The bytes every worker sends from: immutable, so one serves all (a 1 GiB message costs
+  // 1 GiB per agent, not per worker).
+  const workload::Pattern pattern_;
 
   mutable absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;

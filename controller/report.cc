@@ -111,6 +111,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   wire::Timings timings;
   metrics::FairnessStats fairness;
   double measured_s = 0, cpu_s = 0;
+  // Agents neither lost nor failed that sent no result: the run never got to them (the
+  // controller's own reasons say why) or what they measured is missing.
+  std::vector<std::string> silent;
   for (const AgentOutcome& a : agents) {
     v1::AgentResult& r = *report.add_agents();
     r = a.result.has_value() ? *a.result : ResultFromIntervals(a);
@@ -128,8 +131,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     } else if (!r.error().empty()) {
       reasons.push_back(absl::StrCat("agent ", a.name, ": ", r.error()));
     } else if (!a.result.has_value()) {
-      // Neither lost nor failed, yet no result: what it measured is incomplete.
-      reasons.push_back(absl::StrCat("agent ", a.name, " ended without sending its result"));
+      silent.push_back(a.name);
     }
     sum += wire::CountersFromProto(r.counters());
     MergeTimings(r.timings(), &timings, a.name, &reasons);
@@ -142,6 +144,11 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     // Every agent's span starts at the common start; the run's ends with the last agent's.
     if (std::isfinite(r.measured_s())) measured_s = std::max(measured_s, r.measured_s());
     if (std::isfinite(r.cpu_s()) && r.cpu_s() > 0) cpu_s += r.cpu_s();
+  }
+  if (reasons.empty()) {
+    for (const std::string& name : silent) {
+      reasons.push_back(absl::StrCat("agent ", name, " ended without sending its result"));
+    }
   }
   v1::Totals& totals = *report.mutable_totals();
   wire::CountersToProto(sum, totals.mutable_counters());

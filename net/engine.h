@@ -103,6 +103,9 @@ struct EngineOptions {
   // sends on one connection while the rest wait, and the loop would miss its stop deadline).
   size_t send_budget_bytes = 256 * 1024;
   uint32_t send_budget_calls = 16;
+  // The connections this engine will own, to size its rings and buffers (io_uring); 0 when not
+  // known in advance (a listener), which sizes for many.
+  uint32_t expected_connections = 0;
   // Where the engine records its timings (send calls, zero-copy completions); null: untimed.
   metrics::Timings* timings = nullptr;
 };

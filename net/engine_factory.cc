@@ -1,11 +1,14 @@
 #include "net/engine_factory.h"
 
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "net/epoll_engine.h"
 #include "net/io_uring_engine.h"
 #include "status/status_macros.h"
+#include "units/units.h"
 
 namespace salvo::net {
 
@@ -89,6 +92,36 @@ absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& opt
 std::vector<EngineKind> AvailableEngines() {
   if (IoUringAvailable().ok()) return {EngineKind::kIoUring, EngineKind::kEpoll};
   return {EngineKind::kEpoll};
+}
+
+uint64_t EngineMemoryBytes(EngineKind kind, const EngineOptions& options) {
+  if (kind == EngineKind::kIoUring || kind == EngineKind::kAuto) {
+    const IoUringEngine::Sizes s = IoUringEngine::SizesFor(options.expected_connections);
+    // SQ entries and the SQ index array, CQ entries and the engine's batch of copied CQEs.
+    return uint64_t{s.sq_entries} * (sizeof(io_uring_sqe) + sizeof(unsigned)) +
+           uint64_t{s.cq_entries} * 2 * sizeof(io_uring_cqe) +
+           uint64_t{s.buffers} * (options.recv_chunk_bytes + sizeof(io_uring_buf));
+  }
+  return options.recv_chunk_bytes;
+}
+
+uint64_t AvailableMemoryBytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+absl::Status CheckMemory(uint64_t needed, absl::string_view what) {
+  const uint64_t available = AvailableMemoryBytes();
+  if (available == 0 || needed <= available) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(what, " need about ", units::FormatBytes(needed),
+                                                   " of memory but only ",
+                                                   units::FormatBytes(available), " is available"));
 }
 
 }  // namespace salvo::net

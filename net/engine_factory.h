@@ -45,6 +45,17 @@ absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mo
 
 absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& options);
 
+// The memory one worker's engine of `kind` allocates for `options` (rings, provided buffers,
+// receive buffer), before any connection's own: what a run's memory check adds per worker.
+uint64_t EngineMemoryBytes(EngineKind kind, const EngineOptions& options);
+
+// The memory this machine can still give (MemAvailable); 0 if it cannot be read.
+uint64_t AvailableMemoryBytes();
+
+// Fails, before anything is allocated, when `needed` bytes exceed what the machine has
+// available. `what` says what they are for ("a 1GiB message and 8 workers").
+absl::Status CheckMemory(uint64_t needed, absl::string_view what);
+
 // The engines this machine can run, best first: io_uring and epoll, or epoll alone.
 std::vector<EngineKind> AvailableEngines();
 

@@ -29,10 +29,6 @@ namespace {
 using metrics::Counter;
 using metrics::Timing;
 
-constexpr unsigned kSqEntries = 4096;
-// Multishot receives and zero-copy notifications post more completions than submissions.
-constexpr unsigned kCqEntries = 8 * kSqEntries;
-constexpr unsigned kBuffers = 256;  // a power of two, as the buffer ring requires
 constexpr uint16_t kBufferGroup = 0;
 // Receives a paused connection may hold before its multishot receive is cancelled.
 constexpr size_t kMaxHeld = 4;
@@ -46,7 +42,8 @@ absl::Status UringError(int negative_errno, absl::string_view what) {
 IoUringEngine::IoUringEngine(const EngineOptions& options)
     : EngineBase(options.timings),
       options_(options),
-      socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false} {}
+      socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
+      sizes_(SizesFor(options.expected_connections)) {}
 
 absl::Status IoUringEngine::Probe() {
   EngineOptions options;
@@ -65,18 +62,36 @@ absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const Engin
   return engine;
 }
 
+IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections) {
+  // Scaled to the connections a worker owns, so that a run of many threads with few connections
+  // each does not pay for rings and buffers it cannot use; a listener (connections unknown)
+  // gets the most. Powers of two, as the rings require.
+  const auto fit = [](uint64_t want, unsigned low, unsigned high) {
+    unsigned n = low;
+    while (n < want && n < high) n *= 2;
+    return n;
+  };
+  const uint64_t c = connections == 0 ? uint64_t{1} << 20 : connections;
+  Sizes s;
+  s.sq_entries = fit(4 * c, 64, 4096);
+  // Multishot receives and zero-copy notifications post more completions than submissions.
+  s.cq_entries = 8 * s.sq_entries;
+  s.buffers = fit(2 * c, 16, 256);
+  return s;
+}
+
 absl::Status IoUringEngine::Init() {
   io_uring_params params{};
   params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
                  IORING_SETUP_DEFER_TASKRUN;
-  params.cq_entries = kCqEntries;
-  int rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+  params.cq_entries = sizes_.cq_entries;
+  int rc = io_uring_queue_init_params(sizes_.sq_entries, &ring_, &params);
   if (rc == -EINVAL) {
     // Kernels before 6.1 lack SINGLE_ISSUER and DEFER_TASKRUN; the ring works without them.
     params = io_uring_params{};
     params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = kCqEntries;
-    rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+    params.cq_entries = sizes_.cq_entries;
+    rc = io_uring_queue_init_params(sizes_.sq_entries, &ring_, &params);
   }
   if (rc < 0) {
     return UringError(rc,
@@ -97,27 +112,27 @@ absl::Status IoUringEngine::Init() {
   }
 
   buffer_size_ = options_.recv_chunk_bytes;
-  buffers_.resize(kBuffers * buffer_size_);
-  buf_ring_bytes_ = kBuffers * sizeof(io_uring_buf);
+  buffers_.resize(sizes_.buffers * buffer_size_);
+  buf_ring_bytes_ = sizes_.buffers * sizeof(io_uring_buf);
   void* mem =
       ::mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap(buffer ring)");
   buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
   io_uring_buf_reg reg{};
   reg.ring_addr = reinterpret_cast<uint64_t>(buf_ring_);
-  reg.ring_entries = kBuffers;
+  reg.ring_entries = sizes_.buffers;
   reg.bgid = kBufferGroup;
   rc = io_uring_register_buf_ring(&ring_, &reg, 0);
   if (rc < 0) return UringError(rc, "io_uring: registering the provided-buffer ring");
   io_uring_buf_ring_init(buf_ring_);
-  const int mask = io_uring_buf_ring_mask(kBuffers);
-  for (unsigned i = 0; i < kBuffers; ++i) {
+  const int mask = io_uring_buf_ring_mask(sizes_.buffers);
+  for (unsigned i = 0; i < sizes_.buffers; ++i) {
     io_uring_buf_ring_add(buf_ring_, buffers_.data() + i * buffer_size_,
                           static_cast<unsigned>(buffer_size_), static_cast<uint16_t>(i), mask,
                           static_cast<int>(i));
   }
-  io_uring_buf_ring_advance(buf_ring_, kBuffers);
-  batch_.reserve(kCqEntries);
+  io_uring_buf_ring_advance(buf_ring_, sizes_.buffers);
+  batch_.reserve(sizes_.cq_entries);
   return absl::OkStatus();
 }
 
@@ -171,8 +186,8 @@ void IoUringEngine::Fail(ConnId id, absl::Status why) {
 
 void IoUringEngine::ReturnBuffer(uint16_t bid) {
   io_uring_buf_ring_add(buf_ring_, buffers_.data() + static_cast<size_t>(bid) * buffer_size_,
-                        static_cast<unsigned>(buffer_size_), bid, io_uring_buf_ring_mask(kBuffers),
-                        0);
+                        static_cast<unsigned>(buffer_size_), bid,
+                        io_uring_buf_ring_mask(sizes_.buffers), 0);
   io_uring_buf_ring_advance(buf_ring_, 1);
 }
 

@@ -32,6 +32,16 @@ class IoUringEngine final : public EngineBase {
   // OK when rings with the features this engine uses can be created here.
   static absl::Status Probe();
   static absl::StatusOr<std::unique_ptr<IoUringEngine>> Create(const EngineOptions& options);
+
+  // What one worker's ring holds for `connections` (0: unknown, as for a listener): the memory
+  // an io_uring worker costs is about 64 B per SQ entry, 16 B per CQ entry and the buffers times
+  // EngineOptions::recv_chunk_bytes (docs/architecture.md, "Memory").
+  struct Sizes {
+    unsigned sq_entries;
+    unsigned cq_entries;
+    unsigned buffers;  // provided receive buffers
+  };
+  static Sizes SizesFor(uint32_t connections);
   ~IoUringEngine() override;
 
   absl::string_view name() const override { return "io_uring"; }
@@ -122,10 +132,11 @@ class IoUringEngine final : public EngineBase {
 
   EngineOptions options_;
   SocketOptions socket_options_;
+  const Sizes sizes_;
   io_uring ring_{};
   bool ring_ready_ = false;
   unsigned zc_flags_ = 0;
-  // Provided buffers: one ring of kBuffers buffers of buffer_size_ bytes.
+  // Provided buffers: one ring of sizes_.buffers buffers of buffer_size_ bytes.
   io_uring_buf_ring* buf_ring_ = nullptr;
   size_t buf_ring_bytes_ = 0;
   std::vector<uint8_t> buffers_;

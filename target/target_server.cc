@@ -119,6 +119,12 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineChoice engine,
                          net::ChooseEngine(config.engine, config.send_mode));
+  // Checked before anything is allocated: one shared message buffer, and each worker's engine.
+  net::EngineOptions sizing;
+  SALVO_RETURN_IF_ERROR(net::CheckMemory(
+      config.message_size + config.threads * net::EngineMemoryBytes(engine.kind, sizing),
+      absl::StrCat("a ", units::FormatBytes(config.message_size), " message and ", config.threads,
+                   " ", net::kEngineKinds.Name(engine.kind), " workers")));
   SALVO_ASSIGN_OR_RETURN(net::SocketAddress address,
                          net::ResolveHostPort(config.listen, /*allow_zero_port=*/true));
   std::unique_ptr<TargetServer> server(new TargetServer(config));
@@ -188,12 +194,11 @@ void TargetServer::WorkerMain(int index, net::Fd listener) {
   options.sndbuf = config_.sndbuf;
   options.rcvbuf = config_.rcvbuf;
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(engine_.kind, options);
-  workload::Pattern pattern(config_.message_size);
   std::unique_ptr<Acceptor> acceptor;
   absl::Status started = engine.status();
   if (engine.ok()) {
     acceptor =
-        std::make_unique<Acceptor>(engine->get(), config_.mode, &pattern, config_.message_size);
+        std::make_unique<Acceptor>(engine->get(), config_.mode, &pattern_, config_.message_size);
     started = (*engine)->Listen(std::move(listener), acceptor.get());
   }
   if (!started.ok()) {

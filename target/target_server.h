@@ -25,6 +25,7 @@
 #include "net/engine_factory.h"
 #include "net/fd.h"
 #include "salvo/v1/report.pb.h"
+#include "workload/pattern.h"
 
 namespace salvo::target {
 
@@ -69,13 +70,16 @@ class TargetServer {
   absl::Status error() const;
 
  private:
-  explicit TargetServer(const TargetConfig& config) : config_(config) {}
+  explicit TargetServer(const TargetConfig& config)
+      : config_(config), pattern_(config.message_size) {}
   // Runs worker `index`: sets up its engine and listener, counts itself started (recording a
   // failure in error_), then serves until Stop.
   void WorkerMain(int index, net::Fd listener);
   void Fail(absl::Status why);
 
   const TargetConfig config_;
+  // What sources send from: immutable, so one serves every worker.
+  const workload::Pattern pattern_;
   net::SocketAddress address_;
   net::EngineChoice engine_;
   metrics::StatsRegistry registry_;

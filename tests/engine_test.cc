@@ -1,5 +1,6 @@
 #include "net/engine_factory.h"
 #include "net/epoll_engine.h"
+#include "net/io_uring_engine.h"
 
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -488,6 +489,33 @@ TEST_P(ZeroCopyEngineTest, LoopbackSendsAreReportedAsCopied) {
   const metrics::StatsSnapshot timed = registry_.Snapshot();
   EXPECT_GT(timed.timing(metrics::Timing::kZcCompletion).count(), 0u);
   EXPECT_GT(timed.timing(metrics::Timing::kSendCall).count(), 0u);
+}
+
+TEST(EngineMemory, AnIoUringWorkerIsSizedForItsConnections) {
+  // A worker with one connection once held 256 x 64 KiB buffers and 4096/32768-entry rings
+  // (about 17 MiB); 32 such workers cost 571 MB. Now the rings and buffers follow its share.
+  EngineOptions one, many, unknown;
+  one.expected_connections = 1;
+  many.expected_connections = 10000;
+  const uint64_t small = EngineMemoryBytes(EngineKind::kIoUring, one);
+  const uint64_t large = EngineMemoryBytes(EngineKind::kIoUring, many);
+  EXPECT_LT(small, 2u << 20) << small;
+  EXPECT_GT(large, 16u << 20) << large;
+  EXPECT_EQ(EngineMemoryBytes(EngineKind::kIoUring, unknown), large);
+  const IoUringEngine::Sizes s = IoUringEngine::SizesFor(100);
+  EXPECT_EQ(s.sq_entries, 512u);
+  EXPECT_EQ(s.buffers, 256u);  // 2 per connection, up to 256
+  // Engines this small carry real runs in the agent tests (one connection per worker).
+}
+
+TEST(EngineMemory, ARunThatCannotFitInMemoryIsRefusedBeforeAllocating) {
+  const uint64_t available = AvailableMemoryBytes();
+  ASSERT_GT(available, 0u);
+  EXPECT_TRUE(CheckMemory(available / 4, "a test").ok());
+  const absl::Status s = CheckMemory(available * 4, "a 1GiB message and 8 io_uring workers");
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("a 1GiB message and 8 io_uring workers need about"), std::string::npos)
+      << s.message();
 }
 
 }  // namespace
