@@ -10,6 +10,11 @@
 #include "grpcpp/grpcpp.h"
 
 namespace salvo::agent {
+namespace {
+
+constexpr absl::Duration kHeartbeatEvery = absl::Seconds(1);
+
+}  // namespace
 
 absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
                             const v1::RunSpec& spec, const LoadPlan& plan,
@@ -38,28 +43,38 @@ absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
     reader_done.Notify();
   });
 
-  // A controller that is silent past the lease (host gone, network cut, no FIN or RST) is treated
-  // like a broken stream: the load stops at once.
+  absl::Mutex write_mu;
+  std::atomic<int64_t> last_sent_ns{absl::GetCurrentTimeNanos()};
+  const auto write = [&](const v1::RunResponse& r) {
+    absl::MutexLock lock(&write_mu);
+    if (result_sent.load()) return false;  // nothing follows the result
+    if (r.has_result()) result_sent.store(true);
+    last_sent_ns.store(absl::GetCurrentTimeNanos());
+    return stream->Write(r);
+  };
+
+  // Liveness both ways, on its own cadence: a heartbeat to the controller after a second with
+  // nothing else sent (whatever the report interval), and a controller that is silent past the
+  // lease (host gone, network cut, no FIN or RST) treated like a broken stream: the load stops.
   absl::Notification run_done;
   std::thread watchdog([&] {
-    if (lease <= absl::ZeroDuration()) return;
+    v1::RunResponse heartbeat;
+    heartbeat.mutable_heartbeat();
+    bool lease_live = lease > absl::ZeroDuration();
     while (!run_done.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
-      if (absl::Now() - absl::FromUnixNanos(last_heard_ns.load()) > lease && !result_sent.load()) {
+      const absl::Time now = absl::Now();
+      if (now - absl::FromUnixNanos(last_sent_ns.load()) >= kHeartbeatEvery) write(heartbeat);
+      if (lease_live && now - absl::FromUnixNanos(last_heard_ns.load()) > lease &&
+          !result_sent.load()) {
         log(absl::StrCat("run from ", context->peer(), ": no word from the controller for ",
                          absl::FormatDuration(lease), "; stopping the load"));
         signals.NotifyStop(/*abort_now=*/true);
-        return;
+        lease_live = false;
       }
     }
   });
 
-  absl::Mutex write_mu;
-  const absl::Status status =
-      CarryOutRun(spec, plan, identity, signals, [&](const v1::RunResponse& r) {
-        absl::MutexLock lock(&write_mu);
-        if (r.has_result()) result_sent.store(true);
-        return stream->Write(r);
-      });
+  const absl::Status status = CarryOutRun(spec, plan, identity, signals, write);
   run_done.Notify();
   watchdog.join();
   // Give the controller a moment to close its side; a silent one is cancelled so the reader

@@ -21,11 +21,10 @@ namespace {
 constexpr absl::Duration kPollStep = absl::Milliseconds(50);
 // Room past the run's own length for connecting, draining and delivering the results.
 constexpr absl::Duration kGrace = absl::Seconds(10);
-// An agent that has not reported for this many intervals is lost.
-constexpr int kSilentIntervals = 3;
-// ...and never sooner than this: at short intervals, or on a busy host, three intervals of
-// silence say nothing about an agent's health. (A broken stream is still noticed at once.)
-constexpr absl::Duration kSilenceFloor = absl::Seconds(5);
+// An agent silent this long is lost. Agents send a heartbeat every second when they have nothing
+// else to send, so this does not depend on the report interval, and a busy host that delays a
+// few heartbeats keeps its agents. (A broken stream is still noticed at once.)
+constexpr absl::Duration kSilenceLimit = absl::Seconds(5);
 
 class EventQueue {
  public:
@@ -263,7 +262,7 @@ class RunDriver {
   void AwaitResults(std::vector<std::string>* reasons) {
     const absl::Time deadline =
         start_ + config_.warmup + config_.duration + config_.connect_timeout + kGrace;
-    const absl::Duration silence = std::max(kSilentIntervals * config_.interval, kSilenceFloor);
+    const absl::Duration silence = kSilenceLimit;
     size_t ended = 0;
     int interrupts_seen = 0;
     bool cancelled = false;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -22,6 +23,7 @@
 #include "target/target_server.h"
 #include "tests/cluster.h"
 #include "tests/test_util.h"
+#include "wire/protocol.h"
 
 namespace salvo {
 namespace {
@@ -313,9 +315,11 @@ TEST_F(MultiAgent, AnAgentOfAnotherProtocolIsRefusedInOneLineBeforeAnyLoad) {
   const v1::RunReport r = Run(c);
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1);
-  EXPECT_EQ(r.reasons(0), absl::StrCat("agent 127.0.0.1:", port,
-                                       " speaks control protocol 1, this salvo speaks 2: run the "
-                                       "same salvo release on the controller and its agents"));
+  EXPECT_EQ(r.reasons(0),
+            absl::StrCat("agent 127.0.0.1:", port, " speaks control protocol 1, this salvo speaks ",
+                         wire::kProtocolMajor,
+                         ": run the same salvo release on the controller and its "
+                         "agents"));
   EXPECT_EQ(AcceptedBeforeProbe(target), 0u);
   server->Shutdown();
 }
@@ -342,6 +346,79 @@ TEST_F(MultiAgent, TenMillisecondIntervalsOnAStallingHostLoseNoAgent) {
   std::system(absl::StrCat("rm -rf ", dir).c_str());
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
   EXPECT_EQ(r.lost_agents_size(), 0) << (r.lost_agents_size() > 0 ? r.lost_agents(0) : "");
+}
+
+TEST_F(MultiAgent, TenMillisecondIntervalsUnderACpuHogLoseNoAgent) {
+  // Four busy threads on this machine's cores for the whole run (each bounded to 30 s), and two
+  // agents reporting every 10 ms: late reports are not a lost agent.
+  std::atomic<bool> stop_hogs{false};
+  std::vector<std::thread> hogs;
+  const absl::Time hog_deadline = absl::Now() + absl::Seconds(30);
+  for (int i = 0; i < 4; ++i) {
+    hogs.emplace_back([&] {
+      volatile uint64_t spin = 0;
+      while (!stop_hogs.load(std::memory_order_relaxed) && absl::Now() < hog_deadline)
+        spin = spin + 1;
+    });
+  }
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  StartAgent();
+  RunConfig c = Config(target.port(), 8);
+  c.interval = absl::Milliseconds(10);
+  c.duration = absl::Seconds(3);
+  const v1::RunReport r = RunUntilIntervals(c, 0, [] {});
+  stop_hogs = true;
+  for (std::thread& h : hogs) h.join();
+  EXPECT_EQ(r.lost_agents_size(), 0) << (r.lost_agents_size() > 0 ? r.lost_agents(0) : "");
+  EXPECT_NE(r.status(), v1::RUN_STATUS_PARTIAL);
+  ASSERT_EQ(r.agents_size(), 2);
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_GT(a.counters().messages(), 0u) << a.agent();
+    EXPECT_GE(a.intervals_size(), 100) << a.agent();
+  }
+}
+
+TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
+  // Reports every 60 s in an 8 s run: liveness comes from heartbeats, not reports. The frozen
+  // agent's TCP connection stays up (its kernel still answers), so only silence can tell.
+  const std::string dir = *process::MakeTempDir("salvo-frozen-");
+  absl::StatusOr<process::StartedServer> frozen = process::StartServer(
+      absl::StrCat(SALVO_BINARY_DIR, "/salvo-agent"), {"--listen", "127.0.0.1:0"}, dir, "agent");
+  ASSERT_TRUE(frozen.ok()) << frozen.status();
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgent();
+  RunConfig c = Config(target.port(), 4);
+  c.agents.push_back(absl::StrCat("127.0.0.1:", frozen->port));
+  c.interval = absl::Seconds(60);
+  c.duration = absl::Seconds(8);
+  absl::Notification running;
+  absl::Time froze_at;
+  controller::RunHooks hooks;
+  hooks.print = [&](const std::string& line) {
+    if (absl::StrContains(line, "connections up; running") && !running.HasBeenNotified()) {
+      running.Notify();
+    }
+  };
+  std::thread freezer([&] {
+    if (!running.WaitForNotificationWithTimeout(absl::Seconds(20))) return;
+    absl::SleepFor(absl::Milliseconds(500));
+    froze_at = absl::Now();
+    ::kill(frozen->child.pid(), SIGSTOP);
+  });
+  const v1::RunReport r = controller::DriveRun(c, hooks);
+  const absl::Time ended = absl::Now();
+  freezer.join();
+  ::kill(frozen->child.pid(), SIGCONT);
+  frozen->child.Terminate(absl::Seconds(3));
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  ASSERT_EQ(r.lost_agents_size(), 1) << controller::RenderReport(r);
+  EXPECT_TRUE(absl::StrContains(r.lost_agents(0), "silent for 5s")) << r.lost_agents(0);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
+  // The healthy agent, silent but for heartbeats all run long, finished its part.
+  EXPECT_FALSE(r.agents(0).lost());
+  EXPECT_GT(r.agents(0).counters().messages(), 0u);
+  EXPECT_LT(ended - froze_at, absl::Seconds(15)) << "the run waited on a frozen agent";
 }
 
 TEST_F(MultiAgent, ASecondAgentCannotListenOnAPortInUse) {
