@@ -19,6 +19,8 @@ namespace salvo::controller {
 namespace {
 
 constexpr absl::Duration kPollStep = absl::Milliseconds(50);
+// How long agents get to end their streams after a run that never started.
+constexpr absl::Duration kEndWait = absl::Seconds(3);
 // Room past the run's own length for connecting, draining and delivering the results.
 constexpr absl::Duration kGrace = absl::Seconds(10);
 // An agent silent this long is lost. Agents send a heartbeat every second when they have nothing
@@ -106,7 +108,7 @@ class RunDriver {
                               links_.size(), " agent", links_.size() == 1 ? "" : "s", " to ",
                               config_.target, " ..."));
     if (!AwaitReady(&reasons)) {
-      CancelAll();
+      EndAll();
       return Finish(std::move(reasons));
     }
     StartAll();
@@ -130,6 +132,33 @@ class RunDriver {
     for (auto& link : links_) {
       if (link->io != nullptr) link->io->Cancel();
     }
+  }
+
+  // Ends every stream in order (Stop, then half-close) and waits, boundedly, for the agents to
+  // end theirs: an agent is then free for the next run when this call returns, so a script's
+  // next run does not find it busy. One that does not answer in time is cancelled.
+  void EndAll() {
+    v1::RunRequest stop;
+    stop.mutable_stop();
+    for (auto& link : links_) {
+      if (link->io == nullptr || link->ended) continue;
+      if (Active(*link)) link->io->Send(stop);
+      if (!link->writes_done) {
+        link->io->CloseSend();
+        link->writes_done = true;
+      }
+    }
+    const absl::Time deadline = absl::Now() + kEndWait;
+    const auto open = [this] {
+      return std::any_of(links_.begin(), links_.end(),
+                         [](const auto& l) { return l->io != nullptr && !l->ended; });
+    };
+    while (open() && absl::Now() < deadline) {
+      std::optional<LinkEvent> e = queue_.Pop(kPollStep);
+      // Ending is what they were asked to do: "stopped before it started" is no news.
+      if (e.has_value() && !e->response.has_value()) links_[e->agent]->ended = true;
+    }
+    CancelAll();
   }
 
   void SendToActive(const v1::RunRequest& request) {

@@ -291,6 +291,19 @@ TEST_F(EndToEnd, RefusedTargetFailsTheRunAndSaysSo) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &report).ok());
   EXPECT_EQ(report.status(), v1::RUN_STATUS_FAILED);
   EXPECT_EQ(report.totals().counters().connect_errors(), 8u);
+  // A script's next run, started the moment the failed one returned, finds the agent free.
+  const uint16_t target = StartTarget("echo");
+  for (int i = 0; i < 3; ++i) {
+    const Output failed =
+        RunTool(Binary("salvo"), {"run", "--agents", agent, "--target", "127.0.0.1:1",
+                                  "--connections", "8", "--duration", "1"});
+    EXPECT_EQ(failed.code, 1);
+    const Output next =
+        RunTool(Binary("salvo"), {"run", "--agents", agent, "--target",
+                                  absl::StrCat("127.0.0.1:", target), "--connections", "2",
+                                  "--duration", "0.2", "--warmup", "0", "--interval", "100ms"});
+    EXPECT_EQ(next.code, 0) << next.out << next.err;
+  }
 }
 
 TEST_F(EndToEnd, TooManyConnectionsForTheFdLimitIsSaidBeforeAnySocketOpens) {
