@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "agent/agent_run.h"
 #include "agent/run_stream.h"
+#include "grpc/support/log.h"
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
 #include "net/cidr.h"
@@ -25,6 +29,29 @@ std::string Hostname() {
   char name[256] = {0};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
   return name;
+}
+
+// gRPC logs a refused TLS handshake (a controller without a trusted certificate) only to stderr
+// in its own format; the agent's log should say it was refused and why. The service that last
+// started with a log receives them.
+std::atomic<AgentService*> tls_log_target{nullptr};
+
+void ForwardGrpcLog(gpr_log_func_args* args) {
+  const absl::string_view message = args->message;
+  constexpr absl::string_view kHandshake = "Handshake failed with fatal error ";
+  AgentService* target = tls_log_target.load();
+  if (target != nullptr && absl::StrContains(message, kHandshake)) {
+    // "SSL_ERROR_SSL: error:0A0000C7:SSL routines::peer did not return a certificate."
+    absl::string_view reason = message.substr(message.find(kHandshake) + kHandshake.size());
+    if (const size_t colons = reason.rfind("::"); colons != absl::string_view::npos) {
+      reason = reason.substr(colons + 2);
+    }
+    target->Log(absl::StrCat("refused a TLS handshake: ", absl::StripSuffix(reason, "."),
+                             " (gRPC does not name the peer)"));
+    return;
+  }
+  std::fprintf(stderr, "%s %s:%d] %s\n", gpr_log_severity_string(args->severity), args->file,
+               args->line, args->message);
 }
 
 grpc::Status ToGrpc(const absl::Status& s) {
@@ -140,6 +167,10 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   std::unique_ptr<AgentServer> server(new AgentServer(config));
   server->host_ = host;
   server->service_ = std::make_unique<AgentService>(config.log, config.security);
+  if (config.log != nullptr && !sec.tls_ca.empty()) {
+    tls_log_target.store(server->service_.get());
+    gpr_set_log_function(&ForwardGrpcLog);
+  }
   {
     absl::MutexLock lock(&server->mu_);
     absl::StatusOr<int> bound = server->Build(config.listen);
@@ -241,6 +272,8 @@ std::string AgentServer::address() const {
 }
 
 void AgentServer::Shutdown(absl::Duration grace) {
+  AgentService* self = service_.get();
+  tls_log_target.compare_exchange_strong(self, nullptr);
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (watcher_.joinable()) watcher_.join();
   absl::MutexLock lock(&mu_);

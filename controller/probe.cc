@@ -2,9 +2,12 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/tls_probe.h"
 #include "grpcpp/grpcpp.h"
+#include "net/address.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "wire/protocol.h"
 
@@ -44,6 +47,19 @@ absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security
   return absl::OkStatus();
 }
 
+// OK when a TLS handshake with the agent succeeds, or when it cannot be tried (the agent is
+// not there at all): only a handshake that was refused is news.
+absl::Status DiagnoseTls(const std::string& agent, const ControlSecurity& security) {
+  std::string host;
+  uint16_t port = 0;
+  if (!net::SplitHostPort(agent, &host, &port).ok()) return absl::OkStatus();
+  absl::StatusOr<net::SocketAddress> to = net::ResolveHostPort(agent);
+  if (!to.ok()) return absl::OkStatus();
+  const absl::Status s = auth::TryTlsHandshake(
+      *to, host, {security.tls_ca, security.tls_cert, security.tls_key}, kInfoTimeout);
+  return absl::StartsWith(s.message(), "TLS handshake failed") ? s : absl::OkStatus();
+}
+
 void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentProbe* p) {
   p->agent = agent;
   auto stub = v1::Agent::NewStub(MakeAgentChannel(agent, security));
@@ -61,6 +77,12 @@ void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentPr
                        s.error_code() == grpc::StatusCode::PERMISSION_DENIED
                    ? absl::StrCat("agent ", agent, " refused us: ", s.error_message())
                    : absl::StrCat("agent ", agent, " is unreachable: ", s.error_message());
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE && !security.tls_ca.empty()) {
+      // gRPC says "Socket closed" for a refused handshake; find out which side refused and why.
+      if (absl::Status tls = DiagnoseTls(agent, security); !tls.ok()) {
+        p->error = absl::StrCat("agent ", agent, " refused: ", tls.message());
+      }
+    }
     return;
   }
   p->reachable = true;
