@@ -13,7 +13,6 @@
 #include "controller/render.h"
 #include "controller/report.h"
 #include "fuzz/fuzz_check.h"
-#include "google/protobuf/stubs/logging.h"
 #include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"
 
@@ -35,13 +34,6 @@ void CheckRates(const salvo::v1::Rates& r) {
 }
 
 }  // namespace
-
-// Protobuf logs every string field that is not UTF-8; the fuzzer makes millions of them.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  google::protobuf::SetLogHandler(
-      [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace salvo;

@@ -6,17 +6,9 @@
 
 #include "agent/agent_run.h"
 #include "fuzz/fuzz_check.h"
-#include "google/protobuf/stubs/logging.h"
 #include "net/cidr.h"
 #include "plan/limits.h"
 #include "salvo/v1/agent.pb.h"
-
-// Protobuf logs every string field that is not UTF-8; the fuzzer makes millions of them.
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  google::protobuf::SetLogHandler(
-      [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace salvo;

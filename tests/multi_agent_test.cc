@@ -33,6 +33,22 @@ using controller::RunConfig;
 using testing::CountEstablishedTo;
 using testing::WaitFor;
 
+// A salvo-agent in a process of its own, which a test can freeze with signals; stopped and its
+// directory removed when the test ends.
+struct AgentProcess {
+  std::string dir = *process::MakeTempDir("salvo-agent-process-");
+  absl::StatusOr<process::StartedServer> server = process::StartServer(
+      absl::StrCat(SALVO_BINARY_DIR, "/salvo-agent"), {"--listen", "127.0.0.1:0"}, dir, "agent");
+  pid_t pid() { return server->child.pid(); }
+  ~AgentProcess() {
+    if (server.ok()) {
+      ::kill(pid(), SIGCONT);
+      server->child.Terminate(absl::Seconds(3));
+    }
+    std::system(absl::StrCat("rm -rf ", dir).c_str());
+  }
+};
+
 // Several agents with the quarter-second intervals that loss detection works in.
 class MultiAgent : public testing::Cluster {
  protected:
@@ -40,6 +56,14 @@ class MultiAgent : public testing::Cluster {
     RunConfig c = Cluster::Config(workload::Kind::kEcho, target_port, connections);
     c.interval = absl::Milliseconds(250);
     c.threads = 1;
+    return c;
+  }
+  // An echo target loaded by one agent in this process and by `process`: 4 connections.
+  RunConfig WithAgentProcess(AgentProcess* process) {
+    target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+    StartAgent();
+    RunConfig c = Config(target.port(), 4);
+    if (process->server.ok()) c.agents.push_back(absl::StrCat("127.0.0.1:", process->server->port));
     return c;
   }
   // Runs `c` and takes agent `victim` down (its streams break) once `after` intervals have been
@@ -346,23 +370,16 @@ TEST_F(MultiAgent, AnAgentOfAnotherProtocolIsRefusedInOneLineBeforeAnyLoad) {
 TEST_F(MultiAgent, TenMillisecondIntervalsOnAStallingHostLoseNoAgent) {
   // An agent process that a busy host does not schedule for 300 ms in mid-run (SIGSTOP, then
   // SIGCONT): thirty 10 ms intervals without a report, from a healthy agent.
-  const std::string dir = *process::MakeTempDir("salvo-stall-");
-  absl::StatusOr<process::StartedServer> stalled = process::StartServer(
-      absl::StrCat(SALVO_BINARY_DIR, "/salvo-agent"), {"--listen", "127.0.0.1:0"}, dir, "agent");
-  ASSERT_TRUE(stalled.ok()) << stalled.status();
-  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
-  StartAgent();
-  RunConfig c = Config(target.port(), 4);
-  c.agents.push_back(absl::StrCat("127.0.0.1:", stalled->port));
+  AgentProcess stalled;
+  RunConfig c = WithAgentProcess(&stalled);
+  ASSERT_TRUE(stalled.server.ok()) << stalled.server.status();
   c.interval = absl::Milliseconds(10);
   c.duration = absl::Seconds(2);
   const v1::RunReport r = RunUntilIntervals(c, 50, [&] {
-    ::kill(stalled->child.pid(), SIGSTOP);
+    ::kill(stalled.pid(), SIGSTOP);
     absl::SleepFor(absl::Milliseconds(300));
-    ::kill(stalled->child.pid(), SIGCONT);
+    ::kill(stalled.pid(), SIGCONT);
   });
-  stalled->child.Terminate(absl::Seconds(3));
-  std::system(absl::StrCat("rm -rf ", dir).c_str());
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
   EXPECT_EQ(r.lost_agents_size(), 0) << (r.lost_agents_size() > 0 ? r.lost_agents(0) : "");
 }
@@ -401,14 +418,9 @@ TEST_F(MultiAgent, TenMillisecondIntervalsUnderACpuHogLoseNoAgent) {
 TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
   // Reports every 60 s in an 8 s run: liveness comes from heartbeats, not reports. The frozen
   // agent's TCP connection stays up (its kernel still answers), so only silence can tell.
-  const std::string dir = *process::MakeTempDir("salvo-frozen-");
-  absl::StatusOr<process::StartedServer> frozen = process::StartServer(
-      absl::StrCat(SALVO_BINARY_DIR, "/salvo-agent"), {"--listen", "127.0.0.1:0"}, dir, "agent");
-  ASSERT_TRUE(frozen.ok()) << frozen.status();
-  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
-  StartAgent();
-  RunConfig c = Config(target.port(), 4);
-  c.agents.push_back(absl::StrCat("127.0.0.1:", frozen->port));
+  AgentProcess frozen;
+  RunConfig c = WithAgentProcess(&frozen);
+  ASSERT_TRUE(frozen.server.ok()) << frozen.server.status();
   c.interval = absl::Seconds(60);
   c.duration = absl::Seconds(8);
   absl::Notification running;
@@ -423,14 +435,11 @@ TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
     if (!running.WaitForNotificationWithTimeout(absl::Seconds(20))) return;
     absl::SleepFor(absl::Milliseconds(500));
     froze_at = absl::Now();
-    ::kill(frozen->child.pid(), SIGSTOP);
+    ::kill(frozen.pid(), SIGSTOP);
   });
   const v1::RunReport r = controller::DriveRun(c, hooks);
   const absl::Time ended = absl::Now();
   freezer.join();
-  ::kill(frozen->child.pid(), SIGCONT);
-  frozen->child.Terminate(absl::Seconds(3));
-  std::system(absl::StrCat("rm -rf ", dir).c_str());
   ASSERT_EQ(r.lost_agents_size(), 1) << controller::RenderReport(r);
   EXPECT_TRUE(absl::StrContains(r.lost_agents(0), "silent for 5s")) << r.lost_agents(0);
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
