@@ -1,6 +1,7 @@
 #include "controller/run_driver.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -55,7 +56,17 @@ struct Link {
   bool writes_done = false;
   bool ended = false;  // the stream's end event has been seen
   bool lost = false;
-  absl::Time last_heard;
+  // When the agent's latest message arrived (Unix ns): stamped by the link's reader as it
+  // arrives, not when the driver gets to it, so a backlog in the driver never looks like a silent
+  // agent. Only moves forward.
+  std::atomic<int64_t> heard_ns{0};
+  void Heard(absl::Time at) {
+    const int64_t ns = absl::ToUnixNanos(at);
+    int64_t seen = heard_ns.load();
+    while (seen < ns && !heard_ns.compare_exchange_weak(seen, ns)) {
+    }
+  }
+  absl::Time last_heard() const { return absl::FromUnixNanos(heard_ns.load()); }
 };
 
 class RunDriver {
@@ -120,8 +131,11 @@ class RunDriver {
   void OpenStream(size_t i, const v1::RunSpec& spec) {
     Link& link = *links_[i];
     link.io = access_.link(i, link.name);
-    link.last_heard = absl::Now();
-    link.io->Open(spec, [this](LinkEvent e) { queue_.Push(std::move(e)); });
+    link.Heard(absl::Now());
+    link.io->Open(spec, [this, &link](LinkEvent e) {
+      if (e.response.has_value()) link.Heard(absl::Now());
+      queue_.Push(std::move(e));
+    });
   }
 
   int Interrupts() const { return hooks_.interrupts == nullptr ? 0 : hooks_.interrupts->load(); }
@@ -249,7 +263,7 @@ class RunDriver {
       start.mutable_start()->set_start_at_unix_ns(
           absl::ToUnixNanos(start_) + static_cast<int64_t>(outcomes_[i].clock_offset_ms * 1e6));
       links_[i]->io->Send(start);
-      links_[i]->last_heard = start_ + config_.warmup;
+      links_[i]->Heard(start_ + config_.warmup);
     }
     hooks_.print(absl::StrCat(
         "all ", config_.connections, " connections up; running ",
@@ -323,10 +337,10 @@ class RunDriver {
       for (size_t i = 0; i < links_.size(); ++i) {
         const Link& l = *links_[i];
         if (Active(l) && !outcomes_[i].result.has_value() && absl::Now() < run_end + silence &&
-            absl::Now() - l.last_heard > silence) {
+            absl::Now() - l.last_heard() > silence) {
           LoseAgent(i,
                     absl::StrCat("silent for ", absl::FormatDuration(silence), " (",
-                                 absl::FormatDuration(absl::Now() - l.last_heard), ")"),
+                                 absl::FormatDuration(absl::Now() - l.last_heard()), ")"),
                     reasons);
         }
       }
@@ -340,7 +354,6 @@ class RunDriver {
         if (!o.result.has_value() && !cancelled) LoseAgent(e->agent, o.error, reasons);
         continue;
       }
-      link.last_heard = absl::Now();
       if (e->response->has_interval()) {
         o.intervals.push_back(e->response->interval().interval());
         PrintLive();
