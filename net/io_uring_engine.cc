@@ -112,7 +112,7 @@ absl::Status IoUringEngine::Init() {
   }
 
   buffer_size_ = options_.recv_chunk_bytes;
-  buffers_.resize(sizes_.buffers * buffer_size_);
+  SALVO_ASSIGN_OR_RETURN(buffers_, MappedMemory::Map(sizes_.buffers * buffer_size_));
   buf_ring_bytes_ = sizes_.buffers * sizeof(io_uring_buf);
   void* mem =
       ::mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);

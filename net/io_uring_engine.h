@@ -23,6 +23,7 @@
 #include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/engine_base.h"
+#include "net/mapped_memory.h"
 #include "net/socket.h"
 
 namespace salvo::net {
@@ -139,7 +140,7 @@ class IoUringEngine final : public EngineBase {
   // Provided buffers: one ring of sizes_.buffers buffers of buffer_size_ bytes.
   io_uring_buf_ring* buf_ring_ = nullptr;
   size_t buf_ring_bytes_ = 0;
-  std::vector<uint8_t> buffers_;
+  MappedMemory buffers_;
   size_t buffer_size_ = 0;
   // A deque: a connect request points into its Conn until it is submitted, so Conns must not
   // move when more are added.

@@ -18,11 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -426,6 +428,45 @@ TEST_F(EndToEnd, ATargetOutOfDescriptorsRefusesConnectionsSaysSoAndDoesNotSpin) 
     for (int fd : flood) close(fd);
     target.Terminate(absl::Seconds(3));
   }
+}
+
+// Resident memory of process `pid`, in bytes.
+uint64_t RssBytes(pid_t pid) {
+  for (absl::string_view line :
+       absl::StrSplit(ReadFile(absl::StrCat("/proc/", pid, "/status")), '\n')) {
+    uint64_t kib = 0;
+    if (absl::ConsumePrefix(&line, "VmRSS:") &&
+        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(line), " kB"), &kib)) {
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
+TEST_F(EndToEnd, AnAgentDoesNotGrowAcrossFiftyRuns) {
+  // Each run's workers map their receive buffers and unmap them when the run ends; memory once
+  // kept in malloc arenas grew an idle agent from 16 MB to 52 MB in five runs.
+  const uint16_t target = StartTarget("echo");
+  const std::string agent = StartAgent();
+  const pid_t pid = children_.back().pid();
+  const std::vector<std::string> run = {
+      "run",           "--agents", agent,       "--target",   absl::StrCat("127.0.0.1:", target),
+      "--connections", "40",       "--threads", "2",          "--duration",
+      "0.05",          "--warmup", "0",         "--interval", "50ms"};
+  const uint64_t idle = RssBytes(pid);
+  uint64_t after_ten = 0;
+  for (int i = 1; i <= 50; ++i) {
+    const Output o = RunTool(Binary("salvo"), run);
+    ASSERT_EQ(o.code, 0) << "run " << i << ": " << o.out << o.err;
+    if (i == 10) after_ten = RssBytes(pid);
+  }
+  const uint64_t after_fifty = RssBytes(pid);
+  ASSERT_GT(idle, 0u);
+  // Tolerances: 2 MiB of drift from run 10 to run 50, 8 MiB above the idle agent in all.
+  // Measured: 19.1 MB after 20 runs, 20.7 MB after 120, in steps; heaptrack finds 92 KB leaked
+  // over 40 runs, so the steps are the allocator's, not lost memory.
+  EXPECT_LT(after_fifty, after_ten + (2u << 20)) << after_ten << " -> " << after_fifty;
+  EXPECT_LT(after_fifty, idle + (8u << 20)) << idle << " -> " << after_fifty;
 }
 
 TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierIntervals) {
