@@ -182,7 +182,7 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<n
   net::EngineOptions sizing;
   sizing.expected_connections = (plan.connections + plan.threads - 1) / plan.threads;
   SALVO_RETURN_IF_ERROR(net::CheckMemory(
-      plan.workload.message_size + plan.threads * net::EngineMemoryBytes(plan.engine.kind, sizing),
+      plan.workload.SendSpan() + plan.threads * net::EngineMemoryBytes(plan.engine.kind, sizing),
       absl::StrCat("a ", units::FormatBytes(plan.workload.message_size), " message and ",
                    plan.threads, " ", net::kEngineKinds.Name(plan.engine.kind), " workers")));
   return plan;

@@ -39,6 +39,10 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
+  if (kind == workload::Kind::kStreamOut && !spec.one_message_per_send()) {
+    plan.workload.messages_per_send = static_cast<uint32_t>(
+        std::max<uint64_t>(1, workload::kCoalesceBytes / spec.message_size()));
+  }
   SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
                                                      ? net::EngineKind::kAuto
                                                      : wire::FromProto(spec.engine()));
@@ -86,7 +90,7 @@ LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
-      pattern_(plan_.workload.message_size) {
+      pattern_(plan_.workload.SendSpan()) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
     sample_done_[i].store(0);
     tids_[i].store(0);

@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--pipeline", run.pipeline, "echo: messages in flight per connection")
       ->check(CLI::Range(1u, 65536u))
       ->capture_default_str();
+  run_cmd
+      ->add_option_function<std::string>(
+          "--coalesce", [&run](const std::string& v) { run.coalesce = v == "on"; },
+          "stream-out: on, a send carries as many whole messages as fit in 64 KiB; off, one "
+          "send per message (default on)")
+      ->check(CLI::IsMember({"on", "off"}));
   run_cmd->add_option("--threads", run.threads, "worker threads per agent (0: one per core)")
       ->capture_default_str();
   run_cmd->add_flag("--verify", run.verify, "check every received byte against the pattern");

@@ -162,8 +162,14 @@ std::string RenderReport(const v1::RunReport& r) {
               zc ? FormatMicros(done.p50_us()) : "-", zc ? FormatMicros(done.p99_us()) : "-",
               zc ? absl::StrFormat("%.0f%%", 100 * t.zc_copied_share()) : "-"});
     absl::StrAppend(&out, send.Render());
-    absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent\n\n", t.cpu_s(),
+    absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent", t.cpu_s(),
                                           t.cpu_ns_per_byte_sent()));
+    if (t.messages_per_send() > 0) {
+      absl::StrAppend(
+          &out, absl::StrFormat("; %.1f messages per send (--coalesce %s)", t.messages_per_send(),
+                                s.one_message_per_send() ? "off" : "on"));
+    }
+    absl::StrAppend(&out, "\n\n");
   }
   if ((s.sndbuf() > 0 || s.rcvbuf() > 0) && r.agents_size() > 0) {
     // Linux doubles the request for its bookkeeping and clamps it to net.core.[wr]mem_max.

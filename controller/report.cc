@@ -157,6 +157,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   totals.set_cpu_s(cpu_s);
   totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
   totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
+  if (spec.load().workload() == v1::WORKLOAD_STREAM_OUT) {
+    totals.set_messages_per_send(metrics::MessagesPerSend(sum));
+  }
   wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());
   wire::FairnessToProto(fairness, /*with_parts=*/false, report.mutable_fairness());
   // Pointers into report.agents() are stable now that no agent is added any more.

@@ -130,6 +130,7 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   load.set_workload(wire::ToProto(config.workload));
   load.set_message_size(config.message_size);
   load.set_pipeline(config.pipeline);
+  load.set_one_message_per_send(!config.coalesce);
   load.set_verify(config.verify);
   load.set_duration_ms(Millis(config.duration));
   load.set_warmup_ms(Millis(config.warmup));

@@ -37,6 +37,8 @@ struct RunConfig {
   absl::Duration warmup = absl::Seconds(1);
   absl::Duration interval = absl::Seconds(1);
   uint32_t pipeline = 1;
+  // Stream-out: a send carries as many whole messages as fit in 64 KiB (--coalesce on), or one.
+  bool coalesce = true;
   bool verify = false;
   // Worker threads per agent; 0 means one per core of the agent.
   uint32_t threads = 0;

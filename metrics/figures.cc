@@ -21,6 +21,11 @@ double ZcCopiedShare(const CounterValues& counters) {
   return sends == 0 ? 0 : static_cast<double>(counters[Counter::kZcCopied]) / sends;
 }
 
+double MessagesPerSend(const CounterValues& counters) {
+  const uint64_t sends = counters[Counter::kSendCalls];
+  return sends == 0 ? 0 : static_cast<double>(counters[Counter::kMessages]) / sends;
+}
+
 double CpuNsPerByteSent(double cpu_s, const CounterValues& counters) {
   const uint64_t bytes = counters[Counter::kBytesSent];
   return bytes == 0 ? 0 : cpu_s * 1e9 / static_cast<double>(bytes);

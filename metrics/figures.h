@@ -214,6 +214,10 @@ RateValues ComputeRates(const CounterValues& counters, double seconds);
 // zc_copied / zc_sends: 1.0 means no send was actually zero-copy; 0 without zero-copy sends.
 double ZcCopiedShare(const CounterValues& counters);
 
+// Stream-out messages per completed send call (messages / send_calls): 1 without coalescing,
+// up to the messages one send carries with it; 0 when nothing was sent.
+double MessagesPerSend(const CounterValues& counters);
+
 // CPU nanoseconds per byte sent: the sender's cost; 0 when nothing was sent.
 double CpuNsPerByteSent(double cpu_s, const CounterValues& counters);
 

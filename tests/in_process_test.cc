@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
@@ -77,6 +78,38 @@ TEST_F(InProcess, EchoAccountsForEveryByteOnEveryAgent) {
               (r.totals().counters().send_calls() + r.totals().counters().recv_calls()) /
                   r.totals().measured_s(),
               r.totals().rates().completions_per_sec() * 0.02);
+}
+
+class Coalesce : public InProcess, public ::testing::WithParamInterface<bool> {};
+INSTANTIATE_TEST_SUITE_P(OnAndOff, Coalesce, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "on" : "off"; });
+
+TEST_P(Coalesce, SmallMessagesAreCountedWholeAndMatchTheTargetsBytes) {
+  // 64-byte stream-out: coalesced, one send carries up to 1,024 whole messages; off, one each.
+  // Either way messages are whole messages sent, and their bytes are what the target read.
+  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kStreamOut, target.port(), 8);
+  c.message_size = 64;
+  c.coalesce = GetParam();
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  const v1::Counters& t = r.totals().counters();
+  EXPECT_GT(t.messages(), 1000u);
+  EXPECT_EQ(t.bytes_sent(), t.messages() * 64);
+  ASSERT_TRUE(
+      WaitFor([&] { return target.Totals().counters().closed_by_peer() == 8; }, absl::Seconds(5)));
+  EXPECT_EQ(target.Totals().counters().bytes_received(), t.bytes_sent());
+  EXPECT_DOUBLE_EQ(r.totals().messages_per_send(),
+                   static_cast<double>(t.messages()) / static_cast<double>(t.send_calls()));
+  if (GetParam()) {
+    EXPECT_GT(r.totals().messages_per_send(), 100) << "sends did not coalesce";
+    EXPECT_TRUE(
+        absl::StrContains(controller::RenderReport(r), "messages per send (--coalesce on)"));
+  } else {
+    EXPECT_LE(r.totals().messages_per_send(), 1.0);
+    EXPECT_GT(r.totals().messages_per_send(), 0.9);
+  }
 }
 
 TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {

@@ -73,8 +73,8 @@ class StreamOutSession final : public Session {
   bool Drained() override { return state_ != State::kOpen; }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
-    sent_ += options().message_size;
-    stats().Add(Counter::kMessages);
+    sent_ += options().SendSpan();
+    stats().Add(Counter::kMessages, options().messages_per_send);
     if (draining_) {
       engine().ShutdownWrite(id_);
       shut_ = true;
@@ -86,8 +86,8 @@ class StreamOutSession final : public Session {
  private:
   void SendNext() {
     sending_ = true;
-    SendAt(offset_, options().message_size);
-    offset_ += options().message_size;
+    SendAt(offset_, options().SendSpan());
+    offset_ += options().SendSpan();
   }
 
   uint64_t offset_ = 0;

@@ -41,7 +41,14 @@ struct Options {
   size_t message_size = 64;
   uint32_t pipeline = 1;
   bool verify = false;
+  // Stream-out: whole messages per send (1: one send per message).
+  uint32_t messages_per_send = 1;
+  // The bytes the sender's pattern must span: one send's worth.
+  size_t SendSpan() const { return message_size * messages_per_send; }
 };
+
+// Bytes one coalesced stream-out send aims for.
+inline constexpr size_t kCoalesceBytes = 64 * 1024;
 
 // State shared by the sessions of one worker thread (and only that thread).
 struct SessionContext {
