@@ -119,6 +119,9 @@ int main(int argc, char** argv) {
   std::string sweep_agents, sizes = "1k,4k,16k,64k,256k", modes = "copy,zerocopy,uring-zc",
                             conns = "10", engines = "auto", workloads = "stream-out";
   sweep.base.duration = absl::Seconds(3);
+  // A size sweep compares sends of each size (the copy/zero-copy crossover is per send), so its
+  // sends carry one message each unless asked otherwise.
+  sweep.base.coalesce = false;
   CLI::App* sweep_cmd = app.add_subcommand(
       "sweep", "run a matrix of sizes x send modes x connections (x engines, x workloads)");
   sweep_cmd->add_option("--agents", sweep_agents, "HOST:PORT[@WEIGHT][,...] of the salvo-agents")
@@ -140,6 +143,12 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--pipeline", sweep.base.pipeline, "echo: messages in flight")
       ->check(CLI::Range(1u, 65536u));
   sweep_cmd->add_option("--threads", sweep.base.threads, "worker threads per agent (0: per core)");
+  sweep_cmd
+      ->add_option_function<std::string>(
+          "--coalesce", [&sweep](const std::string& v) { sweep.base.coalesce = v == "on"; },
+          "stream-out: on, sends carry several messages; off, one send per message (default "
+          "off: the sweep compares sends of each size)")
+      ->check(CLI::IsMember({"on", "off"}));
   salvo::cli::SizeOption(*sweep_cmd, "--sndbuf", &sweep.base.sndbuf, "SO_SNDBUF per socket");
   salvo::cli::SizeOption(*sweep_cmd, "--rcvbuf", &sweep.base.rcvbuf, "SO_RCVBUF per socket");
   sweep_cmd->add_option("--json", sweep.json_path, "write the sweep as JSON");
