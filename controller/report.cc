@@ -171,6 +171,13 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   for (const auto& [index, parts] : by_index) {
     *report.add_intervals() = MergeInterval(index, parts, interval_s);
   }
+  // Each agent's interval series keeps its counters and percentiles; the histograms served the
+  // merges above and would add tens of KB per agent and interval to the JSON.
+  for (v1::AgentResult& r : *report.mutable_agents()) {
+    for (v1::Interval& i : *r.mutable_intervals()) {
+      for (v1::TimingHistogram& t : *i.mutable_timings()) t.clear_histogram();
+    }
+  }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
                                    " received bytes differ from what was sent (--verify)"));

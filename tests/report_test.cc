@@ -150,6 +150,40 @@ TEST(BuildReport, AHistogramOfAnotherLayoutIsRefusedNotMerged) {
   EXPECT_EQ(RoundTrip(r.timings()).count(), 1u);  // only b's sample
 }
 
+TEST(BuildReport, AgentIntervalsKeepPercentilesAndStayUnderTwoKilobytesOfJson) {
+  // Two agents whose intervals carry full round-trip histograms, as agents send them: one fast
+  // (1-2 us), one slow (1-2 ms). The merged point's percentiles come from both histograms; each
+  // agent's series keeps only its summary.
+  const auto with_round_trips = [](uint64_t from_ns) {
+    v1::Interval i = MakeInterval(0, 1.0, 100, 100);
+    wire::Timings t;
+    for (uint64_t k = 0; k < 1000; ++k) {
+      t[metrics::Index(Timing::kRoundTrip)].Record(from_ns + k * from_ns / 1000);
+    }
+    wire::TimingsToProto(t, /*with_histograms=*/true, i.mutable_timings());
+    return i;
+  };
+  const v1::RunReport r = BuildReport(
+      Spec(),
+      {Finished("a", {}, {with_round_trips(1000)}), Finished("b", {}, {with_round_trips(1000000)})},
+      {});
+  ASSERT_EQ(r.intervals_size(), 1);
+  const v1::LatencySummary& merged = RoundTrip(r.intervals(0).timings());
+  EXPECT_EQ(merged.count(), 2000u);
+  // The median is the fast agent's slowest sample, the 90th percentile one of the slow agent's.
+  EXPECT_LT(merged.p50_us(), 10.0);
+  EXPECT_GT(merged.p90_us(), 1000.0);
+  for (const v1::AgentResult& agent : r.agents()) {
+    ASSERT_EQ(agent.intervals_size(), 1);
+    const v1::Interval& i = agent.intervals(0);
+    EXPECT_EQ(RoundTrip(i.timings()).count(), 1000u);
+    for (const v1::TimingHistogram& t : i.timings()) EXPECT_FALSE(t.has_histogram());
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(i, &json).ok());
+    EXPECT_LT(json.size(), 2048u) << json;
+  }
+}
+
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
   const v1::RunReport r =
       BuildReport(Spec(),
