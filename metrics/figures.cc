@@ -4,7 +4,9 @@ namespace salvo::metrics {
 
 RateValues ComputeRates(const CounterValues& counters, double seconds) {
   RateValues rates;
-  if (!(seconds > 0)) return rates;
+  // A span shorter than a microsecond measures nothing (and a denormal one, from a hostile
+  // report, would make every rate infinite).
+  if (!(seconds >= kMinRateSpanSeconds)) return rates;
   for (int r = 0; r < kNumRates; ++r) {
     const RateInfo& info = kRateInfo[r];
     double sum = 0;

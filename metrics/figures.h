@@ -207,8 +207,11 @@ class RateValues {
   std::array<double, kNumRates> v_{};
 };
 
+inline constexpr double kMinRateSpanSeconds = 1e-6;
+
 // Every rate, from counters summed over a span and that span's measured length. All rates in
 // salvo, per agent, per interval and in total, come from here; 0 for an empty span.
+// Spans shorter than kMinRateSpanSeconds give zero rates.
 RateValues ComputeRates(const CounterValues& counters, double seconds);
 
 // zc_copied / zc_sends: 1.0 means no send was actually zero-copy; 0 without zero-copy sends.

@@ -2,6 +2,8 @@
 // says, computed here independently of the table.
 #include "metrics/figures.h"
 
+#include <cmath>
+
 #include <set>
 #include <string>
 
@@ -43,6 +45,10 @@ TEST(Figures, RatesAreSummedCountersOverTheSpan) {
   // No span, no rate: never a division by zero or a negative span.
   EXPECT_DOUBLE_EQ(ComputeRates(c, 0)[Rate::kMessagesPerSec], 0);
   EXPECT_DOUBLE_EQ(ComputeRates(c, -1)[Rate::kMessagesPerSec], 0);
+  // Found by fuzz/report_merge_fuzzer: a denormal span from a hostile report made rates infinite.
+  EXPECT_DOUBLE_EQ(ComputeRates(c, 1e-310)[Rate::kMessagesPerSec], 0);
+  EXPECT_DOUBLE_EQ(ComputeRates(c, std::nan(""))[Rate::kMessagesPerSec], 0);
+  EXPECT_GT(ComputeRates(c, 1e-6)[Rate::kMessagesPerSec], 0);
 }
 
 TEST(Figures, DerivedSharesAndCosts) {
