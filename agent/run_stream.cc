@@ -53,23 +53,28 @@ absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
     return stream->Write(r);
   };
 
-  // Liveness both ways, on its own cadence: a heartbeat to the controller after a second with
-  // nothing else sent (whatever the report interval), and a controller that is silent past the
-  // lease (host gone, network cut, no FIN or RST) treated like a broken stream: the load stops.
+  // Liveness both ways, each on its own thread so that a write blocked on a full stream never
+  // delays the lease. To the controller: a heartbeat after a second with nothing else sent,
+  // whatever the report interval. From it: silence past the lease (host gone, network cut, no
+  // FIN or RST) is treated like a broken stream, and the load stops.
   absl::Notification run_done;
-  std::thread watchdog([&] {
+  std::thread heartbeats([&] {
     v1::RunResponse heartbeat;
     heartbeat.mutable_heartbeat();
-    bool lease_live = lease > absl::ZeroDuration();
     while (!run_done.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
-      const absl::Time now = absl::Now();
-      if (now - absl::FromUnixNanos(last_sent_ns.load()) >= kHeartbeatEvery) write(heartbeat);
-      if (lease_live && now - absl::FromUnixNanos(last_heard_ns.load()) > lease &&
-          !result_sent.load()) {
+      if (absl::Now() - absl::FromUnixNanos(last_sent_ns.load()) >= kHeartbeatEvery) {
+        write(heartbeat);
+      }
+    }
+  });
+  std::thread watchdog([&] {
+    if (lease <= absl::ZeroDuration()) return;
+    while (!run_done.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+      if (absl::Now() - absl::FromUnixNanos(last_heard_ns.load()) > lease && !result_sent.load()) {
         log(absl::StrCat("run from ", context->peer(), ": no word from the controller for ",
                          absl::FormatDuration(lease), "; stopping the load"));
         signals.NotifyStop(/*abort_now=*/true);
-        lease_live = false;
+        return;
       }
     }
   });
@@ -77,9 +82,12 @@ absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
   const absl::Status status = CarryOutRun(spec, plan, identity, signals, write);
   run_done.Notify();
   watchdog.join();
-  // Give the controller a moment to close its side; a silent one is cancelled so the reader
-  // thread cannot hold this handler.
+  // A heartbeat blocked on a stream the controller no longer reads ends when the call is
+  // cancelled below or the transport's keepalive gives up.
   if (!reader_done.WaitForNotificationWithTimeout(absl::Seconds(2))) context->TryCancel();
+  heartbeats.join();
+  // The controller had a moment to close its side (above); a silent one was cancelled so the
+  // reader thread cannot hold this handler.
   reader.join();
   log(absl::StrCat("run from ", context->peer(), " ended: ",
                    status.ok() ? (signals.abort.load() ? "controller went away" : "ok")
