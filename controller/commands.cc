@@ -137,7 +137,7 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
   int code = 0;
   for (const AgentProbe& p : ProbeAgents(agents, security)) {
     if (!p.reachable) {
-      out << p.agent << "  unreachable: " << p.error << "\n";
+      out << p.agent << (p.refused ? "  refused: " : "  unreachable: ") << p.error << "\n";
       code = 1;
       continue;
     }

@@ -73,14 +73,15 @@ void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentPr
     absl::SleepFor(kInfoRetryAfter);
   }
   if (!s.ok()) {
-    p->error = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-                       s.error_code() == grpc::StatusCode::PERMISSION_DENIED
-                   ? absl::StrCat("agent ", agent, " refused us: ", s.error_message())
-                   : absl::StrCat("agent ", agent, " is unreachable: ", s.error_message());
+    p->refused = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                 s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    p->error = p->refused ? absl::StrCat("agent ", agent, " refused us: ", s.error_message())
+                          : absl::StrCat("agent ", agent, " is unreachable: ", s.error_message());
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE && !security.tls_ca.empty()) {
       // gRPC says "Socket closed" for a refused handshake; find out which side refused and why.
       if (absl::Status tls = DiagnoseTls(agent, security); !tls.ok()) {
         p->error = absl::StrCat("agent ", agent, " refused: ", tls.message());
+        p->refused = true;
       }
     }
     return;

@@ -13,6 +13,8 @@ namespace salvo::controller {
 struct AgentProbe {
   std::string agent;
   bool reachable = false;
+  // It answered, but refused us: credentials (token, TLS), not the network.
+  bool refused = false;
   // Empty when the agent answered its Info and clock probes and speaks our protocol.
   std::string error;
   v1::InfoResponse info;
