@@ -462,10 +462,10 @@ TEST_F(EndToEnd, AnAgentDoesNotGrowAcrossFiftyRuns) {
   }
   const uint64_t after_fifty = RssBytes(pid);
   ASSERT_GT(idle, 0u);
-  // Tolerances: 2 MiB of drift from run 10 to run 50, 8 MiB above the idle agent in all.
-  // Measured: 19.1 MB after 20 runs, 20.7 MB after 120, in steps; heaptrack finds 92 KB leaked
-  // over 40 runs, so the steps are the allocator's, not lost memory.
-  EXPECT_LT(after_fifty, after_ten + (2u << 20)) << after_ten << " -> " << after_fifty;
+  // Tolerances: 4 MiB of drift from run 10 to run 50, 8 MiB above the idle agent in all (the
+  // old arena growth was 36 MB). Measured: 19.1 MB after 20 runs, 20.7 MB after 120, in steps of
+  // up to 1 MB; heaptrack finds 92 KB leaked over 40 runs, so the steps are the allocator's.
+  EXPECT_LT(after_fifty, after_ten + (4u << 20)) << after_ten << " -> " << after_fifty;
   EXPECT_LT(after_fifty, idle + (8u << 20)) << idle << " -> " << after_fifty;
 }
 
