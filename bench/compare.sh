@@ -27,14 +27,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x "$build/salvo" ] || "$root/scripts/setup.sh" "$build" >/dev/null
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
 
 free_port() {
   local p

@@ -8,14 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build
 agents=${1:-100}
 seconds=${2:-60}
-dir=$(mktemp -d /tmp/salvo-controller-scale.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
+dir=$tmp
 wait_port() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no port in $1" >&2; exit 1; }
 
 "$bin/salvo-target" --listen 127.0.0.1:0 --port-file "$dir/target.port" --mode echo --quiet \
