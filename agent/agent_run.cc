@@ -14,7 +14,6 @@
 #include "net/socket.h"
 #include "process/schedstat.h"
 #include "status/status_macros.h"
-#include "units/units.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
 
@@ -179,12 +178,9 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<n
   SALVO_RETURN_IF_ERROR(net::CheckFdBudget(plan.connections));
   // Before anything is allocated: the one message buffer every worker sends from, and each
   // worker's engine sized for its share of the connections.
-  net::EngineOptions sizing;
-  sizing.expected_connections = (plan.connections + plan.threads - 1) / plan.threads;
-  SALVO_RETURN_IF_ERROR(net::CheckMemory(
-      plan.workload.SendSpan() + plan.threads * net::EngineMemoryBytes(plan.engine.kind, sizing),
-      absl::StrCat("a ", units::FormatBytes(plan.workload.message_size), " message and ",
-                   plan.threads, " ", net::kEngineKinds.Name(plan.engine.kind), " workers")));
+  SALVO_RETURN_IF_ERROR(net::CheckWorkerMemory(plan.engine.kind, plan.threads,
+                                               (plan.connections + plan.threads - 1) / plan.threads,
+                                               plan.workload.SendSpan()));
   return plan;
 }
 

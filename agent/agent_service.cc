@@ -1,6 +1,5 @@
 #include "agent/agent_service.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -153,9 +152,7 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
   const AgentSecurity& sec = config.security;
   absl::StatusOr<net::SocketAddress> where = net::ResolveHostPort(config.listen, true);
   if (!where.ok()) return where.status();
-  const bool loopback = net::Cidr::Parse("127.0.0.0/8")->Contains(*where) ||
-                        net::Cidr::Parse("::1/128")->Contains(*where);
-  if (!loopback && sec.token.empty() && sec.tls_cert.empty() && !config.insecure) {
+  if (!net::IsLoopback(*where) && sec.token.empty() && sec.tls_cert.empty() && !config.insecure) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to listen on ", config.listen,
         " with neither --token-file nor --tls-cert: anyone who can reach it could make this "
@@ -187,7 +184,7 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentConfi
     }
     server->port_ = static_cast<uint16_t>(*bound);
   }
-  server->reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  server->reserve_ = net::ReserveDescriptor();
   server->watcher_ = std::thread([s = server.get()] { s->WatchListener(); });
   return server;
 }
@@ -249,16 +246,12 @@ void AgentServer::WatchListener() {
     service_->Log(absl::StrCat("the control port stopped accepting (", *queued,
                                " connections waiting; it ran out of file descriptors); "
                                "restarting it"));
-    listener_copy_.Reset();
-    server_->Shutdown(absl::ToChronoTime(now));
-    server_->Wait();
-    server_.reset();
+    StopServer(now);
     // The reserve descriptor makes room for the new listener even if the old one's place was
     // taken meanwhile.
     reserve_.Reset();
-    absl::StatusOr<int> bound = Build(absl::StrCat(
-        host_.find(':') != std::string::npos ? absl::StrCat("[", host_, "]") : host_, ":", port_));
-    reserve_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    absl::StatusOr<int> bound = Build(address());
+    reserve_ = net::ReserveDescriptor();
     if (!bound.ok()) service_->Log("could not restart the control port; trying again");
     waiting_since = absl::InfiniteFuture();
   }
@@ -266,10 +259,7 @@ void AgentServer::WatchListener() {
 
 AgentServer::~AgentServer() { Shutdown(); }
 
-std::string AgentServer::address() const {
-  return host_.find(':') != std::string::npos ? absl::StrCat("[", host_, "]:", port_)
-                                              : absl::StrCat(host_, ":", port_);
-}
+std::string AgentServer::address() const { return net::JoinHostPort(host_, port_); }
 
 void AgentServer::Shutdown(absl::Duration grace) {
   AgentService* self = service_.get();
@@ -277,12 +267,15 @@ void AgentServer::Shutdown(absl::Duration grace) {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (watcher_.joinable()) watcher_.join();
   absl::MutexLock lock(&mu_);
+  StopServer(absl::Now() + grace);
+}
+
+void AgentServer::StopServer(absl::Time deadline) {
   listener_copy_.Reset();
-  if (server_ != nullptr) {
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
-    server_->Wait();
-    server_.reset();
-  }
+  if (server_ == nullptr) return;
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_->Wait();
+  server_.reset();
 }
 
 }  // namespace salvo::agent

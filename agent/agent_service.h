@@ -82,6 +82,8 @@ class AgentServer {
   explicit AgentServer(const AgentConfig& config);
   // Starts the gRPC server on `listen`; returns the bound port.
   absl::StatusOr<int> Build(const std::string& listen) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stops the gRPC server; calls still going at `deadline` are cancelled.
+  void StopServer(absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WatchListener();
 
   const AgentConfig config_;

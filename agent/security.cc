@@ -39,7 +39,7 @@ absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& 
 
 std::vector<net::Cidr> AllowedTargets(const AgentSecurity& security) {
   if (!security.allow_targets.empty()) return security.allow_targets;
-  return {*net::Cidr::Parse("127.0.0.0/8"), *net::Cidr::Parse("::1/128")};
+  return net::LoopbackRanges();
 }
 
 absl::Status CheckTargetAllowed(const net::SocketAddress& target,

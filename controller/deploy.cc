@@ -103,8 +103,7 @@ std::string AgentAddress(const DeployConfig& c, const DeployHost& h) {
   uint16_t port = 7100;
   if (!net::SplitHostPort(listen, &host, &port).ok()) return listen;
   if (host == "0.0.0.0" || host == "::" || host == "[::]") host = h.host;
-  return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
-                                             : absl::StrCat(host, ":", port);
+  return net::JoinHostPort(host, port);
 }
 
 std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
@@ -156,10 +155,8 @@ std::string DeployOne(const DeployConfig& c, const DeployHost& h) {
 }  // namespace
 
 std::string DeployHost::Display() const {
-  if (ssh_port == 22) return absl::StrCat(user.empty() ? "" : user + "@", host);
-  const bool v6 = host.find(':') != std::string::npos;
-  return absl::StrCat(user.empty() ? "" : user + "@", v6 ? "[" : "", host, v6 ? "]" : "", ":",
-                      ssh_port);
+  return absl::StrCat(user.empty() ? "" : user + "@",
+                      ssh_port == 22 ? host : net::JoinHostPort(host, ssh_port));
 }
 
 absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,

@@ -33,9 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (net::SplitHostPort(text, &host, &port, /*allow_zero_port=*/true).ok()) {
     // What was split joins back into text that splits the same way.
     SALVO_FUZZ_CHECK(!host.empty());
-    const std::string joined = host.find(':') != std::string::npos
-                                   ? absl::StrCat("[", host, "]:", port)
-                                   : absl::StrCat(host, ":", port);
+    const std::string joined = net::JoinHostPort(host, port);
     std::string host2;
     uint16_t port2 = 0;
     SALVO_FUZZ_CHECK(net::SplitHostPort(joined, &host2, &port2, true).ok());

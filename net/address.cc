@@ -86,6 +86,11 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* 
   return absl::OkStatus();
 }
 
+std::string JoinHostPort(absl::string_view host, uint16_t port) {
+  return host.find(':') != absl::string_view::npos ? absl::StrCat("[", host, "]:", port)
+                                                   : absl::StrCat(host, ":", port);
+}
+
 absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port,
                                               HostLookup lookup) {
   std::string host;

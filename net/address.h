@@ -32,6 +32,9 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, uint16_t* 
 // numeric address, never sending a query (for fuzzing and other offline checks).
 enum class HostLookup { kSystem, kNumericOnly };
 
+// The inverse of SplitHostPort: "host:port", or "[v6]:port" when the host has colons.
+std::string JoinHostPort(absl::string_view host, uint16_t port);
+
 // Resolves to the first address getaddrinfo returns (numeric hosts never touch DNS).
 absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port = false,
                                               HostLookup lookup = HostLookup::kSystem);

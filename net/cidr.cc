@@ -66,4 +66,15 @@ bool Cidr::Contains(const SocketAddress& address) const {
   return (bytes[full] & mask) == (bytes_[full] & mask);
 }
 
+std::vector<Cidr> LoopbackRanges() {
+  return {*Cidr::Parse("127.0.0.0/8"), *Cidr::Parse("::1/128")};
+}
+
+bool IsLoopback(const SocketAddress& address) {
+  for (const Cidr& range : LoopbackRanges()) {
+    if (range.Contains(address)) return true;
+  }
+  return false;
+}
+
 }  // namespace salvo::net

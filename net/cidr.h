@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -28,5 +29,10 @@ class Cidr {
   int prefix_ = 0;
   std::string text_;
 };
+
+// 127.0.0.0/8 and ::1/128: where an agent may send by default, and where it may listen
+// without credentials.
+std::vector<Cidr> LoopbackRanges();
+bool IsLoopback(const SocketAddress& address);
 
 }  // namespace salvo::net

@@ -1,18 +1,18 @@
 #include "net/engine_base.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "metrics/thread_stats.h"
 #include "net/address.h"
+#include "net/socket.h"
 #include "net/tcp_info.h"
 #include "status/status_macros.h"
 
 namespace salvo::net {
 
 EngineBase::EngineBase(metrics::Timings* timings)
-    : timings_(timings), reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+    : timings_(timings), reserve_fd_(ReserveDescriptor()) {}
 
 bool EngineBase::RefuseOneAccept(int listen_fd) {
   reserve_fd_.Reset();
@@ -21,7 +21,7 @@ bool EngineBase::RefuseOneAccept(int listen_fd) {
     ::close(fd);
     Count(metrics::Counter::kAcceptsRefused);
   }
-  reserve_fd_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  reserve_fd_ = ReserveDescriptor();
   return fd >= 0;
 }
 

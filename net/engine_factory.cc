@@ -124,4 +124,13 @@ absl::Status CheckMemory(uint64_t needed, absl::string_view what) {
                                                    units::FormatBytes(available), " is available"));
 }
 
+absl::Status CheckWorkerMemory(EngineKind kind, uint32_t workers, uint32_t connections_per_worker,
+                               uint64_t shared_bytes) {
+  EngineOptions sizing;
+  sizing.expected_connections = connections_per_worker;
+  return CheckMemory(shared_bytes + uint64_t{workers} * EngineMemoryBytes(kind, sizing),
+                     absl::StrCat("a ", units::FormatBytes(shared_bytes), " message buffer and ",
+                                  workers, " ", kEngineKinds.Name(kind), " workers"));
+}
+
 }  // namespace salvo::net

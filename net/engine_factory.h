@@ -56,6 +56,12 @@ uint64_t AvailableMemoryBytes();
 // available. `what` says what they are for ("a 1GiB message and 8 workers").
 absl::Status CheckMemory(uint64_t needed, absl::string_view what);
 
+// CheckMemory for what a run or a target allocates up front: one `shared_bytes` buffer that
+// every worker sends from, and `workers` engines of `kind` owning `connections_per_worker`
+// connections each (0: not known in advance, as for a listener).
+absl::Status CheckWorkerMemory(EngineKind kind, uint32_t workers, uint32_t connections_per_worker,
+                               uint64_t shared_bytes);
+
 // The engines this machine can run, best first: io_uring and epoll, or epoll alone.
 std::vector<EngineKind> AvailableEngines();
 

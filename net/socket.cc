@@ -74,6 +74,8 @@ absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& 
   return fd;
 }
 
+Fd ReserveDescriptor() { return Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
+
 absl::StatusOr<Fd> DuplicateListener(uint16_t port) {
   DIR* dir = ::opendir("/proc/self/fd");
   if (dir == nullptr) return absl::ErrnoToStatus(errno, "/proc/self/fd");
@@ -85,14 +87,8 @@ absl::StatusOr<Fd> DuplicateListener(uint16_t port) {
     int listening = 0;
     socklen_t len = sizeof(listening);
     if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    sockaddr_storage local{};
-    len = sizeof(local);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
-    const uint16_t bound =
-        local.ss_family == AF_INET6  ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
-        : local.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port)
-                                     : 0;
-    if (bound == port) {
+    if (absl::StatusOr<SocketAddress> local = LocalAddress(fd);
+        local.ok() && local->port() == port) {
       found = fd;
       break;
     }

@@ -48,6 +48,10 @@ uint64_t RaiseFdLimit();
 // for the process's other descriptors. The error says how many are needed and how to raise it.
 absl::Status CheckFdBudget(uint64_t connections);
 
+// A descriptor held in reserve (on /dev/null): closed to make room when the process is out of
+// descriptors, so that it can still accept (and refuse) a connection or open a listener.
+Fd ReserveDescriptor();
+
 // A duplicate of this process's listening TCP socket on `port`, found among its open
 // descriptors: a way to watch a listener that a library (gRPC) created and accepts on.
 absl::StatusOr<Fd> DuplicateListener(uint16_t port);

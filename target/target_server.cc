@@ -119,12 +119,10 @@ absl::StatusOr<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetCo
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineChoice engine,
                          net::ChooseEngine(config.engine, config.send_mode));
-  // Checked before anything is allocated: one shared message buffer, and each worker's engine.
-  net::EngineOptions sizing;
-  SALVO_RETURN_IF_ERROR(net::CheckMemory(
-      config.message_size + config.threads * net::EngineMemoryBytes(engine.kind, sizing),
-      absl::StrCat("a ", units::FormatBytes(config.message_size), " message and ", config.threads,
-                   " ", net::kEngineKinds.Name(engine.kind), " workers")));
+  // Checked before anything is allocated: one shared message buffer, and each worker's engine
+  // (sized for many connections: a listener cannot know how many will come).
+  SALVO_RETURN_IF_ERROR(net::CheckWorkerMemory(engine.kind, static_cast<uint32_t>(config.threads),
+                                               0, config.message_size));
   SALVO_ASSIGN_OR_RETURN(net::SocketAddress address,
                          net::ResolveHostPort(config.listen, /*allow_zero_port=*/true));
   std::unique_ptr<TargetServer> server(new TargetServer(config));
