@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The controller at scale: N agents on loopback (one connection each, echo) driven by one salvo
 # run at a 1 s and at a 100 ms interval. Prints the controller's CPU share of one core, its peak
-# RSS, and the JSON bytes per agent-interval. Loopback only; every process is stopped at the end.
+# RSS, the JSON bytes of one agent-interval (the mean of the agents' interval entries) and, on
+# the 100 ms line, the memory each agent-interval costs: the difference between the two runs'
+# peak RSS over the difference in agent-intervals. Loopback only; every process is stopped at
+# the end.
 # Usage: bench/controller_scale.sh [agents (100)] [seconds (60)]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +30,9 @@ for i in $(seq "$agents"); do
 done
 agent_list=$(IFS=,; echo "${list[*]}")
 
-printf '%-9s %7s %9s %12s %14s %s\n' interval agents seconds "cpu/core" "peak RSS" "JSON B/agent-interval"
+printf '%-9s %7s %9s %12s %14s %22s %s\n' interval agents seconds "cpu/core" "peak RSS" \
+  "JSON B/agent-interval" "RSS B/agent-interval"
+prev_rss=0 prev_intervals=0
 for interval in 1s 100ms; do
   json=$dir/run-$interval.json
   /usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$bin/salvo" run --agents "$agent_list" \
@@ -35,9 +40,18 @@ for interval in 1s 100ms; do
     --duration "$seconds" --warmup 0 --interval "$interval" --json "$json" >"$dir/out" 2>&1 ||
     { echo "run at $interval failed:"; tail -5 "$dir/out"; }
   read -r wall user sys rss_kb <"$dir/time"
-  intervals=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(len(a.get('intervals',[])) for a in r['agents']))" "$json")
-  printf '%-9s %7s %9.1f %11.1f%% %11.1fMB %s\n' "$interval" "$agents" "$wall" \
-    "$(echo "($user+$sys)*100/$wall" | bc -l)" "$(echo "$rss_kb/1024" | bc -l)" \
-    "$(( $(stat -c %s "$json") / (intervals > 0 ? intervals : 1) ))"
+  read -r intervals json_per <<<"$(python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+series = [i for a in r['agents'] for i in a.get('intervals', [])]
+size = sum(len(json.dumps(i, separators=(',', ':'))) for i in series)
+print(len(series), size // max(len(series), 1))" "$json")"
+  per_rss=-
+  if [ "$prev_intervals" -gt 0 ] && [ "$intervals" -gt "$prev_intervals" ]; then
+    per_rss=$(( (rss_kb - prev_rss) * 1024 / (intervals - prev_intervals) ))
+  fi
+  printf '%-9s %7s %9.1f %11.1f%% %11.1fMB %22s %s\n' "$interval" "$agents" "$wall" \
+    "$(echo "($user+$sys)*100/$wall" | bc -l)" "$(echo "$rss_kb/1024" | bc -l)" "$json_per" "$per_rss"
+  prev_rss=$rss_kb prev_intervals=$intervals
   grep -E '^status' "$dir/out" | head -1
 done

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -76,11 +77,12 @@ bool OpenOutput(const std::string& path, const char* flag, std::optional<std::of
   return false;
 }
 
-// Writes `text` to an opened output; false (and a message) if the write failed.
+// Writes to an opened output; false (and a message) if the write failed.
 bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
-                 const std::string& text, std::ostream& out, std::ostream& err) {
+                 const std::function<void(std::ostream&)>& write, std::ostream& out,
+                 std::ostream& err) {
   if (!file.has_value()) return true;
-  *file << text;
+  write(*file);
   file->flush();
   if (!*file) {
     err << "salvo: writing " << path << " failed: " << std::strerror(errno) << "\n";
@@ -90,6 +92,11 @@ bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
   return true;
 }
 
+bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
+                 const std::string& text, std::ostream& out, std::ostream& err) {
+  return WriteOutput(file, path, [&text](std::ostream& o) { o << text; }, out, err);
+}
+
 int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
   std::optional<std::ofstream> json;
   if (!OpenOutput(config.json_path, "--json", &json, err)) return 2;
@@ -97,7 +104,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   RunHooks hooks;
   hooks.interrupts = &g_interrupts;
   hooks.print = [&out](const std::string& line) { out << line << std::endl; };
-  const v1::RunReport report = DriveRun(config, hooks);
+  v1::RunReport report = DriveRun(config, hooks);
   if (NeverStarted(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
     for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
@@ -106,8 +113,10 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     // shown with its status and reasons.
     out << "\n" << RenderReport(report);
   }
-  if (!WriteOutput(json, config.json_path, ReportToJson(report), out, err)) return 1;
-  return ExitCode(report);
+  const int code = ExitCode(report);
+  const auto write = [&report](std::ostream& o) { WriteReportJson(std::move(report), o); };
+  if (!WriteOutput(json, config.json_path, write, out, err)) return 1;
+  return code;
 }
 
 }  // namespace

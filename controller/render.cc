@@ -1,6 +1,7 @@
 #include "controller/render.h"
 
 #include <algorithm>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -214,6 +215,48 @@ std::string RenderReport(const v1::RunReport& r) {
   return out;
 }
 
-std::string ReportToJson(const v1::RunReport& report) { return v1::ToJson(report); }
+void WriteReportJson(v1::RunReport report, std::ostream& out) {
+  google::protobuf::RepeatedPtrField<v1::AgentResult> agents;
+  agents.Swap(report.mutable_agents());
+  google::protobuf::RepeatedPtrField<v1::IntervalPoint> points;
+  points.Swap(report.mutable_intervals());
+  const v1::JsonArrayWriter write_agents = [&agents](int depth, std::ostream& o) {
+    v1::WriteJsonArray(
+        agents.size(),
+        [&agents](size_t i) {
+          v1::AgentResult& a = agents[static_cast<int>(i)];
+          google::protobuf::RepeatedPtrField<v1::Interval> series;
+          series.Swap(a.mutable_intervals());
+          std::ostringstream agent;
+          v1::WriteJsonWithArrays(a,
+                                  {{"intervals",
+                                    [&series](int d, std::ostream& o2) {
+                                      v1::WriteJsonArray(
+                                          series.size(),
+                                          [&series](size_t k) {
+                                            return v1::ToCompactJson(series[static_cast<int>(k)]);
+                                          },
+                                          d, o2);
+                                    }}},
+                                  0, agent);
+          return agent.str();
+        },
+        depth, o);
+  };
+  const v1::JsonArrayWriter write_points = [&points](int depth, std::ostream& o) {
+    v1::WriteJsonArray(
+        points.size(),
+        [&points](size_t i) { return v1::ToCompactJson(points[static_cast<int>(i)]); }, depth,
+        o);
+  };
+  v1::WriteJsonWithArrays(report, {{"agents", write_agents}, {"intervals", write_points}}, 0, out);
+  out << "\n";
+}
+
+std::string ReportToJson(v1::RunReport report) {
+  std::ostringstream out;
+  WriteReportJson(std::move(report), out);
+  return out.str();
+}
 
 }  // namespace salvo::controller

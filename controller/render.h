@@ -2,6 +2,7 @@
 // program reads: the RunReport through protobuf's JSON printer, proto field names kept.
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "salvo/v1/report.pb.h"
@@ -15,6 +16,10 @@ std::string LiveLine(const v1::IntervalPoint& point, uint32_t agents_expected);
 // reasons and diagnostics.
 std::string RenderReport(const v1::RunReport& report);
 
-std::string ReportToJson(const v1::RunReport& report);
+// Writes the report as ToJson prints it, but element by element for the agents and their
+// interval series (each interval on one line), so that writing takes memory in proportion to one
+// agent, not to the whole run. Takes the report to move its lists out.
+void WriteReportJson(v1::RunReport report, std::ostream& out);
+std::string ReportToJson(v1::RunReport report);
 
 }  // namespace salvo::controller

@@ -43,7 +43,7 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   r.set_connections(a.connections);
   r.set_error(a.error);
   CounterValues sum;
-  wire::Timings timings;
+  wire::Timings timings = a.summarized_timings;
   for (const v1::Interval& i : a.intervals) {
     *r.add_intervals() = i;
     sum += wire::CountersFromProto(i.counters());
@@ -63,7 +63,21 @@ v1::AgentResult ResultFromIntervals(const AgentOutcome& a) {
   return r;
 }
 
+// Counters and percentiles stay; the histograms go.
+void StripHistograms(v1::Interval* i) {
+  for (v1::TimingHistogram& t : *i->mutable_timings()) t.clear_histogram();
+  i->mutable_fairness()->clear_bytes_per_connection();
+  i->mutable_tcp()->clear_rtt_us();
+  i->mutable_tcp()->clear_cwnd();
+}
+
 }  // namespace
+
+void SummarizeInterval(AgentOutcome* outcome, size_t i) {
+  v1::Interval& interval = outcome->intervals[i];
+  MergeTimings(interval.timings(), &outcome->summarized_timings, outcome->name, nullptr);
+  StripHistograms(&interval);
+}
 
 v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Interval*>& parts,
                                 double nominal_interval_s) {
@@ -103,7 +117,8 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
 }
 
 v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
-                          std::vector<std::string> reasons) {
+                          std::vector<std::string> reasons,
+                          const std::vector<v1::IntervalPoint>& merged) {
   v1::RunReport report;
   report.set_salvo_version(SALVO_VERSION);
   *report.mutable_spec() = spec;
@@ -168,15 +183,18 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
     for (const v1::Interval& i : r.intervals()) by_index[i.index()].push_back(&i);
   }
   const double interval_s = static_cast<double>(spec.load().interval_ms()) / 1000;
+  for (uint32_t index = 0; index < merged.size(); ++index) {
+    // Already merged live; a part that arrived after that merge is left out of it.
+    *report.add_intervals() = merged[index];
+    by_index.erase(index);
+  }
   for (const auto& [index, parts] : by_index) {
     *report.add_intervals() = MergeInterval(index, parts, interval_s);
   }
   // Each agent's interval series keeps its counters and percentiles; the histograms served the
   // merges above and would add tens of KB per agent and interval to the JSON.
   for (v1::AgentResult& r : *report.mutable_agents()) {
-    for (v1::Interval& i : *r.mutable_intervals()) {
-      for (v1::TimingHistogram& t : *i.mutable_timings()) t.clear_histogram();
-    }
+    for (v1::Interval& i : *r.mutable_intervals()) StripHistograms(&i);
   }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],

@@ -9,6 +9,7 @@
 
 #include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"
+#include "wire/figures.h"
 
 namespace salvo::controller {
 
@@ -19,6 +20,9 @@ struct AgentOutcome {
   std::optional<v1::Ready> ready;
   // Intervals as they arrived live, kept even if the agent never sends its result.
   std::vector<v1::Interval> intervals;
+  // The timing histograms that SummarizeInterval took out of `intervals`: with the histograms
+  // still in there, they make this agent's exact timings over its intervals.
+  wire::Timings summarized_timings;
   std::optional<v1::AgentResult> result;
   // Why the agent did not finish its part; empty if it did.
   std::string error;
@@ -36,8 +40,17 @@ struct AgentOutcome {
 // `reasons` are failures the controller already knows (unreachable agents, refused
 // connections); the report adds its own and sets status: "failed" when there is any reason,
 // else "partial" when agents were lost, else "ok".
+// `merged` holds the first intervals already merged across agents while the run went on (their
+// agents' intervals may be summarized); the later ones are merged here.
 v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
-                          std::vector<std::string> reasons);
+                          std::vector<std::string> reasons,
+                          const std::vector<v1::IntervalPoint>& merged = {});
+
+// Takes the histograms out of interval `i` of `outcome`, keeping its counters and percentiles;
+// its timing histograms move into outcome->summarized_timings. For an interval already merged
+// across agents: the histograms served that merge, and keeping them for every agent and interval
+// would take tens of KB each, gigabytes over a long run.
+void SummarizeInterval(AgentOutcome* outcome, size_t i);
 
 // One interval summed over the agents that reported it.
 v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Interval*>& parts,

@@ -299,7 +299,7 @@ class RunDriver {
       stop.mutable_stop();
       SendToActive(stop);
     }
-    PrintLive();
+    MergeReadyIntervals();
   }
 
   void AwaitResults(std::vector<std::string>* reasons) {
@@ -356,7 +356,7 @@ class RunDriver {
       }
       if (e->response->has_interval()) {
         o.intervals.push_back(e->response->interval().interval());
-        PrintLive();
+        MergeReadyIntervals();
       } else if (e->response->has_result()) {
         o.result = e->response->result();
         if (!link.writes_done) {
@@ -367,25 +367,30 @@ class RunDriver {
     }
   }
 
-  // Prints an interval once every agent still running has reported it.
-  void PrintLive() {
-    if (!config_.live) return;
+  // Merges an interval once every agent still running has reported it, prints it when live, and
+  // keeps only the agents' summaries of it: the controller's memory stays proportional to
+  // counters and percentiles, not to histograms, however long the run.
+  void MergeReadyIntervals() {
     while (true) {
-      const uint32_t next = printed_;
+      const uint32_t next = static_cast<uint32_t>(merged_.size());
       std::vector<const v1::Interval*> parts;
+      std::vector<size_t> owners;
       size_t waiting = 0;
       for (size_t i = 0; i < outcomes_.size(); ++i) {
         const auto& series = outcomes_[i].intervals;
         if (next < series.size()) {
           parts.push_back(&series[next]);
+          owners.push_back(i);
         } else if (!links_[i]->ended && !links_[i]->lost && !outcomes_[i].result.has_value()) {
           ++waiting;
         }
       }
       if (waiting > 0 || parts.empty()) return;
-      hooks_.print(LiveLine(MergeInterval(next, parts, absl::ToDoubleSeconds(config_.interval)),
-                            static_cast<uint32_t>(links_.size())));
-      ++printed_;
+      merged_.push_back(MergeInterval(next, parts, absl::ToDoubleSeconds(config_.interval)));
+      for (size_t i : owners) SummarizeInterval(&outcomes_[i], next);
+      if (config_.live) {
+        hooks_.print(LiveLine(merged_.back(), static_cast<uint32_t>(links_.size())));
+      }
     }
   }
 
@@ -398,7 +403,7 @@ class RunDriver {
         for (const v1::Interval& i : o.intervals) *o.result->add_intervals() = i;
       }
     }
-    v1::RunReport report = BuildReport(SpecSummary(config_), outcomes_, std::move(reasons));
+    v1::RunReport report = BuildReport(SpecSummary(config_), outcomes_, std::move(reasons), merged_);
     ApplyThresholds(config_.thresholds, &report);
     return report;
   }
@@ -409,7 +414,8 @@ class RunDriver {
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<AgentOutcome> outcomes_;
   EventQueue queue_;
-  uint32_t printed_ = 0;
+  // The intervals merged so far, in order.
+  std::vector<v1::IntervalPoint> merged_;
   absl::Time start_;
   absl::Time next_heartbeat_;
   bool stopping_ = false;

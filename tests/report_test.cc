@@ -4,6 +4,9 @@
 #include <cmath>
 #include <random>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "controller/render.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -182,6 +185,80 @@ TEST(BuildReport, AgentIntervalsKeepPercentilesAndStayUnderTwoKilobytesOfJson) {
     ASSERT_TRUE(google::protobuf::util::MessageToJsonString(i, &json).ok());
     EXPECT_LT(json.size(), 2048u) << json;
   }
+}
+
+// An interval as agents send it: counters, fairness and a full round-trip histogram.
+v1::Interval WithRoundTrips(uint32_t index, uint64_t from_ns) {
+  v1::Interval i = MakeInterval(index, index + 1.0, 100 * (index + 1), 100 * (index + 1));
+  wire::Timings t;
+  for (uint64_t k = 0; k < 1000; ++k) {
+    t[metrics::Index(Timing::kRoundTrip)].Record(from_ns + k * from_ns / 1000);
+  }
+  wire::TimingsToProto(t, /*with_histograms=*/true, i.mutable_timings());
+  return i;
+}
+
+TEST(BuildReport, IntervalsSummarizedAsTheyAreMergedGiveTheSameReport) {
+  // What the driver does during a run (merge each interval across agents, then keep only the
+  // agents' summaries of it) must give the report that merging everything at the end gives,
+  // including the timings of an agent lost before its result, which come from its intervals.
+  AgentOutcome a = Finished("a", {5000}, {WithRoundTrips(0, 1000), WithRoundTrips(1, 2000),
+                                          WithRoundTrips(2, 3000)});
+  AgentOutcome lost;
+  lost.name = "b";
+  lost.connections = 10;
+  lost.lost = true;
+  lost.lost_at_interval = 2;
+  lost.error = "silent for 5s";
+  lost.intervals = {WithRoundTrips(0, 900000), WithRoundTrips(1, 800000)};
+  const v1::RunReport whole = BuildReport(Spec(), {a, lost}, {});
+
+  std::vector<AgentOutcome> live = {a, lost};
+  std::vector<v1::IntervalPoint> merged;
+  for (uint32_t k = 0; k < 2; ++k) {  // interval 2 never had every agent: merged at the end
+    merged.push_back(MergeInterval(k, {&live[0].intervals[k], &live[1].intervals[k]}, 1.0));
+    for (AgentOutcome& o : live) SummarizeInterval(&o, k);
+  }
+  for (const AgentOutcome& o : live) {
+    for (size_t k = 0; k < 2; ++k) {
+      EXPECT_FALSE(o.intervals[k].timings(0).has_histogram());
+      EXPECT_FALSE(o.intervals[k].fairness().has_bytes_per_connection());
+    }
+  }
+  const v1::RunReport summarized = BuildReport(Spec(), live, {}, merged);
+  EXPECT_EQ(summarized.SerializeAsString(), whole.SerializeAsString()) << summarized;
+  ASSERT_EQ(whole.intervals_size(), 3);
+  EXPECT_EQ(RoundTrip(whole.agents(1).timings()).count(), 2000u);
+  EXPECT_GT(RoundTrip(whole.intervals(1).timings()).p90_us(), 700.0);
+  EXPECT_EQ(whole.status(), v1::RUN_STATUS_PARTIAL);
+}
+
+TEST(Render, JsonPrintedPieceByPieceParsesBackToTheWholeReport) {
+  // ReportToJson prints agents and interval series one element at a time; what it prints must
+  // be exactly the report, with each agent interval on a line of its own.
+  std::vector<AgentOutcome> agents;
+  for (int n = 0; n < 3; ++n) {
+    std::vector<v1::Interval> series;
+    for (uint32_t k = 0; k < 4; ++k) series.push_back(WithRoundTrips(k, 1000 * (n + 1)));
+    agents.push_back(Finished(absl::StrCat("agent", n), {1000, 2000}, series));
+  }
+  const v1::RunReport r = BuildReport(Spec(), agents, {});
+  ASSERT_EQ(r.intervals_size(), 4);
+  const std::string json = ReportToJson(r);
+  v1::RunReport back;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &back);
+  ASSERT_TRUE(parsed.ok()) << parsed.ToString() << "\n" << json;
+  EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
+  // One line per agent interval, none longer than 2 KB; the rest stays indented by level.
+  size_t interval_lines = 0;
+  for (absl::string_view line : absl::StrSplit(json, '\n')) {
+    if (absl::StrContains(line, "\"elapsed_s\"") && absl::StrContains(line, "\"counters\"")) {
+      ++interval_lines;
+      EXPECT_LT(line.size(), 2048u) << line;
+    }
+  }
+  EXPECT_EQ(interval_lines, 3u * 4 + 4) << json;  // the agents' and the merged series
+  EXPECT_NE(json.find("\n  {\n   \"agent\": \"agent0\""), std::string::npos) << json;
 }
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
