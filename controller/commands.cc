@@ -94,7 +94,8 @@ bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
 
 bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
                  const std::string& text, std::ostream& out, std::ostream& err) {
-  return WriteOutput(file, path, [&text](std::ostream& o) { o << text; }, out, err);
+  return WriteOutput(
+      file, path, [&text](std::ostream& o) { o << text; }, out, err);
 }
 
 int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {

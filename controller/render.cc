@@ -246,8 +246,7 @@ void WriteReportJson(v1::RunReport report, std::ostream& out) {
   const v1::JsonArrayWriter write_points = [&points](int depth, std::ostream& o) {
     v1::WriteJsonArray(
         points.size(),
-        [&points](size_t i) { return v1::ToCompactJson(points[static_cast<int>(i)]); }, depth,
-        o);
+        [&points](size_t i) { return v1::ToCompactJson(points[static_cast<int>(i)]); }, depth, o);
   };
   v1::WriteJsonWithArrays(report, {{"agents", write_agents}, {"intervals", write_points}}, 0, out);
   out << "\n";

@@ -116,7 +116,7 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   return p;
 }
 
-v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
+v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutcome> agents,
                           std::vector<std::string> reasons,
                           const std::vector<v1::IntervalPoint>& merged) {
   v1::RunReport report;
@@ -129,9 +129,10 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<Agen
   // Agents neither lost nor failed that sent no result: the run never got to them (the
   // controller's own reasons say why) or what they measured is missing.
   std::vector<std::string> silent;
-  for (const AgentOutcome& a : agents) {
+  for (AgentOutcome& a : agents) {
     v1::AgentResult& r = *report.add_agents();
-    r = a.result.has_value() ? *a.result : ResultFromIntervals(a);
+    // Moved, not copied: over a long run the interval series are most of the memory.
+    r = a.result.has_value() ? std::move(*a.result) : ResultFromIntervals(a);
     if (r.agent().empty()) r.set_agent(a.name);
     if (!a.error.empty() && r.error().empty()) r.set_error(a.error);
     r.set_weight(a.weight);

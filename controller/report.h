@@ -42,7 +42,7 @@ struct AgentOutcome {
 // else "partial" when agents were lost, else "ok".
 // `merged` holds the first intervals already merged across agents while the run went on (their
 // agents' intervals may be summarized); the later ones are merged here.
-v1::RunReport BuildReport(const v1::RunSpecSummary& spec, const std::vector<AgentOutcome>& agents,
+v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutcome> agents,
                           std::vector<std::string> reasons,
                           const std::vector<v1::IntervalPoint>& merged = {});
 

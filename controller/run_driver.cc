@@ -400,10 +400,12 @@ class RunDriver {
     }
     for (AgentOutcome& o : outcomes_) {
       if (o.result.has_value()) {
-        for (const v1::Interval& i : o.intervals) *o.result->add_intervals() = i;
+        for (v1::Interval& i : o.intervals) *o.result->add_intervals() = std::move(i);
+        o.intervals.clear();
       }
     }
-    v1::RunReport report = BuildReport(SpecSummary(config_), outcomes_, std::move(reasons), merged_);
+    v1::RunReport report =
+        BuildReport(SpecSummary(config_), std::move(outcomes_), std::move(reasons), merged_);
     ApplyThresholds(config_.thresholds, &report);
     return report;
   }

@@ -96,11 +96,12 @@ std::vector<EngineKind> AvailableEngines() {
 
 uint64_t EngineMemoryBytes(EngineKind kind, const EngineOptions& options) {
   if (kind == EngineKind::kIoUring || kind == EngineKind::kAuto) {
-    const IoUringEngine::Sizes s = IoUringEngine::SizesFor(options.expected_connections);
+    const IoUringEngine::Sizes s =
+        IoUringEngine::SizesFor(options.expected_connections, options.recv_chunk_bytes);
     // SQ entries and the SQ index array, CQ entries and the engine's batch of copied CQEs.
     return uint64_t{s.sq_entries} * (sizeof(io_uring_sqe) + sizeof(unsigned)) +
            uint64_t{s.cq_entries} * 2 * sizeof(io_uring_cqe) +
-           uint64_t{s.buffers} * (options.recv_chunk_bytes + sizeof(io_uring_buf));
+           uint64_t{s.buffers} * (s.buffer_bytes + sizeof(io_uring_buf));
   }
   return options.recv_chunk_bytes;
 }

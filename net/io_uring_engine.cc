@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,13 @@ using metrics::Timing;
 constexpr uint16_t kBufferGroup = 0;
 // Receives a paused connection may hold before its multishot receive is cancelled.
 constexpr size_t kMaxHeld = 4;
+// The fewest buffers the ring holds, and how many loop turns a smaller need must last before
+// the ring holds fewer.
+constexpr unsigned kMinWindow = 4;
+constexpr unsigned kWindowTurns = 256;
+constexpr size_t kBuffersPerConnection = 4;
+constexpr size_t kBufferBudget = 4 << 20;
+constexpr size_t kMinBufferBytes = 4096;
 
 absl::Status UringError(int negative_errno, absl::string_view what) {
   return absl::ErrnoToStatus(-negative_errno, what);
@@ -43,7 +51,7 @@ IoUringEngine::IoUringEngine(const EngineOptions& options)
     : EngineBase(options.timings),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
-      sizes_(SizesFor(options.expected_connections)) {}
+      sizes_(SizesFor(options.expected_connections, options.recv_chunk_bytes)) {}
 
 absl::Status IoUringEngine::Probe() {
   EngineOptions options;
@@ -62,7 +70,7 @@ absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const Engin
   return engine;
 }
 
-IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections) {
+IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections, size_t recv_chunk_bytes) {
   // Scaled to the connections a worker owns, so that a run of many threads with few connections
   // each does not pay for rings and buffers it cannot use; a listener (connections unknown)
   // gets the most. Powers of two, as the rings require.
@@ -77,6 +85,9 @@ IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections) {
   // Multishot receives and zero-copy notifications post more completions than submissions.
   s.cq_entries = 8 * s.sq_entries;
   s.buffers = fit(2 * c, 16, 256);
+  // A connection needs a buffer of its own in a turn where all have data (fairness), so many
+  // connections mean many buffers, each smaller: the buffers' memory stays under a bound.
+  s.buffer_bytes = std::min(recv_chunk_bytes, std::max(kMinBufferBytes, kBufferBudget / s.buffers));
   return s;
 }
 
@@ -111,7 +122,7 @@ absl::Status IoUringEngine::Init() {
     zc_flags_ = IORING_SEND_ZC_REPORT_USAGE;
   }
 
-  buffer_size_ = options_.recv_chunk_bytes;
+  buffer_size_ = sizes_.buffer_bytes;
   SALVO_ASSIGN_OR_RETURN(buffers_, MappedMemory::Map(sizes_.buffers * buffer_size_));
   buf_ring_bytes_ = sizes_.buffers * sizeof(io_uring_buf);
   void* mem =
@@ -125,13 +136,12 @@ absl::Status IoUringEngine::Init() {
   rc = io_uring_register_buf_ring(&ring_, &reg, 0);
   if (rc < 0) return UringError(rc, "io_uring: registering the provided-buffer ring");
   io_uring_buf_ring_init(buf_ring_);
-  const int mask = io_uring_buf_ring_mask(sizes_.buffers);
-  for (unsigned i = 0; i < sizes_.buffers; ++i) {
-    io_uring_buf_ring_add(buf_ring_, buffers_.data() + i * buffer_size_,
-                          static_cast<unsigned>(buffer_size_), static_cast<uint16_t>(i), mask,
-                          static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(buf_ring_, sizes_.buffers);
+  free_.reserve(sizes_.buffers);
+  // Buffer 0 on top: the first used.
+  for (unsigned i = sizes_.buffers; i > 0; --i) free_.push_back(static_cast<uint16_t>(i - 1));
+  window_ = std::min(sizes_.buffers, kMinWindow);
+  low_water_ = window_;
+  TopUpBuffers();
   batch_.reserve(sizes_.cq_entries);
   return absl::OkStatus();
 }
@@ -184,11 +194,30 @@ void IoUringEngine::Fail(ConnId id, absl::Status why) {
   handler->OnClosed(id, std::move(why));
 }
 
-void IoUringEngine::ReturnBuffer(uint16_t bid) {
-  io_uring_buf_ring_add(buf_ring_, buffers_.data() + static_cast<size_t>(bid) * buffer_size_,
-                        static_cast<unsigned>(buffer_size_), bid,
-                        io_uring_buf_ring_mask(sizes_.buffers), 0);
-  io_uring_buf_ring_advance(buf_ring_, 1);
+void IoUringEngine::ReturnBuffer(uint16_t bid) { free_.push_back(bid); }
+
+void IoUringEngine::TopUpBuffers() {
+  low_water_ = std::min(low_water_, posted_);
+  // Every open connection may have data in the same turn, and each must get its share of
+  // buffers in it: the kernel's multishot receive takes several for one connection in a row.
+  const unsigned floor = static_cast<unsigned>(std::min<size_t>(
+      sizes_.buffers, std::max<size_t>(kMinWindow, kBuffersPerConnection * conns_.open())));
+  if (++turns_ == kWindowTurns) {
+    if (low_water_ > window_ / 2) window_ /= 2;
+    turns_ = 0;
+    low_water_ = window_;
+  }
+  window_ = std::max(window_, floor);
+  const int mask = io_uring_buf_ring_mask(sizes_.buffers);
+  int added = 0;
+  while (posted_ < window_ && !free_.empty()) {
+    const uint16_t bid = free_.back();
+    free_.pop_back();
+    io_uring_buf_ring_add(buf_ring_, buffers_.data() + static_cast<size_t>(bid) * buffer_size_,
+                          static_cast<unsigned>(buffer_size_), bid, mask, added++);
+    ++posted_;
+  }
+  if (added > 0) io_uring_buf_ring_advance(buf_ring_, added);
 }
 
 void IoUringEngine::ArmRecv(ConnId id) {
@@ -311,6 +340,7 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
     return;
   }
   if (op == kCancel) return;
+  Consumed(cqe);
   if (!Alive(id, generation)) {
     // A completion for a connection already released: only its buffer matters.
     if (cqe.flags & IORING_CQE_F_BUFFER) {
@@ -381,7 +411,10 @@ void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
   }
   if (cqe.res == -ENOBUFS || cqe.res == -ECANCELED) {
     // The buffer ring ran dry (buffers come back during this batch) or a pause cancelled it.
-    if (cqe.res == -ENOBUFS) Count(Counter::kRecvWouldBlock);
+    if (cqe.res == -ENOBUFS) {
+      Count(Counter::kRecvWouldBlock);
+      window_ = std::min(window_ * 2, sizes_.buffers);
+    }
     rearm_.push_back(id);
     return;
   }
@@ -496,6 +529,7 @@ void IoUringEngine::AfterCompletions() {
   for (size_t i = 0; i < listeners_.size(); ++i) {
     if (!listeners_[i].armed) ArmAccept(i);
   }
+  TopUpBuffers();
 }
 
 }  // namespace salvo::net

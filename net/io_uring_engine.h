@@ -40,9 +40,10 @@ class IoUringEngine final : public EngineBase {
   struct Sizes {
     unsigned sq_entries;
     unsigned cq_entries;
-    unsigned buffers;  // provided receive buffers
+    unsigned buffers;     // provided receive buffers
+    size_t buffer_bytes;  // each: recv_chunk_bytes, less when many buffers would pass 4 MiB
   };
-  static Sizes SizesFor(uint32_t connections);
+  static Sizes SizesFor(uint32_t connections, size_t recv_chunk_bytes);
   ~IoUringEngine() override;
 
   absl::string_view name() const override { return "io_uring"; }
@@ -123,6 +124,12 @@ class IoUringEngine final : public EngineBase {
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);
   void ReturnBuffer(uint16_t bid);
+  // Puts the most recently returned buffers into the ring until it holds window_ of them.
+  void TopUpBuffers();
+  // Counts the buffer a completion consumed from the ring.
+  void Consumed(const io_uring_cqe& cqe) {
+    if ((cqe.flags & IORING_CQE_F_BUFFER) && posted_ > 0) --posted_;
+  }
   void Deliver(ConnId id, uint16_t bid, uint32_t len);
   void HandleCqe(const io_uring_cqe& cqe);
   std::vector<io_uring_cqe> batch_;
@@ -142,6 +149,17 @@ class IoUringEngine final : public EngineBase {
   size_t buf_ring_bytes_ = 0;
   MappedMemory buffers_;
   size_t buffer_size_ = 0;
+  // The kernel takes ring buffers first-in-first-out, so a ring holding every buffer would cycle
+  // through all of them, each copy landing in memory that left the cache long ago. The ring holds
+  // only window_ buffers instead; the others wait in free_, most recently used on top, and the
+  // ring is topped up from there after each batch: the few buffers in use stay hot, and the ones
+  // never needed are never touched (nor count in the RSS). window_ doubles when the ring runs dry
+  // and halves after kWindowTurns turns in which at least half of it stayed unused.
+  std::vector<uint16_t> free_;
+  unsigned posted_ = 0;  // in the ring, as far as completions tell (never fewer than there are)
+  unsigned window_ = 0;
+  unsigned low_water_ = 0;  // the fewest posted buffers seen in this span of turns
+  unsigned turns_ = 0;
   // A deque: a connect request points into its Conn until it is submitted, so Conns must not
   // move when more are added.
   ConnTable<Conn, std::deque<Conn>> conns_;

@@ -202,8 +202,8 @@ TEST(BuildReport, IntervalsSummarizedAsTheyAreMergedGiveTheSameReport) {
   // What the driver does during a run (merge each interval across agents, then keep only the
   // agents' summaries of it) must give the report that merging everything at the end gives,
   // including the timings of an agent lost before its result, which come from its intervals.
-  AgentOutcome a = Finished("a", {5000}, {WithRoundTrips(0, 1000), WithRoundTrips(1, 2000),
-                                          WithRoundTrips(2, 3000)});
+  AgentOutcome a = Finished(
+      "a", {5000}, {WithRoundTrips(0, 1000), WithRoundTrips(1, 2000), WithRoundTrips(2, 3000)});
   AgentOutcome lost;
   lost.name = "b";
   lost.connections = 10;
