@@ -245,15 +245,14 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
     // A stop between boundaries still yields the partial interval: nothing measured is lost.
     if (end > boundary) {
       run.SampleConnections();
-      const StatsSnapshot current = run.Snapshot();
-      const StatsSnapshot delta = current.Since(previous);
+      StatsSnapshot delta = run.Snapshot();
+      delta.StepFrom(&previous);
       const uint32_t index = static_cast<uint32_t>(result.intervals_size());
       v1::Interval* interval_out = result.add_intervals();
       FillInterval(index, absl::ToDoubleSeconds(end - measure_from), delta, interval_out);
       loads.Fill(interval_out);
       // A short final interval says nothing about stalls.
       if (end - boundary >= interval / 2) stalls.Add(index, delta);
-      previous = current;
       response.Clear();
       *response.mutable_interval()->mutable_interval() = *interval_out;
       if (!emit(response)) {

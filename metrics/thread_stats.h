@@ -96,6 +96,10 @@ struct StatsSnapshot {
   const Histogram& timing(Timing t) const { return timings[Index(t)]; }
   // What happened between `before` and this snapshot.
   StatsSnapshot Since(const StatsSnapshot& before) const;
+  // The same step in place: this cumulative snapshot becomes what happened since `*previous`,
+  // and `*previous` becomes this cumulative snapshot. Saves a copy of every connection's sample
+  // per interval (half a megabyte at 10,000 connections).
+  void StepFrom(StatsSnapshot* previous);
   // Over the connections of this snapshot (usually a delta): how evenly they delivered, and
   // what TCP_INFO said about those that were sampled.
   FairnessStats DeliveredFairness() const;

@@ -37,8 +37,10 @@ constexpr size_t kMaxHeld = 4;
 // the ring holds fewer.
 constexpr unsigned kMinWindow = 4;
 constexpr unsigned kWindowTurns = 256;
-constexpr size_t kBuffersPerConnection = 4;
-constexpr size_t kBufferBudget = 4 << 20;
+constexpr size_t kChunksPerConnection = 4;
+constexpr size_t kBufferBudget = 1 << 20;
+constexpr size_t kListenerBufferBudget = 2 << 20;
+constexpr unsigned kBatch = 1024;
 constexpr size_t kMinBufferBytes = 4096;
 
 absl::Status UringError(int negative_errno, absl::string_view what) {
@@ -83,11 +85,13 @@ IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections, size_t recv_c
   Sizes s;
   s.sq_entries = fit(4 * c, 64, 4096);
   // Multishot receives and zero-copy notifications post more completions than submissions.
-  s.cq_entries = 8 * s.sq_entries;
+  s.cq_entries = 4 * s.sq_entries;
   s.buffers = fit(2 * c, 16, 256);
   // A connection needs a buffer of its own in a turn where all have data (fairness), so many
   // connections mean many buffers, each smaller: the buffers' memory stays under a bound.
-  s.buffer_bytes = std::min(recv_chunk_bytes, std::max(kMinBufferBytes, kBufferBudget / s.buffers));
+  // A listener cannot know how many connections it will serve, nor how much each will send.
+  const size_t budget = connections == 0 ? kListenerBufferBudget : kBufferBudget;
+  s.buffer_bytes = std::min(recv_chunk_bytes, std::max(kMinBufferBytes, budget / s.buffers));
   return s;
 }
 
@@ -142,7 +146,7 @@ absl::Status IoUringEngine::Init() {
   window_ = std::min(sizes_.buffers, kMinWindow);
   low_water_ = window_;
   TopUpBuffers();
-  batch_.reserve(sizes_.cq_entries);
+  batch_.reserve(std::min(sizes_.cq_entries, kBatch));
   return absl::OkStatus();
 }
 
@@ -199,9 +203,12 @@ void IoUringEngine::ReturnBuffer(uint16_t bid) { free_.push_back(bid); }
 void IoUringEngine::TopUpBuffers() {
   low_water_ = std::min(low_water_, posted_);
   // Every open connection may have data in the same turn, and each must get its share of
-  // buffers in it: the kernel's multishot receive takes several for one connection in a row.
+  // buffers in it: the kernel's multishot receive takes several for one connection in a row, up
+  // to kChunksPerConnection receive chunks' worth.
+  const size_t per_connection =
+      kChunksPerConnection * std::max<size_t>(1, options_.recv_chunk_bytes / buffer_size_);
   const unsigned floor = static_cast<unsigned>(std::min<size_t>(
-      sizes_.buffers, std::max<size_t>(kMinWindow, kBuffersPerConnection * conns_.open())));
+      sizes_.buffers, std::max<size_t>(kMinWindow, per_connection * conns_.open())));
   if (++turns_ == kWindowTurns) {
     if (low_water_ > window_ / 2) window_ /= 2;
     turns_ = 0;
@@ -243,10 +250,10 @@ absl::StatusOr<ConnId> IoUringEngine::Connect(const SocketAddress& to, Connectio
   SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
   const ConnId id = conns_.Allocate(fd.Release(), handler);
   Conn& c = conns_[id];
-  c.peer = to;
+  c.peer = std::make_unique<SocketAddress>(to);
   c.connecting = true;
   io_uring_sqe* sqe = Sqe();
-  io_uring_prep_connect(sqe, c.fd, c.peer.get(), c.peer.length);
+  io_uring_prep_connect(sqe, c.fd, c.peer->get(), c.peer->length);
   io_uring_sqe_set_data64(sqe, Tag(kConnect, id, c.generation));
   return id;
 }
@@ -310,16 +317,21 @@ absl::Status IoUringEngine::Poll(absl::Duration timeout) {
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
     return UringError(rc, "io_uring_submit_and_wait");
   }
-  // Completions are copied out first so that handlers may queue new requests freely.
-  batch_.clear();
-  unsigned head;
-  io_uring_cqe* cqe;
-  io_uring_for_each_cqe(&ring_, head, cqe) {
-    batch_.push_back(*cqe);
-    if (batch_.size() == batch_.capacity()) break;
+  // Completions are copied out first so that handlers may queue new requests freely, a bounded
+  // batch at a time (a batch as large as the completion queue would cost 16 B per entry).
+  for (unsigned taken = 0; taken < sizes_.cq_entries;) {
+    batch_.clear();
+    unsigned head;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      batch_.push_back(*cqe);
+      if (batch_.size() == batch_.capacity()) break;
+    }
+    if (batch_.empty()) break;
+    io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
+    taken += static_cast<unsigned>(batch_.size());
+    for (const io_uring_cqe& c : batch_) HandleCqe(c);
   }
-  io_uring_cq_advance(&ring_, static_cast<unsigned>(batch_.size()));
-  for (const io_uring_cqe& c : batch_) HandleCqe(c);
   timers_.RunDue(metrics::MonoNanos());
   AfterCompletions();
   return absl::OkStatus();
@@ -358,6 +370,7 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
         return;
       }
       c.connecting = false;
+      c.peer.reset();
       // Connected: now, and only now, arm the receive.
       if (c.receiving) ArmRecv(id);
       c.handler->OnConnected(id, absl::OkStatus());

@@ -82,14 +82,16 @@ class IoUringEngine final : public EngineBase {
   };
   // Sends of one connection that may be in flight or awaiting their notification; each has a
   // slot for its start time, carried in its tag.
-  static constexpr uint32_t kSendSlots = 16;
+  static constexpr uint32_t kSendSlots = 8;
 
   struct Held {
     uint16_t bid;
     uint32_t len;
   };
   struct Conn : ConnBase {
-    SocketAddress peer;  // a connect's address must outlive the request
+    // A connect's address must outlive the request; held only until it completes, as most of a
+    // Conn's size would otherwise be an address used once.
+    std::unique_ptr<SocketAddress> peer;
     uint64_t started[kSendSlots] = {};
     uint32_t sends_submitted = 0;
     uint32_t zc_pending = 0;  // notifications still to come

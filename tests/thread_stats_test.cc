@@ -103,5 +103,37 @@ TEST(StatsSnapshot, SinceGivesIntervalDeltas) {
   EXPECT_EQ(f.Max(), 9u);
 }
 
+TEST(StatsSnapshot, StepFromGivesWhatSinceGivesAndKeepsTheCumulativeSnapshot) {
+  StatsRegistry registry;
+  ThreadStats& stats = registry.Local(2);
+  ConnectionSample s;
+  s.delivered = 100;
+  stats.StoreSample(0, s);
+  stats.Add(Counter::kRecvCalls, 10);
+  stats.Record(Timing::kRoundTrip, 5000);
+  StatsSnapshot previous = registry.Snapshot();
+  s.delivered = 130;
+  stats.StoreSample(0, s);
+  s.delivered = 4;
+  stats.StoreSample(1, s);
+  stats.Add(Counter::kRecvCalls, 3);
+  stats.Record(Timing::kRoundTrip, 7000);
+  stats.Record(Timing::kRoundTrip, 9000);
+  const StatsSnapshot cumulative = registry.Snapshot();
+  const StatsSnapshot expected = cumulative.Since(previous);
+  StatsSnapshot step = registry.Snapshot();
+  step.StepFrom(&previous);
+  EXPECT_EQ(step.Get(Counter::kRecvCalls), expected.Get(Counter::kRecvCalls));
+  EXPECT_EQ(step.Get(Counter::kRecvCalls), 3u);
+  EXPECT_EQ(step.timing(Timing::kRoundTrip).count(), 2u);
+  ASSERT_EQ(step.connections.size(), 2u);
+  EXPECT_EQ(step.connections[0].delivered, 30u);
+  EXPECT_EQ(step.connections[1].delivered, 4u);
+  // `previous` is now the cumulative snapshot: the next step starts from it.
+  EXPECT_EQ(previous.Get(Counter::kRecvCalls), 13u);
+  EXPECT_EQ(previous.timing(Timing::kRoundTrip).count(), 3u);
+  EXPECT_EQ(previous.connections[0].delivered, 130u);
+}
+
 }  // namespace
 }  // namespace salvo::metrics
