@@ -39,9 +39,15 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
-  if (kind == workload::Kind::kStreamOut && !spec.one_message_per_send()) {
-    plan.workload.messages_per_send = static_cast<uint32_t>(
-        std::max<uint64_t>(1, workload::kCoalesceBytes / spec.message_size()));
+  if (!spec.one_message_per_send()) {
+    const uint64_t fit = std::max<uint64_t>(1, workload::kCoalesceBytes / spec.message_size());
+    if (kind == workload::Kind::kStreamOut) {
+      plan.workload.messages_per_send = static_cast<uint32_t>(fit);
+    } else if (kind == workload::Kind::kEcho) {
+      // Pipelined echo: the messages whose slots are free go out together.
+      plan.workload.messages_per_send =
+          static_cast<uint32_t>(std::min<uint64_t>(fit, plan.workload.pipeline));
+    }
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
                                                      ? net::EngineKind::kAuto

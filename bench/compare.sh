@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side-by-side benchmarks on loopback: salvo next to iperf3 and sockperf, on this machine, in one
-# run. Every figure is the median of RUNS runs (default 3), printed with its min and max, and each
+# Side-by-side benchmarks on loopback: salvo next to iperf3, iperf2, qperf and sockperf, on this
+# machine, in one run. Every figure is the median of RUNS rounds (default 3), printed with its min
+# and max; within a round every measurement runs once, salvo and its peers alternating. Each
 # comparison ends in a ratio salvo / peer.
 #
 #   bench/compare.sh                 # print the table
@@ -8,7 +9,8 @@
 #   RUNS=5 DURATION=10 bench/compare.sh
 #
 # Loopback only. Each tool is measured against its own server: salvo against salvo-target,
-# iperf3 against iperf3 -s, sockperf against sockperf sr.
+# iperf3 against iperf3 -s, iperf2 against iperf -s, qperf against its server, sockperf against
+# sockperf sr.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +21,7 @@ write_docs=0
 [ "${1:-}" = "--write-docs" ] && write_docs=1
 
 need=()
-for p in iperf3 sockperf jq; do command -v "$p" >/dev/null || need+=("$p"); done
+for p in iperf3 iperf qperf sockperf jq; do command -v "$p" >/dev/null || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
@@ -48,20 +50,30 @@ wait_listen() {
 # Servers, started once.
 "$build/salvo-target" --listen 127.0.0.1:0 --mode sink --quiet --port-file "$tmp/sink" >/dev/null &
 pids+=($!)
+"$build/salvo-target" --listen 127.0.0.1:0 --mode sink --engine epoll --quiet \
+  --port-file "$tmp/sink_epoll" >/dev/null &
+pids+=($!)
 "$build/salvo-target" --listen 127.0.0.1:0 --mode echo --quiet --port-file "$tmp/echo" >/dev/null &
 pids+=($!)
 "$build/salvo-agent" --listen 127.0.0.1:0 --port-file "$tmp/agent" >/dev/null &
 pids+=($!)
 sink=$(wait_port_file "$tmp/sink"); echo_port=$(wait_port_file "$tmp/echo")
+sink_epoll=$(wait_port_file "$tmp/sink_epoll")
 agent=$(wait_port_file "$tmp/agent")
 iperf_port=$(free_port)
 iperf3 -s -p "$iperf_port" >/dev/null 2>&1 &
 pids+=($!)
-sockperf_port=$(free_port)
-for _ in $(seq 1 100); do echo "T:127.0.0.1:$sockperf_port"; done >"$tmp/feed100"
-sockperf sr -f "$tmp/feed100" -F e >/dev/null 2>&1 &
+iperf2_port=$(free_port)
+iperf -s -p "$iperf2_port" >/dev/null 2>&1 &
 pids+=($!)
-wait_listen "$iperf_port"; wait_listen "$sockperf_port"
+qperf_port=$(free_port)
+qperf --listen_port "$qperf_port" >/dev/null 2>&1 &
+pids+=($!)
+sockperf_port=$(free_port)
+sockperf sr --tcp -i 127.0.0.1 -p "$sockperf_port" >/dev/null 2>&1 &
+pids+=($!)
+wait_listen "$iperf_port"; wait_listen "$iperf2_port"; wait_listen "$qperf_port"
+wait_listen "$sockperf_port"
 
 salvo_run() {  # extra args...; prints the report JSON path
   "$build/salvo" run --agents "127.0.0.1:$agent" --duration "$duration" --warmup 1 --threads 1 \
@@ -69,72 +81,122 @@ salvo_run() {  # extra args...; prints the report JSON path
   echo "$tmp/r.json"
 }
 
-# One measurement each; every function prints one number.
-iperf3_mbps() {
-  iperf3 -c 127.0.0.1 -p "$iperf_port" -l 128K -t "$duration" -O 1 -J |
-    jq '.end.sum_received.bytes / .end.sum_received.seconds / 1e6'
+# One measurement each; every function prints its numbers on one line.
+salvo_stream() {  # port connections -> MB/s, sender CPU s/GB
+  jq -r '"\(.totals.rates.mb_per_sec_sent) \(.totals.cpu_ns_per_byte_sent)"' \
+    "$(salvo_run --target "127.0.0.1:$1" --workload stream-out --connections "$2" --size 128k)"
 }
-salvo_stream_mbps() {
-  jq '.totals.rates.mb_per_sec_sent' "$(salvo_run --target "127.0.0.1:$sink" --workload stream-out \
-    --connections 1 --size 128k)"
+iperf3_stream() {  # connections -> MB/s, sender CPU s/GB
+  iperf3 -c 127.0.0.1 -p "$iperf_port" -l 128K -P "$1" -t "$duration" -O 1 -J |
+    jq -r '"\(.end.sum_received.bytes / .end.sum_received.seconds / 1e6) \(.end.cpu_utilization_percent.host_total / 100 * .end.sum_sent.seconds / (.end.sum_sent.bytes / 1e9))"'
 }
-sockperf_pp() {  # field: rate|p50|p99
+salvo_small() {  # connections extra... -> messages/s
+  local n=$1; shift
+  jq -r '.totals.rates.messages_per_sec' \
+    "$(salvo_run --target "127.0.0.1:$sink" --workload stream-out --connections "$n" --size 64 "$@")"
+}
+iperf2_small() {  # -> 64-byte writes/s (bytes received / 64)
+  iperf -c 127.0.0.1 -p "$iperf2_port" -l 64 -t "$duration" -y C 2>/dev/null |
+    awk -F, 'END {printf "%.1f\n", $9 / 8 / 64}'
+}
+qperf_small() {  # -> 64-byte messages/s
+  qperf 127.0.0.1 -lp "$qperf_port" -m 64 -t "$duration" -v tcp_bw 2>/dev/null |
+    awk '$1 == "msg_rate" {v = $3; u = $4} END {m = (u ~ /^K/) ? 1e3 : (u ~ /^M/) ? 1e6 : 1; printf "%.1f\n", v * m}'
+}
+salvo_echo() {  # connections -> round trips/s, p50 us, p99 us
+  jq -r '"\(.totals.rates.messages_per_sec) \(.timings[] | select(.timing == "TIMING_ROUND_TRIP") | "\(.summary.p50_us) \(.summary.p99_us)")"' \
+    "$(salvo_run --target "127.0.0.1:$echo_port" --workload echo --connections "$1" --size 64)"
+}
+sockperf_pp() {  # -> round trips/s, p50 us, p99 us
   sockperf ping-pong --tcp -i 127.0.0.1 -p "$sockperf_port" -m 64 -t "$duration" --full-rtt \
     >"$tmp/pp" 2>&1
-  sockperf_field "$1" "$tmp/pp" ReceivedMessages
-}
-sockperf_ul() {  # field: rate|p50|p99
-  sockperf under-load -f "$tmp/feed100" -F e -m 64 -t "$duration" --mps=max --full-rtt \
-    >"$tmp/ul" 2>&1
-  sockperf_field "$1" "$tmp/ul" SentMessages
-}
-sockperf_field() {  # field file counter
-  case "$1" in
-    rate) sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*$3=\([0-9]*\).*/\2 \1/p" "$2" |
-            awk '{printf "%.1f\n", $1 / $2}' ;;
-    p50) sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$2" ;;
-    p99) sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$2" ;;
-  esac
-}
-salvo_echo() {  # connections field: rate|p50|p99
-  local f
-  f=$(salvo_run --target "127.0.0.1:$echo_port" --workload echo --connections "$1" --size 64)
-  case "$2" in
-    rate) jq '.totals.rates.messages_per_sec' "$f" ;;
-    p50) jq '.timings[] | select(.timing == "TIMING_ROUND_TRIP") | .summary.p50_us' "$f" ;;
-    p99) jq '.timings[] | select(.timing == "TIMING_ROUND_TRIP") | .summary.p99_us' "$f" ;;
-  esac
+  local rate p50 p99
+  rate=$(sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p" "$tmp/pp" |
+    awk '{printf "%.1f", $1 / $2}')
+  p50=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$tmp/pp")
+  p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$tmp/pp")
+  echo "$rate $p50 $p99"
 }
 
-# median min max of the numbers on stdin
-stats() { sort -g | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m, v[1], v[NR]}'; }
-measure() {  # command...; runs it $runs times
-  for _ in $(seq 1 "$runs"); do "$@"; done | stats
+# Every measurement once per round, rounds repeated: salvo and its peer alternate, so that a
+# slow patch of the machine hits both rather than one.
+declare -A cmd
+order=()
+add() { order+=("$1"); cmd[$1]="${*:2}"; }
+add s_stream1 salvo_stream "$sink" 1
+add i_stream1 iperf3_stream 1
+add s_stream1e salvo_stream "$sink_epoll" 1
+add s_stream4 salvo_stream "$sink" 4
+add i_stream4 iperf3_stream 4
+add s_stream4e salvo_stream "$sink_epoll" 4
+add s_small1 salvo_small 1
+add p_iperf2 iperf2_small
+add p_qperf qperf_small
+add s_small100 salvo_small 100
+add s_small100u salvo_small 100 --coalesce off --engine io_uring
+add s_small100e salvo_small 100 --coalesce off --engine epoll
+add s_echo1 salvo_echo 1
+add p_pp sockperf_pp
+add s_echo100 salvo_echo 100
+for r in $(seq 1 "$runs"); do
+  echo "bench: round $r of $runs" >&2
+  for k in "${order[@]}"; do ${cmd[$k]} >>"$tmp/fig.$k"; done
+done
+
+# median min max of column $2 (default 1) of file $1
+stats() {
+  awk -v c="${2:-1}" '{print $c}' "$tmp/fig.$1" | sort -g |
+    awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.6g %.6g %.6g\n", m, v[1], v[NR]}'
 }
-fmt() { awk '{printf "%s (%s-%s)", $1, $2, $3}' <<<"$1"; }
+fmt() {  # median min max -> "median (min-max)", with k and M for large numbers
+  awk 'function f(v) {
+         if (v >= 1e6) return sprintf("%.2fM", v / 1e6)
+         if (v >= 1e4) return sprintf("%.1fk", v / 1e3)
+         if (v >= 100) return sprintf("%.0f", v)
+         return sprintf("%.3g", v)
+       }
+       {printf "%s (%s-%s)", f($1), f($2), f($3)}' <<<"$1"
+}
 ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN {printf (b > 0 ? "%.2f" : "-"), a / b}'; }
 
-echo "bench: $runs runs of ${duration}s each per figure on loopback ($(nproc) cores, $(uname -r))" >&2
+echo "bench: $runs rounds of ${duration}s runs on loopback ($(nproc) cores, $(uname -r))" >&2
 rows=()
-row() {  # what unit salvo peer peer_name
-  rows+=("| $1 | $(fmt "$3") | $4 $(fmt "$5") | $(ratio "$3" "$5") |")
-  echo "  $1: salvo $(fmt "$3") $2, $4 $(fmt "$5") $2, ratio $(ratio "$3" "$5")" >&2
+row() {  # what salvo_stats peer_name peer_stats
+  rows+=("| $1 | $(fmt "$2") | ${3:--} $([ -n "${4:-}" ] && fmt "$4") | $([ -n "${4:-}" ] && ratio "$2" "$4" || echo -) |")
 }
-row "stream, 1 connection, 128 KiB writes: MB/s" "MB/s" "$(measure salvo_stream_mbps)" \
-  "iperf3" "$(measure iperf3_mbps)"
-row "echo, 1 connection, 64 B: round trips/s" "/s" "$(measure salvo_echo 1 rate)" \
-  "sockperf ping-pong" "$(measure sockperf_pp rate)"
-row "echo, 1 connection, 64 B: p50 round trip (us)" "us" "$(measure salvo_echo 1 p50)" \
-  "sockperf ping-pong" "$(measure sockperf_pp p50)"
-row "echo, 100 connections, 64 B: messages/s" "/s" "$(measure salvo_echo 100 rate)" \
-  "sockperf under-load" "$(measure sockperf_ul rate)"
-row "echo, 100 connections, 64 B: p99 round trip (us)" "us" "$(measure salvo_echo 100 p99)" \
-  "sockperf under-load" "$(measure sockperf_ul p99)"
+row "stream, 1 connection, 128 KiB, default (io_uring) target: MB/s" "$(stats s_stream1)" \
+  iperf3 "$(stats i_stream1)"
+row "stream, 1 connection, 128 KiB, epoll target: MB/s" "$(stats s_stream1e)" \
+  iperf3 "$(stats i_stream1)"
+row "stream, 1 connection: sender CPU s per GB" "$(stats s_stream1 2)" iperf3 "$(stats i_stream1 2)"
+row "stream, 4 connections, 128 KiB, default target: MB/s" "$(stats s_stream4)" \
+  "iperf3 -P 4" "$(stats i_stream4)"
+row "stream, 4 connections, 128 KiB, epoll target: MB/s" "$(stats s_stream4e)" \
+  "iperf3 -P 4" "$(stats i_stream4)"
+row "stream, 4 connections: sender CPU s per GB" "$(stats s_stream4 2)" "iperf3 -P 4" \
+  "$(stats i_stream4 2)"
+row "64 B one way, 1 connection: messages/s" "$(stats s_small1)" "iperf2 -l 64" \
+  "$(stats p_iperf2)"
+row "64 B one way, 1 connection: messages/s (against qperf)" "$(stats s_small1)" \
+  "qperf tcp_bw -m 64" "$(stats p_qperf)"
+row "64 B one way, 100 connections, coalesced: messages/s" "$(stats s_small100)"
+row "64 B one way, 100 connections, --coalesce off, io_uring: messages/s" "$(stats s_small100u)" \
+  "salvo epoll, same" "$(stats s_small100e)"
+row "echo, 1 connection, 64 B: round trips/s" "$(stats s_echo1)" "sockperf ping-pong" \
+  "$(stats p_pp)"
+row "echo, 1 connection, 64 B: p50 round trip (us)" "$(stats s_echo1 2)" "sockperf ping-pong" \
+  "$(stats p_pp 2)"
+row "echo, 100 connections, 64 B: round trips/s" "$(stats s_echo100)"
+row "echo, 100 connections, 64 B: p99 round trip (us)" "$(stats s_echo100 3)"
 
 table=$(printf '%s\n' "| figure | salvo: median (min-max) | peer: median (min-max) | salvo / peer |" \
   "| --- | --- | --- | --- |" "${rows[@]}")
 echo "$table"
 if [ $write_docs -eq 1 ]; then
+  echo "bench: memory per connection (bench/conn_memory.sh)" >&2
+  memory=$("$root/bench/conn_memory.sh" "1000 10000 19000" 2>&1)
+  echo "bench: the controller at scale (bench/controller_scale.sh 100 60)" >&2
+  scale=$("$root/bench/controller_scale.sh" 100 60 2>&1)
   echo "bench: sweeping copy against zero-copy sends (stream-out, 10 connections)" >&2
   "$build/salvo" sweep --agents "127.0.0.1:$agent" --target "127.0.0.1:$sink" \
     --sizes 1k,4k,16k,64k,256k --send-modes copy,zerocopy,uring-zc --connections 10 \
@@ -144,7 +206,8 @@ if [ $write_docs -eq 1 ]; then
     echo "# Benchmarks"
     echo
     echo "Made by \`bench/compare.sh --write-docs\` on $(date -u +%Y-%m-%d), $(nproc) cores,"
-    echo "kernel $(uname -r), loopback, ${runs} runs of ${duration} s per figure (median, min-max)."
+    echo "kernel $(uname -r), loopback, ${runs} rounds of ${duration} s runs (median, min-max); in"
+    echo "each round every figure was measured once, salvo and its peers alternating."
     echo "salvo runs one agent with one worker thread against salvo-target; each peer runs"
     echo "against its own server. All of it shares this machine's cores, so the figures compare"
     echo "the tools with each other, not with a network."
@@ -152,6 +215,24 @@ if [ $write_docs -eq 1 ]; then
     echo "$table"
     echo
     cat "$root/bench/notes.md"
+    echo
+    echo "## Agent memory per connection"
+    echo
+    echo "\`bench/conn_memory.sh 1000 10000 19000\`: a fresh agent per count, 64 B echo on every"
+    echo "connection, the agent's RSS (and its anonymous memory alone) sampled while they are open."
+    echo
+    echo '```'
+    echo "$memory"
+    echo '```'
+    echo
+    echo "## The controller at scale"
+    echo
+    echo "\`bench/controller_scale.sh 100 60\`: 100 agents on loopback, one echo connection each, one"
+    echo "60 s run per interval; CPU as a share of one core over the run's wall time."
+    echo
+    echo '```'
+    echo "$scale"
+    echo '```'
     echo
     echo "## Copy against zero-copy sends, swept over message size"
     echo

@@ -29,6 +29,7 @@ struct ConnBase {
   bool sending = false;
   bool receiving = true;
   bool shutdown_after_send = false;
+  bool queued = false;  // in the engine's WriteQueue
 
   void BeginSend(const uint8_t* data, size_t len) {
     send_data = data;
@@ -102,6 +103,35 @@ class ConnTable {
   Slots slots_;
   std::vector<ConnId> free_;
   size_t open_ = 0;
+};
+
+// Connections with sends to make in this loop turn, each listed once. A turn flushes the list it
+// found; connections queued while it flushes wait for the next turn, so one turn is bounded.
+class WriteQueue {
+ public:
+  template <typename Conn>
+  void Add(ConnId id, Conn& c) {
+    if (!c.queued) {
+      c.queued = true;
+      ids_.push_back(id);
+    }
+  }
+  bool empty() const { return ids_.empty(); }
+  // Calls flush_one(id) for each connection queued before the call that is still open.
+  template <typename Table, typename FlushOne>
+  void Flush(Table& conns, FlushOne flush_one) {
+    flushing_.swap(ids_);
+    for (ConnId id : flushing_) {
+      if (id >= conns.size() || conns[id].fd < 0) continue;
+      conns[id].queued = false;
+      flush_one(id);
+    }
+    flushing_.clear();
+  }
+
+ private:
+  std::vector<ConnId> ids_;
+  std::vector<ConnId> flushing_;
 };
 
 }  // namespace salvo::net

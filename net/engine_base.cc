@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
 #include "net/socket.h"
@@ -42,6 +43,20 @@ absl::StatusOr<uint16_t> EngineBase::LocalPort(ConnId id) const {
   SALVO_ASSIGN_OR_RETURN(const int fd, FdOf(id));
   SALVO_ASSIGN_OR_RETURN(const SocketAddress local, LocalAddress(fd));
   return local.port();
+}
+
+ssize_t EngineBase::SendNow(ConnBase& c, int flags, uint64_t* started_ns) {
+  const uint64_t started = metrics::MonoNanos();
+  const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off,
+                           flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+  const int err = errno;
+  Time(metrics::Timing::kSendCall, metrics::MonoNanos() - started);
+  if (started_ns != nullptr) *started_ns = started;
+  if (n < 0) return -err;
+  Count(metrics::Counter::kSendCalls);
+  Count(metrics::Counter::kBytesSent, static_cast<uint64_t>(n));
+  c.send_off += static_cast<size_t>(n);
+  return n;
 }
 
 void EngineBase::Time(metrics::Timing t, uint64_t ns) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "metrics/figures.h"
+#include "net/conn_table.h"
 #include "net/engine.h"
 #include "net/fd.h"
 #include "net/timer_queue.h"
@@ -38,6 +39,11 @@ class EngineBase : public Engine {
   // reserve back, so the queue moves instead of the loop spinning on the same error. Returns
   // whether a connection was waiting.
   bool RefuseOneAccept(int listen_fd);
+
+  // One non-blocking send() of what `c` has left to send, timed (Timing::kSendCall) and, when it
+  // wrote, counted and applied to c.send_off: the bytes written, or -errno (-EAGAIN when the
+  // socket's buffer is full). `started_ns` receives the call's start time.
+  ssize_t SendNow(ConnBase& c, int flags, uint64_t* started_ns = nullptr);
 
   TimerQueue timers_;
 

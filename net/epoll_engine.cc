@@ -75,13 +75,7 @@ void EpollEngine::SetInterest(ConnId id, uint32_t events) {
   c.registered = true;
 }
 
-void EpollEngine::Enqueue(ConnId id) {
-  Conn& c = conns_[id];
-  if (!c.queued) {
-    c.queued = true;
-    write_queue_.push_back(id);
-  }
-}
+void EpollEngine::Enqueue(ConnId id) { write_queue_.Add(id, conns_[id]); }
 
 absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
   SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
@@ -311,18 +305,12 @@ void EpollEngine::AcceptAll(Listener& listener) {
 }
 
 void EpollEngine::FlushWrites() {
-  flushing_.swap(write_queue_);
-  for (ConnId id : flushing_) {
-    if (conns_[id].fd < 0) continue;
-    conns_[id].queued = false;
-    FlushOne(id);
-  }
-  flushing_.clear();
+  write_queue_.Flush(conns_, [this](ConnId id) { FlushOne(id); });
 }
 
 void EpollEngine::FlushOne(ConnId id) {
   const bool zerocopy = socket_options_.zerocopy;
-  const int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (zerocopy ? MSG_ZEROCOPY : 0);
+  const int flags = zerocopy ? MSG_ZEROCOPY : 0;
   size_t budget = options_.send_budget_bytes;
   uint32_t calls = options_.send_budget_calls;
   const uint32_t generation = conns_[id].generation;
@@ -333,11 +321,10 @@ void EpollEngine::FlushOne(ConnId id) {
       c.zc_waiting = true;  // let completions catch up
       return;
     }
-    const uint64_t started = metrics::MonoNanos();
-    const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off, flags);
-    const int err = errno;
-    Time(Timing::kSendCall, metrics::MonoNanos() - started);
+    uint64_t started = 0;
+    const ssize_t n = SendNow(c, flags, &started);
     if (n < 0) {
+      const int err = static_cast<int>(-n);
       if (err == EAGAIN || err == EINTR) {
         Count(Counter::kSendWouldBlock);
         SetInterest(id, c.interest | EPOLLOUT);
@@ -358,10 +345,7 @@ void EpollEngine::FlushOne(ConnId id) {
       Fail(id, absl::ErrnoToStatus(err, "send"));
       return;
     }
-    Count(Counter::kSendCalls);
-    Count(Counter::kBytesSent, static_cast<uint64_t>(n));
     if (zerocopy) c.zc_sent_at[c.zc_issued++ % kZcTimed] = started;
-    c.send_off += static_cast<size_t>(n);
     budget -= std::min(budget, static_cast<size_t>(n));
     if (--calls == 0) budget = 0;
     if (c.send_off < c.send_len) {

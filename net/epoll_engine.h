@@ -53,7 +53,6 @@ class EpollEngine final : public EngineBase {
   struct Conn : ConnBase {
     uint32_t interest = 0;  // events registered with epoll
     bool registered = false;
-    bool queued = false;  // in write_queue_
     // MSG_ZEROCOPY bookkeeping: sends the kernel numbered, completions it reported.
     uint32_t zc_issued = 0;
     uint32_t zc_completed = 0;
@@ -91,8 +90,7 @@ class EpollEngine final : public EngineBase {
   SocketOptions socket_options_;
   ConnTable<Conn> conns_;
   std::vector<Listener> listeners_;
-  std::vector<ConnId> write_queue_;
-  std::vector<ConnId> flushing_;
+  WriteQueue write_queue_;
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
   bool have_pwait2_ = true;

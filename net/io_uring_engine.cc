@@ -87,11 +87,10 @@ IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections, size_t recv_c
   // Multishot receives and zero-copy notifications post more completions than submissions.
   s.cq_entries = 4 * s.sq_entries;
   s.buffers = fit(2 * c, 16, 256);
-  // A connection needs a buffer of its own in a turn where all have data (fairness), so many
-  // connections mean many buffers, each smaller: the buffers' memory stays under a bound.
-  // A listener cannot know how many connections it will serve, nor how much each will send.
-  const size_t budget = connections == 0 ? kListenerBufferBudget : kBufferBudget;
-  s.buffer_bytes = std::min(recv_chunk_bytes, std::max(kMinBufferBytes, budget / s.buffers));
+  // Every buffer is a whole receive chunk, however many there are: only the pages the kernel
+  // writes are ever touched (the buffer window keeps reusing the same few), so a buffer that only
+  // ever receives 64 B messages costs one page, and a bulk stream gets whole chunks per receive.
+  s.buffer_bytes = recv_chunk_bytes;
   return s;
 }
 
@@ -266,7 +265,50 @@ absl::Status IoUringEngine::Listen(Fd listener, AcceptHandler* handler) {
 
 void IoUringEngine::Send(ConnId id, const uint8_t* data, size_t len) {
   conns_[id].BeginSend(data, len);
-  SubmitSend(id);
+  if (options_.send_mode == SendMode::kUringZc) {
+    SubmitSend(id);
+  } else {
+    // Measured: a 64 B send through the ring cost more than the send() it saves (0.88x the epoll
+    // engine's messages/s with one send per message), so copy sends are made directly.
+    write_queue_.Add(id, conns_[id]);
+  }
+}
+
+void IoUringEngine::FlushSends() {
+  write_queue_.Flush(conns_, [this](ConnId id) { FlushOne(id); });
+}
+
+void IoUringEngine::FlushOne(ConnId id) {
+  size_t budget = options_.send_budget_bytes;
+  uint32_t calls = options_.send_budget_calls;
+  const uint32_t generation = conns_[id].generation & 0xffffff;
+  while (Alive(id, generation) && conns_[id].sending && !conns_[id].send_in_flight) {
+    Conn& c = conns_[id];
+    const ssize_t n = SendNow(c, 0);
+    if (n < 0) {
+      if (n == -EAGAIN || n == -EINTR) {
+        // The socket is full: the ring sends the rest once there is room.
+        Count(Counter::kSendWouldBlock);
+        SubmitSend(id);
+        return;
+      }
+      Count(Counter::kSendErrors);
+      Fail(id, absl::ErrnoToStatus(static_cast<int>(-n), "send"));
+      return;
+    }
+    budget -= std::min(budget, static_cast<size_t>(n));
+    if (--calls == 0) budget = 0;
+    if (c.send_off < c.send_len) {
+      if (budget == 0) break;
+      continue;
+    }
+    c.FinishSend(id);
+    if (budget == 0) break;
+  }
+  // Out of budget with more to send: the next turn goes on.
+  if (Alive(id, generation) && conns_[id].sending && !conns_[id].send_in_flight) {
+    write_queue_.Add(id, conns_[id]);
+  }
 }
 
 void IoUringEngine::SubmitSend(ConnId id) {
@@ -305,6 +347,7 @@ void IoUringEngine::ShutdownWrite(ConnId id) { conns_[id].ShutdownWrite(); }
 void IoUringEngine::Close(ConnId id) { Release(id); }
 
 absl::Status IoUringEngine::Poll(absl::Duration timeout) {
+  if (!write_queue_.empty()) timeout = absl::ZeroDuration();
   timeout = timers_.Bound(timeout, metrics::MonoNanos());
   __kernel_timespec ts{};
   if (timeout > absl::ZeroDuration() && timeout != absl::InfiniteDuration()) {
@@ -333,6 +376,7 @@ absl::Status IoUringEngine::Poll(absl::Duration timeout) {
     for (const io_uring_cqe& c : batch_) HandleCqe(c);
   }
   timers_.RunDue(metrics::MonoNanos());
+  FlushSends();
   AfterCompletions();
   return absl::OkStatus();
 }

@@ -125,6 +125,10 @@ class IoUringEngine final : public EngineBase {
   void ArmRecv(ConnId id);
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);
+  // Copy sends: send() from the loop, as epoll does, up to the send budget per connection and
+  // turn; only what does not fit in the socket's buffer goes to the ring, which waits for room.
+  void FlushSends();
+  void FlushOne(ConnId id);
   void ReturnBuffer(uint16_t bid);
   // Puts the most recently returned buffers into the ring until it holds window_ of them.
   void TopUpBuffers();
@@ -166,6 +170,7 @@ class IoUringEngine final : public EngineBase {
   // move when more are added.
   ConnTable<Conn, std::deque<Conn>> conns_;
   std::vector<Listener> listeners_;
+  WriteQueue write_queue_;      // copy sends to make in this turn
   std::vector<ConnId> rearm_;   // receives to re-arm after this batch
   std::vector<ConnId> resume_;  // connections resumed by SetReceiving(true)
 };

@@ -20,6 +20,9 @@ class MappedMemory {
   static absl::StatusOr<MappedMemory> Map(size_t bytes) {
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mmap");
+    // Pages, not huge pages: with transparent huge pages "always", one byte written into a
+    // sparsely used buffer area would make 2 MiB resident. Advice only; an error changes nothing.
+    (void)::madvise(p, bytes, MADV_NOHUGEPAGE);
     MappedMemory m;
     m.data_ = static_cast<uint8_t*>(p);
     m.size_ = bytes;

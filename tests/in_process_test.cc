@@ -112,6 +112,35 @@ TEST_P(Coalesce, SmallMessagesAreCountedWholeAndMatchTheTargetsBytes) {
   }
 }
 
+TEST_P(Coalesce, PipelinedEchoSendsTheFreeSlotsTogetherAndTimesEveryMessage) {
+  // Echo with 8 messages in flight per connection: coalesced, the messages whose slots are free
+  // go out in one send; off, one send each. Every message is still one verified round trip.
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 4);
+  c.message_size = 64;
+  c.pipeline = 8;
+  c.verify = true;
+  c.coalesce = GetParam();
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  const v1::Counters& t = r.totals().counters();
+  EXPECT_GT(t.messages(), 1000u);
+  EXPECT_EQ(t.verify_errors(), 0u);
+  uint64_t timed = 0;
+  for (const v1::TimingHistogram& h : r.timings()) {
+    if (h.timing() == v1::TIMING_ROUND_TRIP) timed = h.summary().count();
+  }
+  EXPECT_EQ(timed, t.messages());
+  EXPECT_DOUBLE_EQ(r.totals().messages_per_send(),
+                   static_cast<double>(t.messages()) / static_cast<double>(t.send_calls()));
+  if (GetParam()) {
+    EXPECT_GT(r.totals().messages_per_send(), 1.5) << "free slots did not share a send";
+  } else {
+    EXPECT_LE(r.totals().messages_per_send(), 1.01);
+  }
+}
+
 TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {
   target::TargetServer& target = StartTarget(target::TargetMode::kSink, {.threads = 2});
   StartAgents(2);

@@ -20,7 +20,7 @@ class EchoSession final : public Session {
   bool Drained() override { return state_ != State::kOpen || (!sending_ && completed_ == issued_); }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
-    sent_ += options().message_size;
+    sent_ += sending_bytes_;
     MaybeSend();
   }
 
@@ -37,17 +37,24 @@ class EchoSession final : public Session {
     MaybeSend();
   }
 
+  // Sends every message whose pipeline slot is free, up to messages_per_send in one send: they
+  // reach the kernel together, so they share one send time.
   void MaybeSend() {
     if (draining_ || sending_ || state_ != State::kOpen) return;
-    if (issued_ - completed_ >= sent_at_.size()) return;
+    const uint64_t free = sent_at_.size() - (issued_ - completed_);
+    if (free == 0) return;
+    const uint64_t n = std::min<uint64_t>(free, options().messages_per_send);
     const uint64_t size = options().message_size;
-    sent_at_[issued_ % sent_at_.size()] = metrics::MonoNanos();
+    const uint64_t now = metrics::MonoNanos();
+    for (uint64_t k = 0; k < n; ++k) sent_at_[(issued_ + k) % sent_at_.size()] = now;
     sending_ = true;
-    SendAt(issued_ * size, size);
-    ++issued_;
+    sending_bytes_ = n * size;
+    SendAt(issued_ * size, sending_bytes_);
+    issued_ += n;
   }
 
   std::vector<uint64_t> sent_at_;  // ring of send times, one per message in flight
+  uint64_t sending_bytes_ = 0;
   uint64_t issued_ = 0;
   uint64_t completed_ = 0;
   bool sending_ = false;

@@ -41,7 +41,8 @@ struct Options {
   size_t message_size = 64;
   uint32_t pipeline = 1;
   bool verify = false;
-  // Stream-out: whole messages per send (1: one send per message).
+  // Whole messages one send may carry (1: one send per message): stream-out's every send, and
+  // pipelined echo's when that many slots are free.
   uint32_t messages_per_send = 1;
   // The bytes the sender's pattern must span: one send's worth.
   size_t SendSpan() const { return message_size * messages_per_send; }
