@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
 
@@ -53,7 +54,9 @@ class EchoSession final : public Session {
     issued_ += n;
   }
 
-  std::vector<uint64_t> sent_at_;  // ring of send times, one per message in flight
+  // Ring of send times, one per message in flight; inline for the usual single message, which
+  // saves a heap block per connection (about 50 B at 10,000 connections).
+  absl::InlinedVector<uint64_t, 1> sent_at_;
   uint64_t sending_bytes_ = 0;
   uint64_t issued_ = 0;
   uint64_t completed_ = 0;
