@@ -1,6 +1,7 @@
 #include "agent/load_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <utility>
 
@@ -15,6 +16,8 @@ namespace {
 
 constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
 constexpr uint32_t kMaxPipeline = 1 << 16;
+// Messages per second one agent may be asked to schedule.
+constexpr double kMaxRate = 1e9;
 
 }  // namespace
 
@@ -48,6 +51,22 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
       plan.workload.messages_per_send =
           static_cast<uint32_t>(std::min<uint64_t>(fit, plan.workload.pipeline));
     }
+  }
+  if (run.rate() != 0) {
+    // A hostile or broken controller's rate must not become a timer storm or a division by 0.
+    if (!(run.rate() > 0) || !std::isfinite(run.rate()) || run.rate() > kMaxRate) {
+      return absl::InvalidArgumentError(absl::StrCat("rate must be more than 0 and at most ",
+                                                     kMaxRate, " messages/s, got ", run.rate()));
+    }
+    if (kind == workload::Kind::kStreamIn) {
+      return absl::InvalidArgumentError("stream-in sends nothing: it takes no rate");
+    }
+    if (run.connections() == 0) return absl::InvalidArgumentError("a rate needs connections");
+    plan.workload.rate_per_connection = run.rate() / run.connections();
+    SALVO_ASSIGN_OR_RETURN(plan.workload.arrival,
+                           spec.arrival() == v1::ARRIVAL_UNSPECIFIED
+                               ? absl::StatusOr<workload::Arrival>(workload::Arrival::kUniform)
+                               : wire::FromProto(spec.arrival()));
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
                                                      ? net::EngineKind::kAuto

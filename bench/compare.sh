@@ -216,6 +216,7 @@ if [ $write_docs -eq 1 ]; then
     echo
     cat "$root/bench/notes.md"
     echo
+    [ -f "$root/bench/findings.md" ] && { cat "$root/bench/findings.md"; echo; }
     echo "## Agent memory per connection"
     echo
     echo "\`bench/conn_memory.sh 1000 10000 19000\`: a fresh agent per count, 64 B echo on every"

@@ -13,6 +13,11 @@
 namespace salvo::controller {
 namespace {
 
+using metrics::Timing;
+
+// Open loop: the share of the messages due that must be sent for the schedule to count as kept.
+constexpr double kOpenLoopKeptShare = 0.95;
+
 struct Span {
   size_t first = 0, last = 0;  // indexes into the interval series, inclusive
 };
@@ -79,6 +84,38 @@ void GeneratorLines(const v1::RunReport& r, const std::vector<const v1::Interval
 
 }  // namespace
 
+// Open loop: whether the agents sent what their schedules asked for, and if not, whose fault it
+// was. Messages that waited for a busy connection (the target's pace) are the measurement; a
+// schedule the agents could not keep with free connections is the generator's failure.
+void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
+  const v1::Counters& c = r.totals().counters();
+  const uint64_t due = c.messages_due();
+  if (r.spec().load().rate() <= 0 || due == 0) return;
+  const uint64_t sent = wire::FindSummary(r.timings(), Timing::kScheduleLag).count();
+  const double sent_share = static_cast<double>(sent) / static_cast<double>(due);
+  const double busy_share = static_cast<double>(c.pipeline_full()) / static_cast<double>(due);
+  if (sent_share >= kOpenLoopKeptShare) return;
+  // Whose fault the unsent messages are: the target's if most of them came due while their
+  // connection was busy with messages in flight, the generator's otherwise.
+  // A generator whose workers were saturated is at fault whatever its connections were doing.
+  const uint64_t unsent = due > sent ? due - sent : 0;
+  if (!generator_bound && 2 * c.pipeline_full() >= unsent) {
+    d->lines.push_back(absl::StrFormat(
+        "the target did not keep up with the offered load: %s of the messages due came while "
+        "their connection was busy%s; round trips count from the intended send times",
+        Percent(busy_share),
+        r.spec().load().workload() == v1::WORKLOAD_ECHO
+            ? " (--pipeline bounds the messages in flight per connection)"
+            : ""));
+    return;
+  }
+  d->failures.push_back(absl::StrFormat(
+      "the generator could not keep up: it sent %s of the %s messages due (%s) while its "
+      "connections were free; the achieved rate is the agents' limit, not the target's",
+      units::FormatCount(static_cast<double>(sent)), units::FormatCount(static_cast<double>(due)),
+      Percent(sent_share)));
+}
+
 Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   Diagnosis d;
   // Only whole intervals: a short final interval would look like a stall or a collapse.
@@ -88,6 +125,10 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
     if (r.intervals(i).elapsed_s() - start >= 0.5 * interval_s) series.push_back(&r.intervals(i));
   }
   GeneratorLines(r, series, interval_s, &d);
+  OpenLoopLines(r,
+                std::any_of(series.begin(), series.end(),
+                            [](const v1::IntervalPoint* p) { return GeneratorBound(*p); }),
+                &d);
 
   const auto all_stalled = [](const v1::IntervalPoint& p) {
     return p.fairness().connections() > 0 &&

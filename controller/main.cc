@@ -90,6 +90,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 65536u))
       ->capture_default_str();
   run_cmd
+      ->add_option("--rate", run.rate,
+                   "open loop: messages per second over all agents, each sent at its intended "
+                   "time whatever the server's pace (echo latency counts from that time); "
+                   "default: closed loop")
+      ->check(CLI::PositiveNumber);
+  salvo::cli::EnumOption(*run_cmd, "--arrival", &run.arrival, salvo::workload::kArrivals,
+                         "open loop: intended send times evenly spaced or a Poisson process");
+  run_cmd
       ->add_option_function<std::string>(
           "--coalesce", [&run](const std::string& v) { run.coalesce = v == "on"; },
           "stream-out: on, a send carries as many whole messages as fit in 64 KiB; off, one "

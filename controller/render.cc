@@ -73,6 +73,29 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
   return line;
 }
 
+// What an open-loop run offered and what it achieved, and how far behind schedule it sent.
+std::string OpenLoopLine(const v1::RunReport& r) {
+  const v1::Totals& t = r.totals();
+  const v1::LatencySummary& lag = wire::FindSummary(r.timings(), Timing::kScheduleLag);
+  std::string line = absl::StrFormat(
+      "open loop: offered %s msg/s, achieved %s msg/s; %s of %s messages due were sent, "
+      "schedule lag p50 %s p99 %s; %s came due while their connection was busy",
+      FormatCount(t.rates().offered_per_sec()), FormatCount(t.rates().messages_per_sec()),
+      FormatCount(static_cast<double>(lag.count())),
+      FormatCount(static_cast<double>(t.counters().messages_due())), FormatMicros(lag.p50_us()),
+      FormatMicros(lag.p99_us()), FormatCount(static_cast<double>(t.counters().pipeline_full())));
+  if (r.spec().load().workload() == v1::WORKLOAD_ECHO) {
+    const v1::LatencySummary& rtt = wire::FindSummary(r.timings(), Timing::kRoundTrip);
+    const v1::LatencySummary& service = wire::FindSummary(r.timings(), Timing::kServiceTime);
+    absl::StrAppend(
+        &line, absl::StrFormat("\nround trip from the intended send time p50 %s p99 %s; from "
+                               "the actual send (service time) p50 %s p99 %s",
+                               FormatMicros(rtt.p50_us()), FormatMicros(rtt.p99_us()),
+                               FormatMicros(service.p50_us()), FormatMicros(service.p99_us())));
+  }
+  return line;
+}
+
 std::string RenderReport(const v1::RunReport& r) {
   const v1::RunSpecSummary& spec = r.spec();
   const v1::LoadSpec& s = spec.load();
@@ -84,6 +107,10 @@ std::string RenderReport(const v1::RunReport& r) {
       s.pipeline() > 1 ? absl::StrCat(", pipeline ", s.pipeline()) : "",
       s.verify() ? ", verified" : "", s.target(), spec.agents_size(),
       spec.agents_size() == 1 ? "" : "s", s.duration_ms() / 1000.0, s.warmup_ms() / 1000.0);
+  if (s.rate() > 0) {
+    absl::StrAppend(&out, absl::StrFormat("open loop: %s messages/s offered (%s arrivals)\n\n",
+                                          FormatCount(s.rate()), wire::Name(s.arrival())));
+  }
   // The verdict and what explains it come first: they are what a person needs to read.
   absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
   for (const std::string& reason : r.reasons()) absl::StrAppend(&out, "  - ", reason, "\n");
@@ -172,6 +199,7 @@ std::string RenderReport(const v1::RunReport& r) {
     }
     absl::StrAppend(&out, "\n\n");
   }
+  if (s.rate() > 0) absl::StrAppend(&out, OpenLoopLine(r), "\n");
   if ((s.sndbuf() > 0 || s.rcvbuf() > 0) && r.agents_size() > 0) {
     // Linux doubles the request for its bookkeeping and clamps it to net.core.[wr]mem_max.
     absl::StrAppend(

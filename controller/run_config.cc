@@ -1,10 +1,11 @@
 #include "controller/run_config.h"
 
+#include <algorithm>
 #include <cmath>
-#include "absl/strings/str_cat.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
@@ -86,6 +87,16 @@ absl::Status Validate(const RunConfig& config) {
                        "with none: every agent needs at least one connection"));
     }
   }
+  if (config.rate != 0) {
+    if (!(config.rate > 0) || !std::isfinite(config.rate) || config.rate > 1e9) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--rate must be more than 0 and at most 1e9 messages/s, got ", config.rate));
+    }
+    if (config.workload == workload::Kind::kStreamIn) {
+      return absl::InvalidArgumentError(
+          "--rate paces what the agents send: stream-in sends nothing (use echo or stream-out)");
+    }
+  }
   if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1 byte");
   if (config.message_size > (uint64_t{1} << 30)) {
     return absl::InvalidArgumentError("--size must be at most 1g");
@@ -143,6 +154,8 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   load.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
   load.set_drain_ms(Millis(config.drain));
   load.set_tcp_info_sample(config.tcp_info_sample);
+  load.set_rate(config.rate);
+  if (config.rate > 0) load.set_arrival(wire::ToProto(config.arrival));
   return load;
 }
 
@@ -163,6 +176,10 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   *spec.mutable_load() = LoadSpecOf(config);
   spec.set_connections(connections);
   spec.set_agent_name(agent);
+  // Every connection sends at the same rate, so an agent's share follows its connections.
+  if (config.rate > 0) {
+    spec.set_rate(config.rate * connections / std::max<uint32_t>(config.connections, 1));
+  }
   spec.set_lease_ms(Millis(config.lease));
   return spec;
 }

@@ -37,6 +37,9 @@ struct RunConfig {
   absl::Duration warmup = absl::Seconds(1);
   absl::Duration interval = absl::Seconds(1);
   uint32_t pipeline = 1;
+  // Open loop: messages per second over all agents (0: closed loop), spaced by `arrival`.
+  double rate = 0;
+  workload::Arrival arrival = workload::Arrival::kUniform;
   // Stream-out: a send carries as many whole messages as fit in 64 KiB (--coalesce on), or one.
   bool coalesce = true;
   bool verify = false;

@@ -43,7 +43,8 @@ enum class Unit {
   X(kClosedByPeer, closed_by_peer, kConnections,                                                  \
     "connections the peer closed (a read returned end of stream)")                                \
   X(kSendCalls, send_calls, kCalls,                                                               \
-    "sends that moved bytes: send() returns on epoll, send completions (CQEs) on io_uring")       \
+    "sends that moved bytes: send() returns, or send completions (CQEs) of io_uring sends that "  \
+    "waited for room and of uring-zc")                                                            \
   X(kRecvCalls, recv_calls, kCalls,                                                               \
     "receives that delivered bytes: recv() returns on epoll, receive completions on io_uring")    \
   X(kBytesSent, bytes_sent, kBytes, "bytes handed to the kernel by sends")                        \
@@ -74,16 +75,27 @@ enum class Unit {
   X(kConnectionsHoldingData, connections_holding_data, kConnections,                              \
     "stream-out: connections whose send queue still held data when the drain ended")              \
   X(kAcceptsRefused, accepts_refused, kConnections,                                               \
-    "incoming connections closed unserved because the process was out of file descriptors")
+    "incoming connections closed unserved because the process was out of file descriptors")      \
+  X(kMessagesDue, messages_due, kMessages,                                                        \
+    "open loop (--rate): messages whose intended send time came, sent or not")                   \
+  X(kPipelineFull, pipeline_full, kMessages,                                                      \
+    "open loop: messages that came due while their connection could not take them (every echo "  \
+    "pipeline slot busy, or a stream-out send waiting for room in the socket)")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                   \
   X(kRoundTrip, round_trip,                                                                \
-    "echo: from handing a message to the engine to the arrival of its last echoed byte")   \
+    "echo: from a message's send (closed loop) or its intended send time (open loop, "     \
+    "corrected for coordinated omission) to the arrival of its last echoed byte")          \
   X(kSendCall, send_call,                                                                  \
-    "one send: the time inside send() on epoll; submission to its completion on io_uring") \
+    "one send: the time inside send(); submission to completion for io_uring sends that "  \
+    "waited for room and for uring-zc")                                                    \
   X(kZcCompletion, zc_completion,                                                          \
-    "a zero-copy send to the kernel's notification that its pages are free again")
+    "a zero-copy send to the kernel's notification that its pages are free again")         \
+  X(kServiceTime, service_time,                                                            \
+    "open loop, echo: from a message's actual send to the arrival of its last echoed byte") \
+  X(kScheduleLag, schedule_lag,                                                            \
+    "open loop: how long after its intended send time a message was handed to the engine")
 
 // X(enum, proto_field_name, unit, scale, meaning, counters...): the sum of the counters times
 // `scale`, divided by the measured seconds.
@@ -92,6 +104,8 @@ enum class Unit {
     "completed sends and receives per second: the origin notes' completion TPS",                   \
     Counter::kSendCalls, Counter::kRecvCalls)                                                      \
   X(kMessagesPerSec, messages_per_sec, kPerSecond, 1.0, "messages per second", Counter::kMessages) \
+  X(kOfferedPerSec, offered_per_sec, kPerSecond, 1.0,                                              \
+    "open loop: messages that came due per second (the offered load)", Counter::kMessagesDue)      \
   X(kSendCallsPerSec, send_calls_per_sec, kPerSecond, 1.0, "completed sends per second",           \
     Counter::kSendCalls)                                                                           \
   X(kRecvCallsPerSec, recv_calls_per_sec, kPerSecond, 1.0, "completed receives per second",        \

@@ -125,8 +125,9 @@ class IoUringEngine final : public EngineBase {
   void ArmRecv(ConnId id);
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);
-  // Copy sends: send() from the loop, as epoll does, up to the send budget per connection and
-  // turn; only what does not fit in the socket's buffer goes to the ring, which waits for room.
+  // Small copy sends: send() from the loop, as epoll does, up to the send budget per connection
+  // and turn; only what does not fit in the socket's buffer goes to the ring, which waits for
+  // room. Larger sends go to the ring at once.
   void FlushSends();
   void FlushOne(ConnId id);
   void ReturnBuffer(uint16_t bid);

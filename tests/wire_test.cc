@@ -65,6 +65,7 @@ TEST(Wire, EveryEnumMapsOntoItsProtoByName) {
   ExpectNamesMatch(net::kEngineKinds, v1::Engine_descriptor(), "ENGINE_");
   ExpectNamesMatch(net::kSendModes, v1::SendMode_descriptor(), "SEND_MODE_");
   ExpectNamesMatch(workload::kKinds, v1::Workload_descriptor(), "WORKLOAD_");
+  ExpectNamesMatch(workload::kArrivals, v1::Arrival_descriptor(), "ARRIVAL_");
   ExpectNamesMatch(plan::kLossPolicies, v1::LossPolicy_descriptor(), "LOSS_POLICY_");
   ExpectNamesMatch(plan::kRunStatuses, v1::RunStatus_descriptor(), "RUN_STATUS_");
   ExpectNamesMatch(metrics::kTimingNames, v1::Timing_descriptor(), "TIMING_");

@@ -17,6 +17,7 @@
 #include "net/engine_factory.h"
 #include "plan/policy.h"
 #include "salvo/v1/report.pb.h"
+#include "workload/schedule.h"
 #include "workload/session.h"
 
 namespace salvo::wire {
@@ -48,6 +49,7 @@ absl::StatusOr<E> EnumFromProto(const enums::EnumTable<E, N>& table, P value) {
 SALVO_WIRE_ENUM(net::EngineKind, Engine, net::kEngineKinds)
 SALVO_WIRE_ENUM(net::SendMode, SendMode, net::kSendModes)
 SALVO_WIRE_ENUM(workload::Kind, Workload, workload::kKinds)
+SALVO_WIRE_ENUM(workload::Arrival, Arrival, workload::kArrivals)
 SALVO_WIRE_ENUM(plan::LossPolicy, LossPolicy, plan::kLossPolicies)
 SALVO_WIRE_ENUM(plan::RunStatus, RunStatus, plan::kRunStatuses)
 SALVO_WIRE_ENUM(metrics::Timing, Timing, metrics::kTimingNames)

@@ -1,23 +1,111 @@
 #include "workload/session.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
+#include "workload/schedule.h"
 
 namespace salvo::workload {
 namespace {
 
 using metrics::Counter;
 
-class EchoSession final : public Session {
+// What open-loop sending adds to a session: the schedule of intended send times, the timer for
+// the next one, and the backlog of messages that came due but could not be sent yet. With no
+// rate, none of it runs and the session is closed-loop.
+class ScheduledSession : public Session, public net::TimerHandler {
+ public:
+  using Session::Session;
+  ~ScheduledSession() override { StopSchedule(); }
+
+ protected:
+  bool open_loop() const { return options().rate_per_connection > 0; }
+  void StartSchedule() {
+    schedule_.emplace(options().rate_per_connection, options().arrival, metrics::MonoNanos(),
+                      slot_);
+    Arm();
+  }
+  void StopSchedule() {
+    if (timer_armed_) engine().CancelTimer(timer_);
+    timer_armed_ = false;
+    backlog_.clear();
+    head_ = 0;
+  }
+  size_t backlog() const { return backlog_.size() - head_; }
+  // The intended send time of the oldest message waiting.
+  uint64_t TakeDue() {
+    const uint64_t t = backlog_[head_++];
+    if (head_ == backlog_.size()) {
+      backlog_.clear();
+      head_ = 0;
+    }
+    return t;
+  }
+  // Whether a message that comes due now must wait for the connection: every echo pipeline slot
+  // holding a message in flight, or a stream-out send still waiting for room in the socket.
+  virtual bool Full() const = 0;
+  // Messages came due: send what can be sent.
+  virtual void OnDue() = 0;
+
+ private:
+  // A connection that falls this far behind its schedule keeps counting what comes due but
+  // stops remembering it: the report already says it could not keep up.
+  static constexpr size_t kMaxBacklog = 1 << 16;
+  static constexpr size_t kMaxDuePerTimer = 4096;
+
+  void OnTimer(net::TimerId) override {
+    timer_armed_ = false;
+    if (state_ != State::kOpen || draining_) return;
+    const uint64_t now = metrics::MonoNanos();
+    // Everything due by now: a timer that fired late must not lose messages.
+    for (size_t taken = 0; schedule_->next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
+      stats().Add(Counter::kMessagesDue);
+      if (Full()) stats().Add(Counter::kPipelineFull);
+      if (backlog() < kMaxBacklog) backlog_.push_back(schedule_->next_ns());
+      schedule_->Advance();
+    }
+    // Still behind: count the rest at once. Taking them one by one would make each late timer
+    // slower than the last.
+    const uint64_t skipped = schedule_->SkipTo(now);
+    stats().Add(Counter::kMessagesDue, skipped);
+    if (Full()) stats().Add(Counter::kPipelineFull, skipped);
+    OnDue();
+    Arm();
+  }
+  void Arm() {
+    timer_ = engine().ScheduleAt(schedule_->next_ns(), this);
+    timer_armed_ = true;
+  }
+
+  std::optional<Schedule> schedule_;
+  net::TimerId timer_ = 0;
+  bool timer_armed_ = false;
+  std::vector<uint64_t> backlog_;  // intended send times, oldest at head_
+  size_t head_ = 0;
+};
+
+class EchoSession final : public ScheduledSession {
  public:
   EchoSession(SessionContext* ctx, size_t slot)
-      : Session(ctx, slot), sent_at_(ctx->options.pipeline, 0) {}
+      : ScheduledSession(ctx, slot),
+        sent_at_(ctx->options.pipeline, 0),
+        intended_(ctx->options.rate_per_connection > 0 ? ctx->options.pipeline : 0, 0) {}
 
-  void Start() override { MaybeSend(); }
+  void Start() override {
+    if (open_loop()) {
+      StartSchedule();
+    } else {
+      MaybeSend();
+    }
+  }
+  void BeginDrain() override {
+    Session::BeginDrain();
+    StopSchedule();
+  }
   bool Drained() override { return state_ != State::kOpen || (!sending_ && completed_ == issued_); }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
@@ -26,50 +114,80 @@ class EchoSession final : public Session {
   }
 
  private:
+  uint64_t FreeSlots() const { return sent_at_.size() - (issued_ - completed_); }
+  // Busy with messages in flight: a message behind a backlog with free slots waits for the
+  // generator, not for the target.
+  bool Full() const override { return issued_ - completed_ >= sent_at_.size(); }
+  void OnDue() override { MaybeSend(); }
+
   void OnBytes(size_t) override {
     const uint64_t size = options().message_size;
     // A message is complete once every byte of it, and of all messages before it, is back.
     while (completed_ < issued_ && received_ >= (completed_ + 1) * size) {
       const uint64_t now = metrics::MonoNanos();
-      stats().Record(metrics::Timing::kRoundTrip, now - sent_at_[completed_ % sent_at_.size()]);
+      const size_t k = completed_ % sent_at_.size();
+      if (open_loop()) {
+        // The headline figure counts from when the message should have left.
+        stats().Record(metrics::Timing::kRoundTrip, now - intended_[k]);
+        stats().Record(metrics::Timing::kServiceTime, now - sent_at_[k]);
+      } else {
+        stats().Record(metrics::Timing::kRoundTrip, now - sent_at_[k]);
+      }
       stats().Add(Counter::kMessages);
       ++completed_;
     }
     MaybeSend();
   }
 
-  // Sends every message whose pipeline slot is free, up to messages_per_send in one send: they
-  // reach the kernel together, so they share one send time.
+  // Sends every message whose pipeline slot is free (closed loop) or that is due and has a free
+  // slot (open loop), up to messages_per_send in one send: they reach the kernel together, so
+  // they share one send time.
   void MaybeSend() {
     if (draining_ || sending_ || state_ != State::kOpen) return;
-    const uint64_t free = sent_at_.size() - (issued_ - completed_);
-    if (free == 0) return;
-    const uint64_t n = std::min<uint64_t>(free, options().messages_per_send);
+    uint64_t n = std::min<uint64_t>(FreeSlots(), options().messages_per_send);
+    if (open_loop()) n = std::min<uint64_t>(n, backlog());
+    if (n == 0) return;
     const uint64_t size = options().message_size;
     const uint64_t now = metrics::MonoNanos();
-    for (uint64_t k = 0; k < n; ++k) sent_at_[(issued_ + k) % sent_at_.size()] = now;
+    for (uint64_t k = 0; k < n; ++k) {
+      const size_t slot = (issued_ + k) % sent_at_.size();
+      sent_at_[slot] = now;
+      if (open_loop()) {
+        intended_[slot] = TakeDue();
+        stats().Record(metrics::Timing::kScheduleLag, now - intended_[slot]);
+      }
+    }
     sending_ = true;
     sending_bytes_ = n * size;
     SendAt(issued_ * size, sending_bytes_);
     issued_ += n;
   }
 
-  // Ring of send times, one per message in flight; inline for the usual single message, which
-  // saves a heap block per connection (about 50 B at 10,000 connections).
+  // Rings of send times and (open loop) intended send times, one per message in flight; inline
+  // for the usual single message, which saves a heap block per connection (about 50 B at 10,000
+  // connections).
   absl::InlinedVector<uint64_t, 1> sent_at_;
+  absl::InlinedVector<uint64_t, 1> intended_;
   uint64_t sending_bytes_ = 0;
   uint64_t issued_ = 0;
   uint64_t completed_ = 0;
   bool sending_ = false;
 };
 
-class StreamOutSession final : public Session {
+class StreamOutSession final : public ScheduledSession {
  public:
-  using Session::Session;
+  using ScheduledSession::ScheduledSession;
 
-  void Start() override { SendNext(); }
+  void Start() override {
+    if (open_loop()) {
+      StartSchedule();
+    } else {
+      SendNext(options().messages_per_send);
+    }
+  }
   void BeginDrain() override {
     Session::BeginDrain();
+    StopSchedule();
     if (!sending_ && state_ == State::kOpen) {
       engine().ShutdownWrite(id_);
       shut_ = true;
@@ -83,24 +201,40 @@ class StreamOutSession final : public Session {
   bool Drained() override { return state_ != State::kOpen; }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
-    sent_ += options().SendSpan();
-    stats().Add(Counter::kMessages, options().messages_per_send);
+    sent_ += sending_messages_ * options().message_size;
+    stats().Add(Counter::kMessages, sending_messages_);
     if (draining_) {
       engine().ShutdownWrite(id_);
       shut_ = true;
       return;
     }
-    SendNext();
+    if (open_loop()) {
+      OnDue();
+    } else {
+      SendNext(options().messages_per_send);
+    }
   }
 
  private:
-  void SendNext() {
+  bool Full() const override { return sending_; }
+  // Paced: the messages due go out together, up to messages_per_send.
+  void OnDue() override {
+    if (sending_ || backlog() == 0) return;
+    const uint64_t n = std::min<uint64_t>(backlog(), options().messages_per_send);
+    const uint64_t now = metrics::MonoNanos();
+    for (uint64_t k = 0; k < n; ++k) stats().Record(metrics::Timing::kScheduleLag, now - TakeDue());
+    SendNext(n);
+  }
+  void SendNext(uint64_t messages) {
     sending_ = true;
-    SendAt(offset_, options().SendSpan());
-    offset_ += options().SendSpan();
+    sending_messages_ = messages;
+    const size_t bytes = messages * options().message_size;
+    SendAt(offset_, bytes);
+    offset_ += bytes;
   }
 
   uint64_t offset_ = 0;
+  uint64_t sending_messages_ = 0;
   bool sending_ = false;
 };
 

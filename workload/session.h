@@ -27,6 +27,7 @@
 #include "metrics/thread_stats.h"
 #include "net/engine.h"
 #include "workload/pattern.h"
+#include "workload/schedule.h"
 
 namespace salvo::workload {
 
@@ -44,6 +45,9 @@ struct Options {
   // Whole messages one send may carry (1: one send per message): stream-out's every send, and
   // pipelined echo's when that many slots are free.
   uint32_t messages_per_send = 1;
+  // Open loop: messages per second this connection sends on its schedule (0: closed loop).
+  double rate_per_connection = 0;
+  Arrival arrival = Arrival::kUniform;
   // The bytes the sender's pattern must span: one send's worth.
   size_t SendSpan() const { return message_size * messages_per_send; }
 };

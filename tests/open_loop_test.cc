@@ -1,0 +1,185 @@
+// Open-loop runs (--rate) over real sockets on loopback: offered against achieved rates, latency
+// from the intended send time against service time, and the generator's own limit.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "controller/render.h"
+#include "gtest/gtest.h"
+#include "net/fd.h"
+#include "target/target_server.h"
+#include "tests/cluster.h"
+#include "wire/figures.h"
+
+namespace salvo {
+namespace {
+
+using controller::RunConfig;
+using metrics::Timing;
+
+class OpenLoop : public testing::Cluster {};
+
+// An echo server for one connection that, for one second starting 1.5 s after the first byte,
+// holds every 64 B message 1 ms before echoing it: the target slowing down mid-run.
+class SlowingEchoServer {
+ public:
+  SlowingEchoServer() {
+    listener_ = net::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(::listen(listener_.get(), 16), 0);
+    ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~SlowingEchoServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  bool Wait(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    while (!stop_) {
+      if (::poll(&p, 1, 50) > 0) return true;
+    }
+    return false;
+  }
+  void Serve() {
+    if (!Wait(listener_.get())) return;
+    net::Fd conn(::accept(listener_.get(), nullptr, nullptr));
+    std::vector<char> buf(64 * 1024);
+    size_t pending = 0;  // bytes of a message not yet complete
+    absl::Time slow_from = absl::InfiniteFuture();
+    while (Wait(conn.get())) {
+      const ssize_t n = ::recv(conn.get(), buf.data() + pending, buf.size() - pending, 0);
+      if (n <= 0) return;
+      if (slow_from == absl::InfiniteFuture()) slow_from = absl::Now() + absl::Milliseconds(1500);
+      pending += static_cast<size_t>(n);
+      size_t at = 0;
+      for (; pending - at >= 64; at += 64) {
+        const absl::Time now = absl::Now();
+        if (now >= slow_from && now < slow_from + absl::Seconds(1)) {
+          absl::SleepFor(absl::Milliseconds(1));
+        }
+        if (::send(conn.get(), buf.data() + at, 64, MSG_NOSIGNAL) != 64) return;
+      }
+      std::copy(buf.begin() + at, buf.begin() + pending, buf.begin());
+      pending -= at;
+    }
+  }
+
+  net::Fd listener_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+const v1::LatencySummary& Summary(const v1::RunReport& r, Timing t) {
+  return wire::FindSummary(r.timings(), t);
+}
+
+TEST_F(OpenLoop, OfferedAndAchievedRatesAgreeWhenTheTargetKeepsUp) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 4);
+  c.rate = 4000;
+  c.arrival = workload::Arrival::kPoisson;
+  c.verify = true;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  const v1::Totals& t = r.totals();
+  EXPECT_NEAR(t.rates().offered_per_sec(), 4000, 4000 * 0.05);
+  EXPECT_NEAR(t.rates().messages_per_sec(), t.rates().offered_per_sec(),
+              t.rates().offered_per_sec() * 0.03);
+  EXPECT_EQ(t.counters().verify_errors(), 0u);
+  // Every message sent was timed from its intended send time and from its actual one.
+  const uint64_t sent = Summary(r, Timing::kScheduleLag).count();
+  EXPECT_GE(sent, t.counters().messages_due() * 97 / 100);
+  EXPECT_EQ(Summary(r, Timing::kRoundTrip).count(), t.counters().messages());
+  EXPECT_EQ(Summary(r, Timing::kServiceTime).count(), t.counters().messages());
+  EXPECT_LT(Summary(r, Timing::kScheduleLag).p50_us(), 2000);
+  // The agents' shares follow their connections (2 each): half the rate each.
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_NEAR(static_cast<double>(a.counters().messages_due()),
+                static_cast<double>(t.counters().messages_due()) / 2,
+                static_cast<double>(t.counters().messages_due()) * 0.1);
+  }
+  const std::string text = controller::RenderReport(r);
+  EXPECT_TRUE(absl::StrContains(text, "open loop: offered")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "service time")) << text;
+}
+
+TEST_F(OpenLoop, ATargetThatSlowsDownShowsInTheCorrectedLatencyNotInTheServiceTime) {
+  // 2,000 messages/s on one connection, one in flight; for one second the target takes 1 ms per
+  // message, half the pace asked. A closed loop would slow down with it and report ~1 ms. The
+  // open loop keeps its schedule: a backlog of about 1,000 messages (half a second) builds, and
+  // round trips counted from the intended send times show it, while the service time (from the
+  // actual send) stays near 1 ms.
+  SlowingEchoServer server;
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, server.port(), 1);
+  c.rate = 2000;
+  c.threads = 1;
+  c.duration = absl::Seconds(4);
+  c.drain = absl::Seconds(2);
+  const v1::RunReport r = Run(c);
+  ASSERT_NE(r.status(), v1::RUN_STATUS_FAILED) << controller::RenderReport(r);
+  const v1::LatencySummary& corrected = Summary(r, Timing::kRoundTrip);
+  const v1::LatencySummary& service = Summary(r, Timing::kServiceTime);
+  EXPECT_GT(corrected.max_us(), 300'000) << controller::RenderReport(r);
+  EXPECT_LT(corrected.max_us(), 1'500'000) << controller::RenderReport(r);
+  EXPECT_GT(corrected.p99_us(), 100'000) << controller::RenderReport(r);
+  EXPECT_GE(service.max_us(), 1000);
+  EXPECT_LT(service.p99_us(), 20'000) << controller::RenderReport(r);
+  EXPECT_GT(r.totals().counters().pipeline_full(), 500u);
+  // After the slow second the target catches up: nearly everything due was sent and answered.
+  EXPECT_GE(r.totals().counters().messages(), r.totals().counters().messages_due() * 95 / 100);
+}
+
+TEST_F(OpenLoop, PacedStreamOutSendsWhatIsDueAndTheTargetReadsIt) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kStreamOut, target.port(), 2);
+  c.rate = 10000;
+  c.message_size = 100;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  const v1::Totals& t = r.totals();
+  EXPECT_NEAR(t.rates().messages_per_sec(), 10000, 10000 * 0.05);
+  EXPECT_EQ(t.counters().bytes_sent(), t.counters().messages() * 100);
+  EXPECT_EQ(Summary(r, Timing::kScheduleLag).count(), t.counters().messages());
+}
+
+TEST_F(OpenLoop, AGeneratorThatCannotKeepItsScheduleFailsTheRunAndSaysSo) {
+  // A billion messages a second on one connection with slots to spare: the agent, not the
+  // target, is the limit, and the run must not pass its own ceiling off as the target's.
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 1);
+  c.rate = 1e9;
+  c.pipeline = 1024;
+  c.threads = 1;
+  const v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  bool said = false;
+  for (const std::string& reason : r.reasons()) {
+    said |= absl::StrContains(reason, "the generator could not keep up");
+  }
+  EXPECT_TRUE(said) << controller::RenderReport(r);
+  EXPECT_GT(r.totals().counters().messages(), 0u);
+}
+
+}  // namespace
+}  // namespace salvo
