@@ -110,10 +110,12 @@ void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
     return;
   }
   d->failures.push_back(absl::StrFormat(
-      "the generator could not keep up: it sent %s of the %s messages due (%s) while its "
-      "connections were free; the achieved rate is the agents' limit, not the target's",
+      "the generator could not keep up: it sent %s of the %s messages due (%s) %s; the achieved "
+      "rate is the agents' limit, not the target's",
       units::FormatCount(static_cast<double>(sent)), units::FormatCount(static_cast<double>(due)),
-      Percent(sent_share)));
+      Percent(sent_share),
+      generator_bound ? "with its workers saturated (see generator-bound)"
+                      : "while its connections were free"));
 }
 
 Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {

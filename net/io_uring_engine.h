@@ -82,7 +82,7 @@ class IoUringEngine final : public EngineBase {
   };
   // Sends of one connection that may be in flight or awaiting their notification; each has a
   // slot for its start time, carried in its tag.
-  static constexpr uint32_t kSendSlots = 8;
+  static constexpr uint32_t kSendSlots = 4;
 
   struct Held {
     uint16_t bid;

@@ -3,9 +3,17 @@
 #include <cmath>
 
 namespace salvo::workload {
+namespace {
+
+// Deterministic per connection, so that a run's arrivals can be reproduced.
+std::seed_seq SeedFor(uint64_t seed) {
+  return std::seed_seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), 0x5a17u};
+}
+
+}  // namespace
 
 Schedule::Schedule(double rate_per_sec, Arrival arrival, uint64_t start_ns, uint64_t seed)
-    : mean_gap_ns_(1e9 / rate_per_sec), arrival_(arrival), rng_(seed * 0x9E3779B97F4A7C15ULL + 1) {
+    : mean_gap_ns_(1e9 / rate_per_sec), arrival_(arrival), rng_(SeedFor(seed)) {
   if (arrival_ == Arrival::kUniform) {
     // A phase from the golden-ratio sequence spreads any number of connections evenly.
     const double phase = static_cast<double>(seed) * 0.6180339887498949;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <random>
 
+#include "absl/random/random.h"
+
 #include "enums/enum_table.h"
 
 namespace salvo::workload {
@@ -41,7 +43,9 @@ class Schedule {
 
   const double mean_gap_ns_;
   const Arrival arrival_;
-  std::mt19937_64 rng_;
+  // 16 bytes of state (a PCG): a Mersenne Twister's 2.5 KB per connection would be most of an
+  // open-loop connection's memory.
+  absl::InsecureBitGen rng_;
   std::exponential_distribution<double> exponential_{1.0};
   // In double nanoseconds: summing rounded gaps would drift from the rate.
   double next_;

@@ -1,7 +1,6 @@
 #include "workload/session.h"
 
 #include <algorithm>
-#include <optional>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -25,26 +24,30 @@ class ScheduledSession : public Session, public net::TimerHandler {
  protected:
   bool open_loop() const { return options().rate_per_connection > 0; }
   void StartSchedule() {
-    schedule_.emplace(options().rate_per_connection, options().arrival, metrics::MonoNanos(),
-                      slot_);
+    open_ = std::make_unique<OpenLoopState>(
+        Schedule(options().rate_per_connection, options().arrival, metrics::MonoNanos(), slot_));
+    open_->intended.resize(options().pipeline);
     Arm();
   }
   void StopSchedule() {
-    if (timer_armed_) engine().CancelTimer(timer_);
-    timer_armed_ = false;
-    backlog_.clear();
-    head_ = 0;
+    if (open_ == nullptr) return;
+    if (open_->timer_armed) engine().CancelTimer(open_->timer);
+    open_->timer_armed = false;
+    open_->backlog.clear();
+    open_->head = 0;
   }
-  size_t backlog() const { return backlog_.size() - head_; }
+  size_t backlog() const { return open_ == nullptr ? 0 : open_->backlog.size() - open_->head; }
   // The intended send time of the oldest message waiting.
   uint64_t TakeDue() {
-    const uint64_t t = backlog_[head_++];
-    if (head_ == backlog_.size()) {
-      backlog_.clear();
-      head_ = 0;
+    const uint64_t t = open_->backlog[open_->head++];
+    if (open_->head == open_->backlog.size()) {
+      open_->backlog.clear();
+      open_->head = 0;
     }
     return t;
   }
+  // The intended send time of the message in pipeline slot `slot` (echo).
+  uint64_t& intended(size_t slot) { return open_->intended[slot]; }
   // Whether a message that comes due now must wait for the connection: every echo pipeline slot
   // holding a message in flight, or a stream-out send still waiting for room in the socket.
   virtual bool Full() const = 0;
@@ -57,43 +60,49 @@ class ScheduledSession : public Session, public net::TimerHandler {
   static constexpr size_t kMaxBacklog = 1 << 16;
   static constexpr size_t kMaxDuePerTimer = 4096;
 
+  // On the heap, and only for open-loop sessions: a closed-loop connection pays one pointer.
+  struct OpenLoopState {
+    explicit OpenLoopState(Schedule s) : schedule(std::move(s)) {}
+    Schedule schedule;
+    net::TimerId timer = 0;
+    bool timer_armed = false;
+    std::vector<uint64_t> backlog;  // intended send times of messages due, oldest at `head`
+    size_t head = 0;
+    std::vector<uint64_t> intended;  // echo: per pipeline slot
+  };
+
   void OnTimer(net::TimerId) override {
-    timer_armed_ = false;
+    open_->timer_armed = false;
     if (state_ != State::kOpen || draining_) return;
+    Schedule& schedule = open_->schedule;
     const uint64_t now = metrics::MonoNanos();
     // Everything due by now: a timer that fired late must not lose messages.
-    for (size_t taken = 0; schedule_->next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
+    for (size_t taken = 0; schedule.next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
       stats().Add(Counter::kMessagesDue);
       if (Full()) stats().Add(Counter::kPipelineFull);
-      if (backlog() < kMaxBacklog) backlog_.push_back(schedule_->next_ns());
-      schedule_->Advance();
+      if (backlog() < kMaxBacklog) open_->backlog.push_back(schedule.next_ns());
+      schedule.Advance();
     }
     // Still behind: count the rest at once. Taking them one by one would make each late timer
     // slower than the last.
-    const uint64_t skipped = schedule_->SkipTo(now);
+    const uint64_t skipped = schedule.SkipTo(now);
     stats().Add(Counter::kMessagesDue, skipped);
     if (Full()) stats().Add(Counter::kPipelineFull, skipped);
     OnDue();
     Arm();
   }
   void Arm() {
-    timer_ = engine().ScheduleAt(schedule_->next_ns(), this);
-    timer_armed_ = true;
+    open_->timer = engine().ScheduleAt(open_->schedule.next_ns(), this);
+    open_->timer_armed = true;
   }
 
-  std::optional<Schedule> schedule_;
-  net::TimerId timer_ = 0;
-  bool timer_armed_ = false;
-  std::vector<uint64_t> backlog_;  // intended send times, oldest at head_
-  size_t head_ = 0;
+  std::unique_ptr<OpenLoopState> open_;
 };
 
 class EchoSession final : public ScheduledSession {
  public:
   EchoSession(SessionContext* ctx, size_t slot)
-      : ScheduledSession(ctx, slot),
-        sent_at_(ctx->options.pipeline, 0),
-        intended_(ctx->options.rate_per_connection > 0 ? ctx->options.pipeline : 0, 0) {}
+      : ScheduledSession(ctx, slot), sent_at_(ctx->options.pipeline, 0) {}
 
   void Start() override {
     if (open_loop()) {
@@ -128,7 +137,7 @@ class EchoSession final : public ScheduledSession {
       const size_t k = completed_ % sent_at_.size();
       if (open_loop()) {
         // The headline figure counts from when the message should have left.
-        stats().Record(metrics::Timing::kRoundTrip, now - intended_[k]);
+        stats().Record(metrics::Timing::kRoundTrip, now - intended(k));
         stats().Record(metrics::Timing::kServiceTime, now - sent_at_[k]);
       } else {
         stats().Record(metrics::Timing::kRoundTrip, now - sent_at_[k]);
@@ -153,8 +162,8 @@ class EchoSession final : public ScheduledSession {
       const size_t slot = (issued_ + k) % sent_at_.size();
       sent_at_[slot] = now;
       if (open_loop()) {
-        intended_[slot] = TakeDue();
-        stats().Record(metrics::Timing::kScheduleLag, now - intended_[slot]);
+        intended(slot) = TakeDue();
+        stats().Record(metrics::Timing::kScheduleLag, now - intended(slot));
       }
     }
     sending_ = true;
@@ -163,11 +172,9 @@ class EchoSession final : public ScheduledSession {
     issued_ += n;
   }
 
-  // Rings of send times and (open loop) intended send times, one per message in flight; inline
-  // for the usual single message, which saves a heap block per connection (about 50 B at 10,000
-  // connections).
+  // Ring of send times, one per message in flight; inline for the usual single message, which
+  // saves a heap block per connection (about 50 B at 10,000 connections).
   absl::InlinedVector<uint64_t, 1> sent_at_;
-  absl::InlinedVector<uint64_t, 1> intended_;
   uint64_t sending_bytes_ = 0;
   uint64_t issued_ = 0;
   uint64_t completed_ = 0;
