@@ -5,6 +5,7 @@
 #include "proto/grpc_logging.h"
 
 int main(int argc, char** argv) {
+  salvo::cli::TuneProcess();
   salvo::agent::AgentConfig config;
   std::vector<std::string> allow_targets;
   std::string token_file, tls_cert, tls_key, tls_ca;

@@ -8,11 +8,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_replace.h"
 #include "units/units.h"
 
 namespace salvo::cli {
+
+void TuneProcess() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
 
 std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
   try {

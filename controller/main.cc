@@ -44,6 +44,7 @@ bool ParseAgents(const char* command, const std::string& list, std::vector<std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  salvo::cli::TuneProcess();
   CLI::App app{"salvo: a distributed TCP load generator", "salvo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", SALVO_VERSION);

@@ -25,15 +25,9 @@ using metrics::Histogram;
 // and otherwise ignored, so one hostile agent cannot spoil the others' figures.
 void MergeTimings(const wire::TimingList& from, wire::Timings* into, const std::string& who,
                   std::vector<std::string>* reasons) {
-  absl::StatusOr<wire::Timings> t = wire::TimingsFromProto(from);
-  if (!t.ok()) {
-    if (reasons != nullptr) {
-      reasons->push_back(
-          absl::StrCat("agent ", who, " sent malformed timings: ", t.status().message()));
-    }
-    return;
+  if (absl::Status s = wire::MergeTimingsFromProto(from, into); !s.ok() && reasons != nullptr) {
+    reasons->push_back(absl::StrCat("agent ", who, " sent malformed timings: ", s.message()));
   }
-  for (int i = 0; i < metrics::kNumTimings; ++i) (*into)[i].Merge((*t)[i]);
 }
 
 // What an agent that never sent its result still contributed: its live intervals.

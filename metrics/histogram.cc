@@ -94,35 +94,48 @@ Histogram Histogram::Delta(const Histogram& now, const Histogram& before) {
   return d;
 }
 
-absl::StatusOr<Histogram> Histogram::FromBuckets(const std::vector<Bucket>& buckets,
-                                                 uint64_t total_count, uint64_t min_ns,
-                                                 uint64_t max_ns, double sum_ns) {
-  Histogram h;
+absl::Status Histogram::CheckBuckets(const std::vector<Bucket>& buckets, uint64_t total_count,
+                                     uint64_t min_ns, uint64_t max_ns, double sum_ns) {
+  uint64_t count = 0;
   for (const Bucket& b : buckets) {
     if (b.index >= HistogramLayout::kNumBuckets) {
       return absl::InvalidArgumentError(
           absl::StrCat("histogram bucket ", b.index, " is outside the layout"));
     }
-    if (h.count_ + b.count < h.count_) {
-      return absl::InvalidArgumentError("histogram counts overflow");
-    }
-    h.counts_[b.index] += b.count;
-    h.count_ += b.count;
+    if (count + b.count < count) return absl::InvalidArgumentError("histogram counts overflow");
+    count += b.count;
   }
-  if (h.count_ != total_count) {
+  if (count != total_count) {
     return absl::InvalidArgumentError(
-        absl::StrCat("histogram counts add up to ", h.count_, " but its total says ", total_count));
+        absl::StrCat("histogram counts add up to ", count, " but its total says ", total_count));
   }
-  if (h.count_ > 0) {
+  if (count > 0) {
     if (min_ns > max_ns) {
       return absl::InvalidArgumentError(
           absl::StrCat("histogram minimum ", min_ns, " is above its maximum ", max_ns));
     }
     if (!(sum_ns >= 0)) return absl::InvalidArgumentError("histogram sum is negative or NaN");
-    h.min_ = min_ns;
-    h.max_ = max_ns;
-    h.sum_ = sum_ns;
   }
+  return absl::OkStatus();
+}
+
+void Histogram::MergeBuckets(const std::vector<Bucket>& buckets, uint64_t total_count,
+                             uint64_t min_ns, uint64_t max_ns, double sum_ns) {
+  if (total_count == 0) return;
+  for (const Bucket& b : buckets) counts_[b.index] += b.count;
+  count_ += total_count;
+  sum_ += sum_ns;
+  min_ = std::min(min_, min_ns);
+  max_ = std::max(max_, max_ns);
+}
+
+absl::StatusOr<Histogram> Histogram::FromBuckets(const std::vector<Bucket>& buckets,
+                                                 uint64_t total_count, uint64_t min_ns,
+                                                 uint64_t max_ns, double sum_ns) {
+  if (absl::Status s = CheckBuckets(buckets, total_count, min_ns, max_ns, sum_ns); !s.ok())
+    return s;
+  Histogram h;
+  h.MergeBuckets(buckets, total_count, min_ns, max_ns, sum_ns);
   return h;
 }
 

@@ -4,6 +4,7 @@
 #include "target/target_server.h"
 
 int main(int argc, char** argv) {
+  salvo::cli::TuneProcess();
   salvo::target::TargetConfig config;
   CLI::App app{"salvo-target: the reference server (echo, sink or source)", "salvo-target"};
   app.add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 picks one)")

@@ -93,8 +93,12 @@ void HistogramToProto(const metrics::Histogram& h, v1::Histogram* out) {
   out->set_sum_ns(h.sum());
 }
 
-absl::StatusOr<metrics::Histogram> HistogramFromProto(const v1::Histogram& in) {
-  if (in.bucket_size() == 0 && in.total_count() == 0) return metrics::Histogram();
+namespace {
+
+// A proto histogram's sparse buckets, checked against the layout and its own totals.
+absl::StatusOr<std::vector<metrics::Histogram::Bucket>> CheckedBuckets(const v1::Histogram& in) {
+  std::vector<metrics::Histogram::Bucket> buckets;
+  if (in.bucket_size() == 0 && in.total_count() == 0) return buckets;
   if (in.sub_bucket_bits() != metrics::HistogramLayout::kSubBucketBits) {
     return absl::InvalidArgumentError(
         absl::StrCat("histogram has layout sub_bucket_bits=", in.sub_bucket_bits(),
@@ -105,11 +109,20 @@ absl::StatusOr<metrics::Histogram> HistogramFromProto(const v1::Histogram& in) {
     return absl::InvalidArgumentError(absl::StrCat("histogram has ", in.bucket_size(),
                                                    " buckets but ", in.count_size(), " counts"));
   }
-  std::vector<metrics::Histogram::Bucket> buckets;
   buckets.reserve(in.bucket_size());
   for (int i = 0; i < in.bucket_size(); ++i) buckets.push_back({in.bucket(i), in.count(i)});
-  return metrics::Histogram::FromBuckets(buckets, in.total_count(), in.min_ns(), in.max_ns(),
-                                         in.sum_ns());
+  SALVO_RETURN_IF_ERROR(metrics::Histogram::CheckBuckets(buckets, in.total_count(), in.min_ns(),
+                                                         in.max_ns(), in.sum_ns()));
+  return buckets;
+}
+
+}  // namespace
+
+absl::StatusOr<metrics::Histogram> HistogramFromProto(const v1::Histogram& in) {
+  SALVO_ASSIGN_OR_RETURN(std::vector<metrics::Histogram::Bucket> buckets, CheckedBuckets(in));
+  metrics::Histogram h;
+  h.MergeBuckets(buckets, in.total_count(), in.min_ns(), in.max_ns(), in.sum_ns());
+  return h;
 }
 
 void SummaryToProto(const metrics::Histogram& h, v1::LatencySummary* out) {
@@ -135,13 +148,27 @@ void TimingsToProto(const Timings& timings, bool with_histograms, TimingList* ou
   }
 }
 
-absl::StatusOr<Timings> TimingsFromProto(const TimingList& in) {
-  Timings out;
+absl::Status MergeTimingsFromProto(const TimingList& in, Timings* into) {
+  // Everything is checked before anything is added: a malformed list changes nothing.
+  std::vector<std::pair<int, std::vector<metrics::Histogram::Bucket>>> parts;
+  parts.reserve(in.size());
   for (const v1::TimingHistogram& entry : in) {
     SALVO_ASSIGN_OR_RETURN(metrics::Timing timing, FromProto(entry.timing()));
-    SALVO_ASSIGN_OR_RETURN(metrics::Histogram h, HistogramFromProto(entry.histogram()));
-    out[metrics::Index(timing)].Merge(h);
+    SALVO_ASSIGN_OR_RETURN(std::vector<metrics::Histogram::Bucket> buckets,
+                           CheckedBuckets(entry.histogram()));
+    parts.emplace_back(metrics::Index(timing), std::move(buckets));
   }
+  for (int i = 0; i < in.size(); ++i) {
+    const v1::Histogram& h = in[i].histogram();
+    (*into)[parts[i].first].MergeBuckets(parts[i].second, h.total_count(), h.min_ns(), h.max_ns(),
+                                         h.sum_ns());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Timings> TimingsFromProto(const TimingList& in) {
+  Timings out;
+  SALVO_RETURN_IF_ERROR(MergeTimingsFromProto(in, &out));
   return out;
 }
 

@@ -42,6 +42,9 @@ void TimingsToProto(const Timings& timings, bool with_histograms, TimingList* ou
 // The histograms in `in`, merged by timing; an entry with an unknown timing or a malformed
 // histogram is an error.
 absl::StatusOr<Timings> TimingsFromProto(const TimingList& in);
+// Adds `in` to `into` without building dense copies; all or nothing: a malformed list changes
+// nothing and says why.
+absl::Status MergeTimingsFromProto(const TimingList& in, Timings* into);
 // The summary of `timing` in `in`, or an empty one.
 const v1::LatencySummary& FindSummary(const TimingList& in, metrics::Timing timing);
 
