@@ -122,6 +122,23 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
 
 }  // namespace
 
+int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = Validate(config); !s.ok()) {
+    err << "salvo run: " << s.message() << "\n";
+    return 2;
+  }
+  out << v1::ToJson(SpecSummary(config));
+  return 0;
+}
+
+absl::Status LoadScenario(const std::string& path, RunConfig* config) {
+  SALVO_ASSIGN_OR_RETURN(v1::RunSpecSummary summary, ReadScenario(path));
+  if (absl::Status s = ApplySpecSummary(summary, config); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--scenario ", path, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
   if (absl::Status s = Validate(config); !s.ok()) {
     err << "salvo run: " << s.message() << "\n";

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "controller/run_config.h"
 #include "controller/sweep.h"
@@ -13,6 +14,11 @@
 namespace salvo::controller {
 
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
+// `salvo run --print-scenario`: the run spec `config` makes, as the JSON --scenario reads; exit
+// code 0, or 2 (and one line) when the flags are not a valid run.
+int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err);
+// `salvo run --scenario FILE`: the file's run spec into `config`.
+absl::Status LoadScenario(const std::string& path, RunConfig* config);
 
 // Probes each agent and prints one line per agent; 0 when all are reachable, 1 otherwise.
 int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,

@@ -52,17 +52,23 @@ int main(int argc, char** argv) {
   salvo::controller::RunConfig run;
   std::string agents;
   CLI::App* run_cmd = app.add_subcommand("run", "drive a run through one or more agents");
-  run_cmd
-      ->add_option("--agents", agents,
-                   "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight")
-      ->required();
+  // Required unless a --scenario names them; Validate says so in one line.
+  run_cmd->add_option("--agents", agents,
+                      "HOST:PORT[@WEIGHT][,...] of the salvo-agents; connections split by weight");
+  std::string scenario;
+  bool print_scenario = false;
+  run_cmd->add_option("--scenario", scenario,
+                      "read the run spec from this JSON file (as --print-scenario writes it, or "
+                      "a report's \"spec\"); flags given beside it override its fields");
+  run_cmd->add_flag("--print-scenario", print_scenario,
+                    "print the run spec these flags make, as JSON, and exit without running");
   salvo::cli::EnumOption(*run_cmd, "--on-agent-loss", &run.on_agent_loss,
                          salvo::plan::kLossPolicies,
                          "what a lost agent does to the run (continue: the report is partial)");
   run_cmd->add_option("--min-agents", run.min_agents, "fail the run when fewer agents remain");
   SecurityFlags run_security;
   run_security.AddTo(run_cmd);
-  run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load")->required();
+  run_cmd->add_option("--target", run.target, "HOST:PORT of the server to load");
   salvo::cli::EnumOption(*run_cmd, "--workload", &run.workload, salvo::workload::kKinds,
                          "what each connection does");
   run_cmd->add_option("--connections", run.connections, "total connections, split across agents")
@@ -198,8 +204,17 @@ int main(int argc, char** argv) {
 
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   salvo::v1::QuietGrpcLogs();
+  if (run_cmd->parsed() && !scenario.empty()) {
+    // The file first, then every flag given beside it again, on top of it.
+    if (absl::Status s = salvo::controller::LoadScenario(scenario, &run); !s.ok()) {
+      std::cerr << "salvo run: " << s.message() << "\n";
+      return 2;
+    }
+    app.clear();
+    if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  }
   if (run_cmd->parsed()) {
-    if (!ParseAgents("run", agents, &run.agents, &run.agent_weights) ||
+    if ((!agents.empty() && !ParseAgents("run", agents, &run.agents, &run.agent_weights)) ||
         !run_security.Load("run", &run.security)) {
       return 2;
     }
@@ -211,6 +226,7 @@ int main(int argc, char** argv) {
       }
       run.thresholds.push_back(*t);
     }
+    if (print_scenario) return salvo::controller::PrintScenario(run, std::cout, std::cerr);
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
   }
   if (sweep_cmd->parsed()) {

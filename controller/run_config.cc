@@ -1,12 +1,18 @@
 #include "controller/run_config.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
 #include "plan/limits.h"
@@ -49,7 +55,10 @@ std::vector<double> Weights(const RunConfig& config) {
 }
 
 absl::Status Validate(const RunConfig& config) {
-  if (config.agents.empty()) return absl::InvalidArgumentError("--agents: give at least one agent");
+  if (config.agents.empty()) {
+    return absl::InvalidArgumentError(
+        "--agents is required: give at least one agent (or a --scenario that names them)");
+  }
   for (size_t i = 0; i < config.agents.size(); ++i) {
     for (size_t j = i + 1; j < config.agents.size(); ++j) {
       if (config.agents[i] == config.agents[j]) {
@@ -70,7 +79,9 @@ absl::Status Validate(const RunConfig& config) {
       return absl::InvalidArgumentError(absl::StrCat("--agents: ", s.message()));
     }
   }
-  if (config.target.empty()) return absl::InvalidArgumentError("--target is required");
+  if (config.target.empty()) {
+    return absl::InvalidArgumentError("--target is required (or a --scenario that names it)");
+  }
   if (absl::Status s = net::SplitHostPort(config.target, &host, &port); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--target: ", s.message()));
   }
@@ -182,6 +193,76 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   }
   spec.set_lease_ms(Millis(config.lease));
   return spec;
+}
+
+absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* config) {
+  const v1::LoadSpec& load = summary.load();
+  // Durations beyond the limits are refused here: they would overflow absl::Duration's millis.
+  for (uint64_t ms : {load.duration_ms(), load.warmup_ms(), load.interval_ms(),
+                      load.connect_timeout_ms(), load.drain_ms(), summary.lease_ms()}) {
+    if (ms > static_cast<uint64_t>(absl::ToInt64Milliseconds(plan::kMaxDuration))) {
+      return absl::InvalidArgumentError(absl::StrCat("a duration of ", ms,
+                                                     " ms is past the limit of ",
+                                                     absl::FormatDuration(plan::kMaxDuration)));
+    }
+  }
+  const auto millis = [](uint64_t ms) { return absl::Milliseconds(static_cast<int64_t>(ms)); };
+  config->target = load.target();
+  if (load.workload() != v1::WORKLOAD_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->workload, wire::FromProto(load.workload()));
+  }
+  if (load.message_size() > 0) config->message_size = load.message_size();
+  if (load.pipeline() > 0) config->pipeline = load.pipeline();
+  config->verify = load.verify();
+  if (load.duration_ms() > 0) config->duration = millis(load.duration_ms());
+  config->warmup = millis(load.warmup_ms());
+  if (load.interval_ms() > 0) config->interval = millis(load.interval_ms());
+  config->threads = load.threads();
+  if (load.connect_timeout_ms() > 0) config->connect_timeout = millis(load.connect_timeout_ms());
+  if (load.engine() != v1::ENGINE_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->engine, wire::FromProto(load.engine()));
+  }
+  if (load.send_mode() != v1::SEND_MODE_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->send_mode, wire::FromProto(load.send_mode()));
+  }
+  config->sndbuf = load.sndbuf();
+  config->rcvbuf = load.rcvbuf();
+  config->drain = millis(load.drain_ms());
+  if (load.tcp_info_sample() > 0) config->tcp_info_sample = load.tcp_info_sample();
+  config->coalesce = !load.one_message_per_send();
+  config->rate = load.rate();
+  if (load.arrival() != v1::ARRIVAL_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->arrival, wire::FromProto(load.arrival()));
+  }
+  if (summary.connections() > 0) config->connections = summary.connections();
+  config->agents.assign(summary.agents().begin(), summary.agents().end());
+  config->agent_weights.assign(summary.agent_weights().begin(), summary.agent_weights().end());
+  if (summary.on_agent_loss() != v1::LOSS_POLICY_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->on_agent_loss, wire::FromProto(summary.on_agent_loss()));
+  }
+  config->min_agents = summary.min_agents();
+  if (summary.lease_ms() > 0) config->lease = millis(summary.lease_ms());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RunSpecSummary> ReadScenario(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read --scenario ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::RunSpecSummary summary;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &summary, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--scenario ", path,
+        " is not a run spec: ", absl::StrReplaceAll(std::string(parsed.message()), {{"\n", " "}})));
+  }
+  return summary;
 }
 
 }  // namespace salvo::controller

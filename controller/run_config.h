@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "controller/channel.h"
 #include "controller/threshold.h"
 #include "net/engine_factory.h"
 #include "plan/policy.h"
 #include "salvo/v1/agent.pb.h"
+#include "salvo/v1/report.pb.h"
 #include "workload/session.h"
 
 namespace salvo::controller {
@@ -77,6 +79,15 @@ std::vector<double> Weights(const RunConfig& config);
 v1::LoadSpec LoadSpecOf(const RunConfig& config);
 
 v1::RunSpecSummary SpecSummary(const RunConfig& config);
+
+// The inverse of SpecSummary, for --scenario: every field of the summary into `config` (what the
+// summary leaves unspecified keeps its default); the rest of `config` is untouched. Fails on
+// enum values this salvo does not know and on durations past the limits.
+absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* config);
+
+// Reads a scenario file: a RunSpecSummary in the proto's JSON form, as --print-scenario and the
+// report's "spec" write it. Unknown fields are errors, so a misspelt key is not silently ignored.
+absl::StatusOr<v1::RunSpecSummary> ReadScenario(const std::string& path);
 
 // The spec one agent receives: its share of the connections and the common settings.
 v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections);

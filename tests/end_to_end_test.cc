@@ -31,6 +31,7 @@
 #include "net/address.h"
 #include "net/socket.h"
 #include "process/child.h"
+#include "proto/json.h"
 #include "salvo/v1/report.pb.h"
 #include "tests/test_util.h"
 
@@ -159,6 +160,50 @@ TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
   EXPECT_EQ(totals.counters().connections_established(), 4u);
   EXPECT_GT(totals.counters().recv_calls(), 0u);
   EXPECT_EQ(totals.counters().bytes_sent(), 0u);
+}
+
+TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
+  const uint16_t target = StartTarget("echo");
+  const std::string agent = StartAgent();
+  const std::string scenario = absl::StrCat(dir_, "/scenario.json");
+  const Output printed = RunTool(
+      Binary("salvo"), {"run", "--agents", agent, "--target", absl::StrCat("127.0.0.1:", target),
+                        "--connections", "3", "--size", "100", "--rate", "3000", "--arrival",
+                        "poisson", "--duration", "1", "--warmup", "0", "--print-scenario"});
+  ASSERT_EQ(printed.code, 0) << printed.err;
+  v1::RunSpecSummary spec;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(printed.out, &spec).ok()) << printed.out;
+  EXPECT_EQ(spec.load().rate(), 3000);
+  EXPECT_EQ(spec.load().arrival(), v1::ARRIVAL_POISSON);
+  { std::ofstream(scenario) << printed.out; }
+
+  // Replayed as it is, then with a flag beside it: the flag wins, the rest is the file's.
+  const std::string report_json = absl::StrCat(dir_, "/report.json");
+  Output o = RunTool(Binary("salvo"), {"run", "--scenario", scenario, "--json", report_json});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  v1::RunReport report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  EXPECT_EQ(report.spec().SerializeAsString(), spec.SerializeAsString());
+  EXPECT_GT(report.totals().counters().messages_due(), 0u);
+
+  o = RunTool(Binary("salvo"),
+              {"run", "--scenario", scenario, "--size", "200", "--json", report_json});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  v1::RunSpecSummary expected = spec;
+  expected.mutable_load()->set_message_size(200);
+  EXPECT_EQ(report.spec().SerializeAsString(), expected.SerializeAsString());
+
+  // A report's "spec" is a scenario too (jq .spec report.json), though the whole report is not.
+  const std::string from_report = absl::StrCat(dir_, "/from-report.json");
+  { std::ofstream(from_report) << v1::ToJson(report.spec()); }
+  o = RunTool(Binary("salvo"), {"run", "--scenario", from_report, "--print-scenario"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  v1::RunSpecSummary again;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(o.out, &again).ok()) << o.out;
+  EXPECT_EQ(again.SerializeAsString(), expected.SerializeAsString());
+  ExpectOneLineError(RunTool(Binary("salvo"), {"run", "--scenario", report_json}), 2,
+                     "is not a run spec");
 }
 
 TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
