@@ -18,6 +18,16 @@ constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
 constexpr uint32_t kMaxPipeline = 1 << 16;
 // Messages per second one agent may be asked to schedule.
 constexpr double kMaxRate = 1e9;
+// rr: the largest request the controller may send.
+constexpr size_t kMaxRequestBytes = 1 << 20;
+
+std::string RepeatRequest(const workload::Options& o) {
+  std::string out;
+  if (o.kind != workload::Kind::kRr) return out;
+  out.reserve(o.request.size() * o.messages_per_send);
+  for (uint32_t i = 0; i < o.messages_per_send; ++i) out += o.request;
+  return out;
+}
 
 }  // namespace
 
@@ -42,11 +52,32 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
+  if (kind == workload::Kind::kRr) {
+    if (spec.request().empty() || spec.request().size() > kMaxRequestBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("rr needs a request of 1 byte to ",
+                                                     kMaxRequestBytes, " bytes, got ",
+                                                     spec.request().size()));
+    }
+    if ((spec.response_bytes() > 0) == !spec.response_until().empty()) {
+      return absl::InvalidArgumentError(
+          "rr needs exactly one of a response length and a response delimiter");
+    }
+    if (spec.verify()) {
+      return absl::InvalidArgumentError("rr responses are the server's: they cannot be verified");
+    }
+    plan.workload.request = spec.request();
+    plan.workload.message_size = spec.request().size();
+    plan.workload.response_bytes = spec.response_bytes();
+    plan.workload.response_until = spec.response_until();
+  } else if (!spec.request().empty() || spec.response_bytes() > 0 ||
+             !spec.response_until().empty()) {
+    return absl::InvalidArgumentError("a request and response framing are for rr only");
+  }
   if (!spec.one_message_per_send()) {
     const uint64_t fit = std::max<uint64_t>(1, workload::kCoalesceBytes / spec.message_size());
     if (kind == workload::Kind::kStreamOut) {
       plan.workload.messages_per_send = static_cast<uint32_t>(fit);
-    } else if (kind == workload::Kind::kEcho) {
+    } else if (kind == workload::Kind::kEcho || kind == workload::Kind::kRr) {
       // Pipelined echo: the messages whose slots are free go out together.
       plan.workload.messages_per_send =
           static_cast<uint32_t>(std::min<uint64_t>(fit, plan.workload.pipeline));
@@ -115,7 +146,8 @@ LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
-      pattern_(plan_.workload.SendSpan()) {
+      pattern_(plan_.workload.kind == workload::Kind::kRr ? 1 : plan_.workload.SendSpan()),
+      requests_(RepeatRequest(plan_.workload)) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
     sample_done_[i].store(0);
     tids_[i].store(0);
@@ -233,6 +265,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
   workload::SessionContext ctx;
   ctx.stats = &stats;
   ctx.pattern = &pattern_;
+  if (!requests_.empty()) ctx.requests = reinterpret_cast<const uint8_t*>(requests_.data());
   ctx.options = plan_.workload;
 
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(plan_.engine.kind, engine_options);

@@ -118,6 +118,8 @@ class LoadRun {
   // The bytes every worker sends from: immutable, so one serves all (a 1 GiB message costs
   // 1 GiB per agent, not per worker).
   const workload::Pattern pattern_;
+  // rr: the request repeated messages_per_send times (empty otherwise).
+  const std::string requests_;
 
   mutable absl::Mutex mu_;
   uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;

@@ -7,9 +7,11 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -129,6 +131,31 @@ int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err)
   }
   out << v1::ToJson(SpecSummary(config));
   return 0;
+}
+
+absl::Status LoadRequest(const std::string& request_file, const std::string& response_until,
+                         RunConfig* config) {
+  if (!request_file.empty()) {
+    std::ifstream in(request_file, std::ios::binary);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot read --request-file ", request_file, ": ", std::strerror(errno)));
+    }
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--request-file ", request_file, " is empty"));
+    }
+    config->request = std::move(bytes);
+  }
+  if (!response_until.empty()) {
+    std::string unescaped, error;
+    if (!absl::CUnescape(response_until, &unescaped, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--response-until '", response_until, "': ", error));
+    }
+    config->response_until = std::move(unescaped);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LoadScenario(const std::string& path, RunConfig* config) {

@@ -17,6 +17,10 @@ int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
 // `salvo run --print-scenario`: the run spec `config` makes, as the JSON --scenario reads; exit
 // code 0, or 2 (and one line) when the flags are not a valid run.
 int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err);
+// rr's --request-file (its bytes, at most 1 MiB) and --response-until (C escapes such as \r\n
+// unescaped) into `config`; empty arguments change nothing.
+absl::Status LoadRequest(const std::string& request_file, const std::string& response_until,
+                         RunConfig* config);
 // `salvo run --scenario FILE`: the file's run spec into `config`.
 absl::Status LoadScenario(const std::string& path, RunConfig* config);
 

@@ -74,6 +74,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--connections", run.connections, "total connections, split across agents")
       ->check(CLI::Range(1u, 10000000u))
       ->capture_default_str();
+  std::string request_file, response_until;
+  run_cmd->add_option("--request-file", request_file,
+                      "rr: the bytes of each request (for example a redis \"PING\\r\\n\")");
+  run_cmd->add_option("--response-bytes", run.response_bytes,
+                      "rr: each response is this many bytes");
+  run_cmd->add_option("--response-until", response_until,
+                      "rr: each response ends with this string; C escapes such as '\\r\\n'");
   salvo::cli::SizeOption(*run_cmd, "--size", &run.message_size,
                          "bytes per message: 64, 4k, 1m (default 64)");
   salvo::cli::DurationOption(*run_cmd, "--duration", &run.duration,
@@ -225,6 +232,11 @@ int main(int argc, char** argv) {
         return 2;
       }
       run.thresholds.push_back(*t);
+    }
+    if (absl::Status s = salvo::controller::LoadRequest(request_file, response_until, &run);
+        !s.ok()) {
+      std::cerr << "salvo run: " << s.message() << "\n";
+      return 2;
     }
     if (print_scenario) return salvo::controller::PrintScenario(run, std::cout, std::cerr);
     return salvo::controller::RunCommand(run, std::cout, std::cerr);

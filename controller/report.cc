@@ -168,7 +168,8 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
   totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
   totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
   if (spec.load().workload() == v1::WORKLOAD_STREAM_OUT ||
-      (spec.load().workload() == v1::WORKLOAD_ECHO && spec.load().pipeline() > 1)) {
+      ((spec.load().workload() == v1::WORKLOAD_ECHO || spec.load().workload() == v1::WORKLOAD_RR) &&
+       spec.load().pipeline() > 1)) {
     totals.set_messages_per_send(metrics::MessagesPerSend(sum));
   }
   wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());
@@ -191,6 +192,16 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
   // merges above and would add tens of KB per agent and interval to the JSON.
   for (v1::AgentResult& r : *report.mutable_agents()) {
     for (v1::Interval& i : *r.mutable_intervals()) StripHistograms(&i);
+  }
+  if (reasons.empty() && measured_s > 0 && sum[Counter::kMessages] == 0 &&
+      sum[Counter::kConnectionsEstablished] > 0) {
+    // Connections were up and the run lasted, yet nothing completed: for rr, usually a response
+    // framing that never matches what the server sends.
+    reasons.push_back(absl::StrFormat(
+        "no message completed in %.1f s measured%s", measured_s,
+        spec.load().workload() == v1::WORKLOAD_RR
+            ? " (do --response-bytes or --response-until match the server's responses?)"
+            : ""));
   }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],

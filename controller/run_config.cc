@@ -98,6 +98,27 @@ absl::Status Validate(const RunConfig& config) {
                        "with none: every agent needs at least one connection"));
     }
   }
+  if (config.workload == workload::Kind::kRr) {
+    if (config.request.empty()) {
+      return absl::InvalidArgumentError("--workload rr needs --request-file (the request's bytes)");
+    }
+    if (config.request.size() > (1u << 20)) {
+      return absl::InvalidArgumentError(absl::StrCat("--request-file holds ", config.request.size(),
+                                                     " bytes; a request may be at most 1 MiB"));
+    }
+    if ((config.response_bytes > 0) == !config.response_until.empty()) {
+      return absl::InvalidArgumentError(
+          "--workload rr needs exactly one of --response-bytes N and --response-until STRING");
+    }
+    if (config.verify) {
+      return absl::InvalidArgumentError(
+          "--verify checks salvo's own pattern: rr responses are the server's");
+    }
+  } else if (!config.request.empty() || config.response_bytes > 0 ||
+             !config.response_until.empty()) {
+    return absl::InvalidArgumentError(
+        "--request-file, --response-bytes and --response-until are for --workload rr");
+  }
   if (config.rate != 0) {
     if (!(config.rate > 0) || !std::isfinite(config.rate) || config.rate > 1e9) {
       return absl::InvalidArgumentError(
@@ -150,7 +171,15 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   v1::LoadSpec load;
   load.set_target(config.target);
   load.set_workload(wire::ToProto(config.workload));
-  load.set_message_size(config.message_size);
+  // rr: a message is a request.
+  load.set_message_size(config.workload == workload::Kind::kRr && !config.request.empty()
+                            ? config.request.size()
+                            : config.message_size);
+  if (config.workload == workload::Kind::kRr) {
+    load.set_request(config.request);
+    load.set_response_bytes(config.response_bytes);
+    load.set_response_until(config.response_until);
+  }
   load.set_pipeline(config.pipeline);
   load.set_one_message_per_send(!config.coalesce);
   load.set_verify(config.verify);
@@ -230,6 +259,9 @@ absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* conf
   config->drain = millis(load.drain_ms());
   if (load.tcp_info_sample() > 0) config->tcp_info_sample = load.tcp_info_sample();
   config->coalesce = !load.one_message_per_send();
+  config->request = load.request();
+  config->response_bytes = load.response_bytes();
+  config->response_until = load.response_until();
   config->rate = load.rate();
   if (load.arrival() != v1::ARRIVAL_UNSPECIFIED) {
     SALVO_ASSIGN_OR_RETURN(config->arrival, wire::FromProto(load.arrival()));

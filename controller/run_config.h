@@ -39,6 +39,11 @@ struct RunConfig {
   absl::Duration warmup = absl::Seconds(1);
   absl::Duration interval = absl::Seconds(1);
   uint32_t pipeline = 1;
+  // rr: each request's bytes (from --request-file) and where each response ends: after
+  // response_bytes, or at each response_until.
+  std::string request;
+  uint64_t response_bytes = 0;
+  std::string response_until;
   // Open loop: messages per second over all agents (0: closed loop), spaced by `arrival`.
   double rate = 0;
   workload::Arrival arrival = workload::Arrival::kUniform;

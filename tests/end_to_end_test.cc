@@ -226,6 +226,15 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "ping"})), 2, "ping");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--connections", "0"})), 2, "--connections");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--size", "0"})), 2, "--size");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "rr"})), 2,
+                     "--workload rr needs --request-file");
+  ExpectOneLineError(RunTool(Binary("salvo"),
+                             with({"--workload", "rr", "--request-file", "/nonexistent/request"})),
+                     2, "cannot read --request-file /nonexistent/request");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--response-until", "\\r\\n"})), 2,
+                     "are for --workload rr");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--rate", "1000", "--workload", "stream-in"})),
+                     2, "stream-in sends nothing");
   // An engine that cannot send in the asked mode is refused before any agent is contacted (the
   // agent address here has nothing listening).
   ExpectOneLineError(

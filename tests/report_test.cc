@@ -66,7 +66,10 @@ AgentOutcome Finished(const std::string& name, const std::vector<uint64_t>& late
   wire::Timings timings;
   for (uint64_t v : latencies_ns) timings[metrics::Index(Timing::kRoundTrip)].Record(v);
   wire::TimingsToProto(timings, /*with_histograms=*/true, r.mutable_timings());
-  r.mutable_counters()->set_messages(latencies_ns.size());
+  // An agent's totals count what its intervals counted (and a message per latency sample).
+  uint64_t messages = latencies_ns.size();
+  for (const v1::Interval& i : intervals) messages += i.counters().messages();
+  r.mutable_counters()->set_messages(messages);
   r.mutable_counters()->set_connections_established(10);
   for (auto& i : intervals) *r.add_intervals() = i;
   o.intervals = std::move(intervals);
@@ -259,6 +262,20 @@ TEST(Render, JsonPrintedPieceByPieceParsesBackToTheWholeReport) {
   }
   EXPECT_EQ(interval_lines, 3u * 4 + 4) << json;  // the agents' and the merged series
   EXPECT_NE(json.find("\n  {\n   \"agent\": \"agent0\""), std::string::npos) << json;
+}
+
+TEST(BuildReport, ConnectionsUpForAWholeRunWithNoMessageCompletedFailTheRun) {
+  // An rr response framing that never matches: bytes came and went, nothing completed.
+  AgentOutcome a = Finished("a", {}, {});
+  a.result->mutable_counters()->set_bytes_received(600);
+  v1::RunSpecSummary spec = Spec();
+  spec.mutable_load()->set_workload(v1::WORKLOAD_RR);
+  const v1::RunReport r = BuildReport(spec, {a}, {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
+  ASSERT_EQ(r.reasons_size(), 1) << r;
+  EXPECT_NE(r.reasons(0).find("no message completed in 1.0 s measured (do --response-bytes"),
+            std::string::npos)
+      << r.reasons(0);
 }
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {

@@ -6,6 +6,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
+#include "workload/framing.h"
 #include "workload/schedule.h"
 
 namespace salvo::workload {
@@ -99,10 +100,19 @@ class ScheduledSession : public Session, public net::TimerHandler {
   std::unique_ptr<OpenLoopState> open_;
 };
 
+// Echo, and rr: a message goes out, and is complete when its response has come back in full
+// (echo: its own bytes; rr: as the framer says).
 class EchoSession final : public ScheduledSession {
  public:
   EchoSession(SessionContext* ctx, size_t slot)
-      : ScheduledSession(ctx, slot), sent_at_(ctx->options.pipeline, 0) {}
+      : ScheduledSession(ctx, slot),
+        sent_at_(ctx->options.pipeline, 0),
+        response_bytes_(ctx->options.kind != Kind::kRr ? ctx->options.message_size
+                                                       : ctx->options.response_bytes) {
+    if (response_bytes_ == 0) {
+      until_ = std::make_unique<ResponseFramer>(ResponseFramer::Until(ctx->options.response_until));
+    }
+  }
 
   void Start() override {
     if (open_loop()) {
@@ -129,10 +139,11 @@ class EchoSession final : public ScheduledSession {
   bool Full() const override { return issued_ - completed_ >= sent_at_.size(); }
   void OnDue() override { MaybeSend(); }
 
-  void OnBytes(size_t) override {
-    const uint64_t size = options().message_size;
-    // A message is complete once every byte of it, and of all messages before it, is back.
-    while (completed_ < issued_ && received_ >= (completed_ + 1) * size) {
+  void OnBytes(const uint8_t* data, size_t len) override {
+    if (until_ != nullptr) until_->Feed(data, len);
+    const uint64_t responses = until_ != nullptr ? until_->complete() : received_ / response_bytes_;
+    // A message is complete once its response, and those of all messages before it, is back.
+    while (completed_ < issued_ && completed_ < responses) {
       const uint64_t now = metrics::MonoNanos();
       const size_t k = completed_ % sent_at_.size();
       if (open_loop()) {
@@ -175,6 +186,10 @@ class EchoSession final : public ScheduledSession {
   // Ring of send times, one per message in flight; inline for the usual single message, which
   // saves a heap block per connection (about 50 B at 10,000 connections).
   absl::InlinedVector<uint64_t, 1> sent_at_;
+  // Each response's length (echo: the message's), or 0 when a delimiter ends them: then only
+  // rr sessions carry a framer.
+  const uint64_t response_bytes_;
+  std::unique_ptr<ResponseFramer> until_;
   uint64_t sending_bytes_ = 0;
   uint64_t issued_ = 0;
   uint64_t completed_ = 0;
@@ -254,7 +269,7 @@ class StreamInSession final : public Session {
   void OnSendDone(net::ConnId) override {}
 
  private:
-  void OnBytes(size_t len) override {
+  void OnBytes(const uint8_t*, size_t len) override {
     // Message-sized units received, so messages/s means the same thing in every workload.
     const uint64_t size = options().message_size;
     const uint64_t before = (received_ - len) / size;
@@ -346,7 +361,7 @@ void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
     }
   }
   received_ += len;
-  OnBytes(len);
+  OnBytes(data, len);
 }
 
 void Session::OnClosed(net::ConnId, absl::Status why) {
@@ -360,6 +375,7 @@ void Session::OnClosed(net::ConnId, absl::Status why) {
 std::unique_ptr<Session> MakeSession(SessionContext* ctx, size_t slot) {
   switch (ctx->options.kind) {
     case Kind::kEcho:
+    case Kind::kRr:
       return std::make_unique<EchoSession>(ctx, slot);
     case Kind::kStreamOut:
       return std::make_unique<StreamOutSession>(ctx, slot);

@@ -6,6 +6,8 @@
 //               (k + 1) * size bytes have come back.
 //   stream-out  send back to back; whatever comes back is read and counted.
 //   stream-in   send nothing; receive what the server pushes.
+//   rr          echo's loop with a request of the user's (a file's bytes) and responses that end
+//               after a number of bytes or at a delimiter: for real servers (redis PING, ...).
 //
 // A worker thread owns an engine and its sessions:
 //   SessionContext ctx{engine, &stats, &pattern, options};
@@ -31,11 +33,13 @@
 
 namespace salvo::workload {
 
-enum class Kind { kEcho, kStreamOut, kStreamIn };
+enum class Kind { kEcho, kStreamOut, kStreamIn, kRr };
 
-inline constexpr enums::EnumTable<Kind, 3> kKinds{
-    "workload",
-    {{{Kind::kEcho, "echo"}, {Kind::kStreamOut, "stream-out"}, {Kind::kStreamIn, "stream-in"}}}};
+inline constexpr enums::EnumTable<Kind, 4> kKinds{"workload",
+                                                  {{{Kind::kEcho, "echo"},
+                                                    {Kind::kStreamOut, "stream-out"},
+                                                    {Kind::kStreamIn, "stream-in"},
+                                                    {Kind::kRr, "rr"}}}};
 
 struct Options {
   Kind kind = Kind::kEcho;
@@ -45,6 +49,11 @@ struct Options {
   // Whole messages one send may carry (1: one send per message): stream-out's every send, and
   // pipelined echo's when that many slots are free.
   uint32_t messages_per_send = 1;
+  // rr: each request's bytes (message_size is their length), and where each response ends:
+  // after response_bytes, or at each response_until.
+  std::string request;
+  uint64_t response_bytes = 0;
+  std::string response_until;
   // Open loop: messages per second this connection sends on its schedule (0: closed loop).
   double rate_per_connection = 0;
   Arrival arrival = Arrival::kUniform;
@@ -60,6 +69,8 @@ struct SessionContext {
   net::Engine* engine = nullptr;
   metrics::ThreadStats* stats = nullptr;
   const Pattern* pattern = nullptr;
+  // rr: the request repeated messages_per_send times, so that several go out in one send.
+  const uint8_t* requests = nullptr;
   Options options;
   // Connect outcomes, for the Ready report.
   uint32_t connected = 0;
@@ -109,13 +120,15 @@ class Session : public net::ConnectionHandler {
 
  protected:
   // Bytes arrived (already counted and verified).
-  virtual void OnBytes(size_t len) {}
+  virtual void OnBytes(const uint8_t* data, size_t len) {}
 
   net::Engine& engine() { return *ctx_->engine; }
   metrics::ThreadStats& stats() { return *ctx_->stats; }
   const Options& options() const { return ctx_->options; }
-  // Sends the message that starts at stream offset `offset`.
-  void SendAt(uint64_t offset, size_t len) { engine().Send(id_, ctx_->pattern->At(offset), len); }
+  // Sends the message that starts at stream offset `offset` (rr: whole requests from the start).
+  void SendAt(uint64_t offset, size_t len) {
+    engine().Send(id_, ctx_->requests != nullptr ? ctx_->requests : ctx_->pattern->At(offset), len);
+  }
 
   SessionContext* const ctx_;
   const size_t slot_;
