@@ -75,26 +75,26 @@ enum class Unit {
   X(kConnectionsHoldingData, connections_holding_data, kConnections,                              \
     "stream-out: connections whose send queue still held data when the drain ended")              \
   X(kAcceptsRefused, accepts_refused, kConnections,                                               \
-    "incoming connections closed unserved because the process was out of file descriptors")      \
+    "incoming connections closed unserved because the process was out of file descriptors")       \
   X(kMessagesDue, messages_due, kMessages,                                                        \
-    "open loop (--rate): messages whose intended send time came, sent or not")                   \
+    "open loop (--rate): messages whose intended send time came, sent or not")                    \
   X(kPipelineFull, pipeline_full, kMessages,                                                      \
-    "open loop: messages that came due while their connection could not take them (every echo "  \
+    "open loop: messages that came due while their connection could not take them (every echo "   \
     "pipeline slot busy, or a stream-out send waiting for room in the socket)")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
-#define SALVO_TIMINGS(X)                                                                   \
-  X(kRoundTrip, round_trip,                                                                \
-    "echo: from a message's send (closed loop) or its intended send time (open loop, "     \
-    "corrected for coordinated omission) to the arrival of its last echoed byte")          \
-  X(kSendCall, send_call,                                                                  \
-    "one send: the time inside send(); submission to completion for io_uring sends that "  \
-    "waited for room and for uring-zc")                                                    \
-  X(kZcCompletion, zc_completion,                                                          \
-    "a zero-copy send to the kernel's notification that its pages are free again")         \
-  X(kServiceTime, service_time,                                                            \
+#define SALVO_TIMINGS(X)                                                                    \
+  X(kRoundTrip, round_trip,                                                                 \
+    "echo: from a message's send (closed loop) or its intended send time (open loop, "      \
+    "corrected for coordinated omission) to the arrival of its last echoed byte")           \
+  X(kSendCall, send_call,                                                                   \
+    "one send: the time inside send(); submission to completion for io_uring sends that "   \
+    "waited for room and for uring-zc")                                                     \
+  X(kZcCompletion, zc_completion,                                                           \
+    "a zero-copy send to the kernel's notification that its pages are free again")          \
+  X(kServiceTime, service_time,                                                             \
     "open loop, echo: from a message's actual send to the arrival of its last echoed byte") \
-  X(kScheduleLag, schedule_lag,                                                            \
+  X(kScheduleLag, schedule_lag,                                                             \
     "open loop: how long after its intended send time a message was handed to the engine")
 
 // X(enum, proto_field_name, unit, scale, meaning, counters...): the sum of the counters times
