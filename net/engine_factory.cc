@@ -96,12 +96,11 @@ std::vector<EngineKind> AvailableEngines() {
 
 uint64_t EngineMemoryBytes(EngineKind kind, const EngineOptions& options) {
   if (kind == EngineKind::kIoUring || kind == EngineKind::kAuto) {
-    const IoUringEngine::Sizes s =
-        IoUringEngine::SizesFor(options.expected_connections, options.recv_chunk_bytes);
+    const IoUringEngine::Sizes s = IoUringEngine::SizesFor(options.expected_connections);
     // SQ entries and the SQ index array, CQ entries (the engine copies at most 1024 at a time).
     return uint64_t{s.sq_entries} * (sizeof(io_uring_sqe) + sizeof(unsigned)) +
            uint64_t{s.cq_entries} * sizeof(io_uring_cqe) + 1024 * sizeof(io_uring_cqe) +
-           uint64_t{s.buffers} * (s.buffer_bytes + sizeof(io_uring_buf));
+           uint64_t{s.buffers} * (options.recv_chunk_bytes + sizeof(io_uring_buf));
   }
   return options.recv_chunk_bytes;
 }

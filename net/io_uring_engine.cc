@@ -37,13 +37,10 @@ constexpr size_t kMaxHeld = 4;
 // the ring holds fewer.
 constexpr unsigned kMinWindow = 4;
 constexpr unsigned kWindowTurns = 256;
-constexpr size_t kChunksPerConnection = 4;
-constexpr size_t kBufferBudget = 1 << 20;
-constexpr size_t kListenerBufferBudget = 2 << 20;
+constexpr size_t kBuffersPerConnection = 4;
 constexpr unsigned kBatch = 1024;
 // Copy sends up to this size are made with send() from the loop; larger ones through the ring.
 constexpr size_t kDirectSendMaxBytes = 16 * 1024;
-constexpr size_t kMinBufferBytes = 4096;
 
 absl::Status UringError(int negative_errno, absl::string_view what) {
   return absl::ErrnoToStatus(-negative_errno, what);
@@ -55,7 +52,7 @@ IoUringEngine::IoUringEngine(const EngineOptions& options)
     : EngineBase(options.timings),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
-      sizes_(SizesFor(options.expected_connections, options.recv_chunk_bytes)) {}
+      sizes_(SizesFor(options.expected_connections)) {}
 
 absl::Status IoUringEngine::Probe() {
   EngineOptions options;
@@ -74,7 +71,7 @@ absl::StatusOr<std::unique_ptr<IoUringEngine>> IoUringEngine::Create(const Engin
   return engine;
 }
 
-IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections, size_t recv_chunk_bytes) {
+IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections) {
   // Scaled to the connections a worker owns, so that a run of many threads with few connections
   // each does not pay for rings and buffers it cannot use; a listener (connections unknown)
   // gets the most. Powers of two, as the rings require.
@@ -89,10 +86,6 @@ IoUringEngine::Sizes IoUringEngine::SizesFor(uint32_t connections, size_t recv_c
   // Multishot receives and zero-copy notifications post more completions than submissions.
   s.cq_entries = 4 * s.sq_entries;
   s.buffers = fit(2 * c, 16, 256);
-  // Every buffer is a whole receive chunk, however many there are: only the pages the kernel
-  // writes are ever touched (the buffer window keeps reusing the same few), so a buffer that only
-  // ever receives 64 B messages costs one page, and a bulk stream gets whole chunks per receive.
-  s.buffer_bytes = recv_chunk_bytes;
   return s;
 }
 
@@ -127,7 +120,10 @@ absl::Status IoUringEngine::Init() {
     zc_flags_ = IORING_SEND_ZC_REPORT_USAGE;
   }
 
-  buffer_size_ = sizes_.buffer_bytes;
+  // Every buffer is a whole receive chunk, however many there are: only the pages the kernel
+  // writes are ever touched (the buffer window keeps reusing the same few), so a buffer that only
+  // ever receives 64 B messages costs one page, and a bulk stream gets whole chunks per receive.
+  buffer_size_ = options_.recv_chunk_bytes;
   SALVO_ASSIGN_OR_RETURN(buffers_, MappedMemory::Map(sizes_.buffers * buffer_size_));
   buf_ring_bytes_ = sizes_.buffers * sizeof(io_uring_buf);
   void* mem =
@@ -204,12 +200,9 @@ void IoUringEngine::ReturnBuffer(uint16_t bid) { free_.push_back(bid); }
 void IoUringEngine::TopUpBuffers() {
   low_water_ = std::min(low_water_, posted_);
   // Every open connection may have data in the same turn, and each must get its share of
-  // buffers in it: the kernel's multishot receive takes several for one connection in a row, up
-  // to kChunksPerConnection receive chunks' worth.
-  const size_t per_connection =
-      kChunksPerConnection * std::max<size_t>(1, options_.recv_chunk_bytes / buffer_size_);
+  // buffers in it: the kernel's multishot receive takes several for one connection in a row.
   const unsigned floor = static_cast<unsigned>(std::min<size_t>(
-      sizes_.buffers, std::max<size_t>(kMinWindow, per_connection * conns_.open())));
+      sizes_.buffers, std::max<size_t>(kMinWindow, kBuffersPerConnection * conns_.open())));
   if (++turns_ == kWindowTurns) {
     if (low_water_ > window_ / 2) window_ /= 2;
     turns_ = 0;

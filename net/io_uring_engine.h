@@ -40,10 +40,9 @@ class IoUringEngine final : public EngineBase {
   struct Sizes {
     unsigned sq_entries;
     unsigned cq_entries;
-    unsigned buffers;     // provided receive buffers
-    size_t buffer_bytes;  // each: recv_chunk_bytes, less when many buffers would pass 4 MiB
+    unsigned buffers;  // provided receive buffers
   };
-  static Sizes SizesFor(uint32_t connections, size_t recv_chunk_bytes);
+  static Sizes SizesFor(uint32_t connections);
   ~IoUringEngine() override;
 
   absl::string_view name() const override { return "io_uring"; }

@@ -504,10 +504,9 @@ TEST(EngineMemory, AnIoUringWorkerIsSizedForItsConnections) {
   EXPECT_GT(large, 16u << 20) << large;
   EXPECT_LT(large, 17u << 20) << large;
   EXPECT_EQ(EngineMemoryBytes(EngineKind::kIoUring, unknown), large);
-  const IoUringEngine::Sizes s = IoUringEngine::SizesFor(100, 64 * 1024);
+  const IoUringEngine::Sizes s = IoUringEngine::SizesFor(100);
   EXPECT_EQ(s.sq_entries, 512u);
   EXPECT_EQ(s.buffers, 256u);  // 2 per connection, up to 256
-  EXPECT_EQ(s.buffer_bytes, 64u * 1024);
   // Engines this small carry real runs in the agent tests (one connection per worker).
 }
 
