@@ -1,7 +1,6 @@
 #include "agent/load_run.h"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <utility>
 
@@ -16,10 +15,6 @@ namespace {
 
 constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
 constexpr uint32_t kMaxPipeline = 1 << 16;
-// Messages per second one agent may be asked to schedule.
-constexpr double kMaxRate = 1e9;
-// rr: the largest request the controller may send.
-constexpr size_t kMaxRequestBytes = 1 << 20;
 
 std::string RepeatRequest(const workload::Options& o) {
   std::string out;
@@ -53,9 +48,9 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
   }
   plan.workload.verify = spec.verify();
   if (kind == workload::Kind::kRr) {
-    if (spec.request().empty() || spec.request().size() > kMaxRequestBytes) {
+    if (spec.request().empty() || spec.request().size() > plan::kMaxRequestBytes) {
       return absl::InvalidArgumentError(absl::StrCat("rr needs a request of 1 byte to ",
-                                                     kMaxRequestBytes, " bytes, got ",
+                                                     plan::kMaxRequestBytes, " bytes, got ",
                                                      spec.request().size()));
     }
     if ((spec.response_bytes() > 0) == !spec.response_until().empty()) {
@@ -85,10 +80,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
   }
   if (run.rate() != 0) {
     // A hostile or broken controller's rate must not become a timer storm or a division by 0.
-    if (!(run.rate() > 0) || !std::isfinite(run.rate()) || run.rate() > kMaxRate) {
-      return absl::InvalidArgumentError(absl::StrCat("rate must be more than 0 and at most ",
-                                                     kMaxRate, " messages/s, got ", run.rate()));
-    }
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(run.rate(), "rate"));
     if (kind == workload::Kind::kStreamIn) {
       return absl::InvalidArgumentError("stream-in sends nothing: it takes no rate");
     }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -102,7 +101,7 @@ absl::Status Validate(const RunConfig& config) {
     if (config.request.empty()) {
       return absl::InvalidArgumentError("--workload rr needs --request-file (the request's bytes)");
     }
-    if (config.request.size() > (1u << 20)) {
+    if (config.request.size() > plan::kMaxRequestBytes) {
       return absl::InvalidArgumentError(absl::StrCat("--request-file holds ", config.request.size(),
                                                      " bytes; a request may be at most 1 MiB"));
     }
@@ -120,10 +119,7 @@ absl::Status Validate(const RunConfig& config) {
         "--request-file, --response-bytes and --response-until are for --workload rr");
   }
   if (config.rate != 0) {
-    if (!(config.rate > 0) || !std::isfinite(config.rate) || config.rate > 1e9) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--rate must be more than 0 and at most 1e9 messages/s, got ", config.rate));
-    }
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(config.rate, "--rate"));
     if (config.workload == workload::Kind::kStreamIn) {
       return absl::InvalidArgumentError(
           "--rate paces what the agents send: stream-in sends nothing (use echo or stream-out)");
@@ -227,13 +223,12 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
 absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* config) {
   const v1::LoadSpec& load = summary.load();
   // Durations beyond the limits are refused here: they would overflow absl::Duration's millis.
-  for (uint64_t ms : {load.duration_ms(), load.warmup_ms(), load.interval_ms(),
-                      load.connect_timeout_ms(), load.drain_ms(), summary.lease_ms()}) {
-    if (ms > static_cast<uint64_t>(absl::ToInt64Milliseconds(plan::kMaxDuration))) {
-      return absl::InvalidArgumentError(absl::StrCat("a duration of ", ms,
-                                                     " ms is past the limit of ",
-                                                     absl::FormatDuration(plan::kMaxDuration)));
-    }
+  for (const auto& [ms, name] :
+       {std::pair{load.duration_ms(), "duration"}, std::pair{load.warmup_ms(), "warm-up"},
+        std::pair{load.interval_ms(), "interval"},
+        std::pair{load.connect_timeout_ms(), "connect timeout"},
+        std::pair{load.drain_ms(), "drain"}, std::pair{summary.lease_ms(), "lease"}}) {
+    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(ms, name));
   }
   const auto millis = [](uint64_t ms) { return absl::Milliseconds(static_cast<int64_t>(ms)); };
   config->target = load.target();

@@ -28,6 +28,20 @@ inline constexpr absl::Duration kMaxDuration = absl::Hours(24 * 7);
 // overflow.
 inline constexpr double kMaxWeight = 1e6;
 
+// Open loop: messages per second a run (and so any one agent) may be asked to schedule.
+inline constexpr double kMaxRate = 1e9;
+// rr: the largest request, sent to every agent in the run spec.
+inline constexpr uint64_t kMaxRequestBytes = uint64_t{1} << 20;
+
+// An open-loop rate: more than 0 (NaN included in what is refused) and at most kMaxRate.
+inline absl::Status CheckRate(double rate, absl::string_view name) {
+  if (!(rate > 0) || !(rate <= kMaxRate)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be more than 0 and at most 1e9 messages/s, got ", rate));
+  }
+  return absl::OkStatus();
+}
+
 // A time carried on the wire in milliseconds: at most kMaxDuration, whoever sent it.
 inline absl::Status CheckWireMillis(uint64_t ms, absl::string_view name) {
   if (ms > static_cast<uint64_t>(absl::ToInt64Milliseconds(kMaxDuration))) {
