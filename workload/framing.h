@@ -1,8 +1,9 @@
-// Where responses end in a request/response stream (the rr workload): after a fixed number of
-// bytes each, or at each occurrence of a delimiter such as "\r\n". Counts complete responses in
-// the bytes fed to it, however they are split across receives.
+// Where responses end in a request/response stream (the rr workload with --response-until): at
+// each occurrence of a delimiter such as "\r\n". Counts complete responses in the bytes fed to
+// it, however they are split across receives. (Responses of a fixed length need no framer: the
+// session divides the bytes received.)
 //
-//   ResponseFramer f = ResponseFramer::Until("\r\n");
+//   ResponseFramer f("\r\n");
 //   f.Feed(data, len);            // as bytes arrive
 //   uint64_t done = f.complete(); // responses finished so far
 #pragma once
@@ -16,19 +17,13 @@ namespace salvo::workload {
 
 class ResponseFramer {
  public:
-  // Each response is exactly `bytes` long (> 0).
-  static ResponseFramer Bytes(uint64_t bytes);
   // Each response ends with `delimiter` (not empty); matches do not overlap.
-  static ResponseFramer Until(const std::string& delimiter);
+  explicit ResponseFramer(std::string delimiter);
 
   void Feed(const uint8_t* data, size_t len);
   uint64_t complete() const { return complete_; }
 
  private:
-  ResponseFramer() = default;
-
-  uint64_t bytes_ = 0;  // fixed-size responses; 0 when delimited
-  uint64_t received_ = 0;
   std::string delimiter_;
   // Knuth-Morris-Pratt: for each prefix of the delimiter, the longest proper prefix that is also
   // its suffix, so a partial match carries across receives and across false starts.

@@ -22,7 +22,21 @@ class ScheduledSession : public Session, public net::TimerHandler {
   using Session::Session;
   ~ScheduledSession() override { StopSchedule(); }
 
+  void Start() final {
+    if (open_loop()) {
+      StartSchedule();
+    } else {
+      StartClosedLoop();
+    }
+  }
+  void BeginDrain() override {
+    Session::BeginDrain();
+    StopSchedule();
+  }
+
  protected:
+  // Closed loop: the first sends, after which completions drive the rest.
+  virtual void StartClosedLoop() = 0;
   bool open_loop() const { return options().rate_per_connection > 0; }
   void StartSchedule() {
     open_ = std::make_unique<OpenLoopState>(
@@ -110,21 +124,10 @@ class EchoSession final : public ScheduledSession {
         response_bytes_(ctx->options.kind != Kind::kRr ? ctx->options.message_size
                                                        : ctx->options.response_bytes) {
     if (response_bytes_ == 0) {
-      until_ = std::make_unique<ResponseFramer>(ResponseFramer::Until(ctx->options.response_until));
+      until_ = std::make_unique<ResponseFramer>(ctx->options.response_until);
     }
   }
 
-  void Start() override {
-    if (open_loop()) {
-      StartSchedule();
-    } else {
-      MaybeSend();
-    }
-  }
-  void BeginDrain() override {
-    Session::BeginDrain();
-    StopSchedule();
-  }
   bool Drained() override { return state_ != State::kOpen || (!sending_ && completed_ == issued_); }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
@@ -133,6 +136,7 @@ class EchoSession final : public ScheduledSession {
   }
 
  private:
+  void StartClosedLoop() override { MaybeSend(); }
   uint64_t FreeSlots() const { return sent_at_.size() - (issued_ - completed_); }
   // Busy with messages in flight: a message behind a backlog with free slots waits for the
   // generator, not for the target.
@@ -200,16 +204,8 @@ class StreamOutSession final : public ScheduledSession {
  public:
   using ScheduledSession::ScheduledSession;
 
-  void Start() override {
-    if (open_loop()) {
-      StartSchedule();
-    } else {
-      SendNext(options().messages_per_send);
-    }
-  }
   void BeginDrain() override {
-    Session::BeginDrain();
-    StopSchedule();
+    ScheduledSession::BeginDrain();
     if (!sending_ && state_ == State::kOpen) {
       engine().ShutdownWrite(id_);
       shut_ = true;
@@ -238,6 +234,7 @@ class StreamOutSession final : public ScheduledSession {
   }
 
  private:
+  void StartClosedLoop() override { SendNext(options().messages_per_send); }
   bool Full() const override { return sending_; }
   // Paced: the messages due go out together, up to messages_per_send.
   void OnDue() override {
