@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "controller/report.h"
 #include "metrics/connection_stats.h"
 #include "units/units.h"
 #include "wire/figures.h"
@@ -104,7 +105,7 @@ void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
         "the target did not keep up with the offered load: %s of the messages due came while "
         "their connection was busy%s; round trips count from the intended send times",
         Percent(busy_share),
-        r.spec().load().workload() == v1::WORKLOAD_ECHO
+        HasRoundTrips(r.spec().load().workload())
             ? " (--pipeline bounds the messages in flight per connection)"
             : ""));
     return;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "controller/report.h"
 #include "controller/text_table.h"
 #include "metrics/figures.h"
 #include "proto/json.h"
@@ -84,7 +85,7 @@ std::string OpenLoopLine(const v1::RunReport& r) {
       FormatCount(static_cast<double>(lag.count())),
       FormatCount(static_cast<double>(t.counters().messages_due())), FormatMicros(lag.p50_us()),
       FormatMicros(lag.p99_us()), FormatCount(static_cast<double>(t.counters().pipeline_full())));
-  if (r.spec().load().workload() == v1::WORKLOAD_ECHO) {
+  if (HasRoundTrips(r.spec().load().workload())) {
     const v1::LatencySummary& rtt = wire::FindSummary(r.timings(), Timing::kRoundTrip);
     const v1::LatencySummary& service = wire::FindSummary(r.timings(), Timing::kServiceTime);
     absl::StrAppend(
@@ -256,25 +257,17 @@ void WriteReportJson(v1::RunReport report, std::ostream& out) {
           google::protobuf::RepeatedPtrField<v1::Interval> series;
           series.Swap(a.mutable_intervals());
           std::ostringstream agent;
-          v1::WriteJsonWithArrays(a,
-                                  {{"intervals",
-                                    [&series](int d, std::ostream& o2) {
-                                      v1::WriteJsonArray(
-                                          series.size(),
-                                          [&series](size_t k) {
-                                            return v1::ToCompactJson(series[static_cast<int>(k)]);
-                                          },
-                                          d, o2);
-                                    }}},
-                                  0, agent);
+          v1::WriteJsonWithArrays(
+              a,
+              {{"intervals",
+                [&series](int d, std::ostream& o2) { v1::WriteCompactJsonArray(series, d, o2); }}},
+              0, agent);
           return agent.str();
         },
         depth, o);
   };
   const v1::JsonArrayWriter write_points = [&points](int depth, std::ostream& o) {
-    v1::WriteJsonArray(
-        points.size(),
-        [&points](size_t i) { return v1::ToCompactJson(points[static_cast<int>(i)]); }, depth, o);
+    v1::WriteCompactJsonArray(points, depth, o);
   };
   v1::WriteJsonWithArrays(report, {{"agents", write_agents}, {"intervals", write_points}}, 0, out);
   out << "\n";

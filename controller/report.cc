@@ -168,8 +168,7 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
   totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
   totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
   if (spec.load().workload() == v1::WORKLOAD_STREAM_OUT ||
-      ((spec.load().workload() == v1::WORKLOAD_ECHO || spec.load().workload() == v1::WORKLOAD_RR) &&
-       spec.load().pipeline() > 1)) {
+      (HasRoundTrips(spec.load().workload()) && spec.load().pipeline() > 1)) {
     totals.set_messages_per_send(metrics::MessagesPerSend(sum));
   }
   wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());

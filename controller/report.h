@@ -13,6 +13,10 @@
 
 namespace salvo::controller {
 
+// Workloads whose messages are round trips (echo, rr): they have pipelines, round-trip times and,
+// in an open loop, service times.
+inline bool HasRoundTrips(v1::Workload w) { return w == v1::WORKLOAD_ECHO || w == v1::WORKLOAD_RR; }
+
 // Everything the controller learnt from one agent during a run.
 struct AgentOutcome {
   std::string name;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace salvo::v1 {
 
@@ -25,6 +26,15 @@ std::string ToCompactJson(const google::protobuf::Message& message);
 // element's JSON (ToJson or ToCompactJson); `depth` is the array's nesting level.
 void WriteJsonArray(size_t count, const std::function<std::string(size_t)>& element, int depth,
                     std::ostream& out);
+
+// A repeated message field's elements, each on one line (ToCompactJson).
+template <typename T>
+void WriteCompactJsonArray(const google::protobuf::RepeatedPtrField<T>& items, int depth,
+                           std::ostream& out) {
+  WriteJsonArray(
+      static_cast<size_t>(items.size()),
+      [&items](size_t i) { return ToCompactJson(items[static_cast<int>(i)]); }, depth, out);
+}
 
 // Writes a repeated field's elements: given the field's nesting level.
 using JsonArrayWriter = std::function<void(int depth, std::ostream& out)>;

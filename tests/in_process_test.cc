@@ -127,11 +127,7 @@ TEST_P(Coalesce, PipelinedEchoSendsTheFreeSlotsTogetherAndTimesEveryMessage) {
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 1000u);
   EXPECT_EQ(t.verify_errors(), 0u);
-  uint64_t timed = 0;
-  for (const v1::TimingHistogram& h : r.timings()) {
-    if (h.timing() == v1::TIMING_ROUND_TRIP) timed = h.summary().count();
-  }
-  EXPECT_EQ(timed, t.messages());
+  EXPECT_EQ(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).count(), t.messages());
   EXPECT_DOUBLE_EQ(r.totals().messages_per_send(),
                    static_cast<double>(t.messages()) / static_cast<double>(t.send_calls()));
   if (GetParam()) {
