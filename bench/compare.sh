@@ -38,10 +38,6 @@ free_port() {
     [ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return; }
   done
 }
-wait_port_file() {
-  for _ in $(seq 1 500); do [ -s "$1" ] && { cat "$1"; return; }; sleep 0.01; done
-  echo "bench: $1 never appeared" >&2; exit 1
-}
 wait_listen() {
   for _ in $(seq 1 500); do [ -n "$(ss -Htln "sport = :$1")" ] && return; sleep 0.01; done
   echo "bench: nothing listens on $1" >&2; exit 1

@@ -12,14 +12,13 @@ bin=$root/build
 counts=${1:-"1000 10000 19000"}
 threads=${2:-1}
 source "$root/bench/lib.sh"
-wait_port() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no port in $1" >&2; exit 1; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 
 "$bin/salvo-target" --listen 127.0.0.1:0 --port-file "$tmp/target.port" --mode echo --quiet \
   >/dev/null 2>&1 &
 pids+=($!)
-wait_port "$tmp/target.port"
+wait_port_file "$tmp/target.port" >/dev/null
 printf '%11s %8s %12s %12s %14s %12s %12s %16s %s\n' connections threads "idle RSS" "loaded RSS" \
   "B/connection" "idle anon" "loaded anon" "anon B/conn" status
 for n in $counts; do
@@ -27,7 +26,7 @@ for n in $counts; do
   "$bin/salvo-agent" --listen 127.0.0.1:0 --port-file "$tmp/agent.port" >/dev/null 2>&1 &
   agent=$!
   pids+=("$agent")
-  wait_port "$tmp/agent.port"
+  wait_port_file "$tmp/agent.port" >/dev/null
   sleep 0.5
   idle=$(rss_kb "$agent")
   idle_anon=$(anon_kb "$agent")

@@ -13,19 +13,18 @@ agents=${1:-100}
 seconds=${2:-60}
 source "$root/bench/lib.sh"
 dir=$tmp
-wait_port() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "no port in $1" >&2; exit 1; }
 
 "$bin/salvo-target" --listen 127.0.0.1:0 --port-file "$dir/target.port" --mode echo --quiet \
   >/dev/null 2>&1 &
 pids+=($!)
-wait_port "$dir/target.port"
+wait_port_file "$dir/target.port" >/dev/null
 list=()
 for i in $(seq "$agents"); do
   "$bin/salvo-agent" --listen 127.0.0.1:0 --port-file "$dir/agent$i.port" >/dev/null 2>&1 &
   pids+=($!)
 done
 for i in $(seq "$agents"); do
-  wait_port "$dir/agent$i.port"
+  wait_port_file "$dir/agent$i.port" >/dev/null
   list+=("127.0.0.1:$(cat "$dir/agent$i.port")")
 done
 agent_list=$(IFS=,; echo "${list[*]}")
