@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "metrics/clock.h"
 #include "plan/limits.h"
 #include "plan/split.h"
 #include "status/status_macros.h"
@@ -128,6 +129,9 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
   }
   plan.drain_timeout = absl::Milliseconds(spec.drain_ms());
+  if (spec.duration_ms() > 0) {
+    plan.scheduled = absl::Milliseconds(spec.warmup_ms()) + absl::Milliseconds(spec.duration_ms());
+  }
   const uint32_t limit = spec.tcp_info_sample() > 0 ? spec.tcp_info_sample() : 10000;
   plan.tcp_info_stride = static_cast<uint32_t>(
       std::max<uint64_t>(1, (uint64_t{plan.connections} + limit - 1) / limit));
@@ -331,6 +335,10 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
     const int64_t now = absl::GetCurrentTimeNanos();
     int64_t first = first_send_unix_ns_.load();
     while ((first == 0 || now < first) && !first_send_unix_ns_.compare_exchange_weak(first, now)) {
+    }
+    if (plan_.scheduled != absl::InfiniteDuration()) {
+      ctx.options.schedule_until_ns =
+          metrics::MonoNanos() + static_cast<uint64_t>(absl::ToInt64Nanoseconds(plan_.scheduled));
     }
     for (auto& s : sessions) {
       if (s->state() == workload::Session::State::kOpen) s->Start();

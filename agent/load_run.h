@@ -44,6 +44,9 @@ struct LoadPlan {
   // How long, at the end of a run, in-flight messages get to complete (stream-out: until the
   // peer has acknowledged every byte). Zero: no wait; connections still holding data are reset.
   absl::Duration drain_timeout = absl::Seconds(2);
+  // Open loop: how long after the start instant the schedules run (warm-up plus duration), so
+  // that nothing comes due after the measured span ends, however late the drain begins.
+  absl::Duration scheduled = absl::InfiniteDuration();
   // TCP_INFO is read for every `tcp_info_stride`-th connection at each sample (all of them for
   // stream-out's delivered bytes).
   uint32_t tcp_info_stride = 1;

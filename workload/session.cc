@@ -90,7 +90,8 @@ class ScheduledSession : public Session, public net::TimerHandler {
     open_->timer_armed = false;
     if (state_ != State::kOpen || draining_) return;
     Schedule& schedule = open_->schedule;
-    const uint64_t now = metrics::MonoNanos();
+    const uint64_t until = options().schedule_until_ns;
+    const uint64_t now = std::min(metrics::MonoNanos(), until);
     // Everything due by now: a timer that fired late must not lose messages.
     for (size_t taken = 0; schedule.next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
       stats().Add(Counter::kMessagesDue);
@@ -104,7 +105,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
     stats().Add(Counter::kMessagesDue, skipped);
     if (Full()) stats().Add(Counter::kPipelineFull, skipped);
     OnDue();
-    Arm();
+    if (schedule.next_ns() <= until) Arm();
   }
   void Arm() {
     open_->timer = engine().ScheduleAt(open_->schedule.next_ns(), this);

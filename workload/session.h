@@ -57,6 +57,9 @@ struct Options {
   // Open loop: messages per second this connection sends on its schedule (0: closed loop).
   double rate_per_connection = 0;
   Arrival arrival = Arrival::kUniform;
+  // Open loop: no message comes due after this instant (CLOCK_MONOTONIC ns): the end of the
+  // measured span, so that what came due is counted over the span its rate is divided by.
+  uint64_t schedule_until_ns = UINT64_MAX;
   // The bytes the sender's pattern must span: one send's worth.
   size_t SendSpan() const { return message_size * messages_per_send; }
 };
