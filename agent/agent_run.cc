@@ -294,6 +294,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   result.set_send_mode(wire::ToProto(plan.send_mode));
   result.set_cpu_s(cpu_s);
   result.set_first_send_unix_ns(run.first_send_unix_ns());
+  result.set_connect_s(run.connect_seconds());
   result.set_weight(spec.weight());
   const net::AppliedBuffers applied = net::ProbeBufferSizes({plan.sndbuf, plan.rcvbuf, false});
   result.set_sndbuf_applied(static_cast<uint32_t>(applied.sndbuf));

@@ -1,11 +1,15 @@
 #include "agent/load_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
+#include "net/cidr.h"
+#include "net/socket.h"
 #include "plan/limits.h"
 #include "plan/split.h"
 #include "status/status_macros.h"
@@ -19,7 +23,7 @@ constexpr uint32_t kMaxPipeline = 1 << 16;
 
 std::string RepeatRequest(const workload::Options& o) {
   std::string out;
-  if (o.kind != workload::Kind::kRr) return out;
+  if (o.request.empty()) return out;
   out.reserve(o.request.size() * o.messages_per_send);
   for (uint32_t i = 0; i < o.messages_per_send; ++i) out += o.request;
   return out;
@@ -48,7 +52,10 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
         absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
   }
   plan.workload.verify = spec.verify();
-  if (kind == workload::Kind::kRr) {
+  // connect-rr sends rr's request when one is given, else echo's message.
+  const bool framed = kind == workload::Kind::kRr ||
+                      (kind == workload::Kind::kConnectRr && !spec.request().empty());
+  if (framed) {
     if (spec.request().empty() || spec.request().size() > plan::kMaxRequestBytes) {
       return absl::InvalidArgumentError(absl::StrCat("rr needs a request of 1 byte to ",
                                                      plan::kMaxRequestBytes, " bytes, got ",
@@ -56,7 +63,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
     }
     if ((spec.response_bytes() > 0) == !spec.response_until().empty()) {
       return absl::InvalidArgumentError(
-          "rr needs exactly one of a response length and a response delimiter");
+          "a request needs exactly one of a response length and a response delimiter");
     }
     if (spec.verify()) {
       return absl::InvalidArgumentError("rr responses are the server's: they cannot be verified");
@@ -67,7 +74,28 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
     plan.workload.response_until = spec.response_until();
   } else if (!spec.request().empty() || spec.response_bytes() > 0 ||
              !spec.response_until().empty()) {
-    return absl::InvalidArgumentError("a request and response framing are for rr only");
+    return absl::InvalidArgumentError("a request and response framing are for rr and connect-rr");
+  }
+  if (spec.close() != v1::CLOSE_MODE_UNSPECIFIED) {
+    if (kind != workload::Kind::kConnectRr) {
+      return absl::InvalidArgumentError("a close mode is for connect-rr only");
+    }
+    SALVO_ASSIGN_OR_RETURN(plan.workload.close, wire::FromProto(spec.close()));
+  }
+  if (kind == workload::Kind::kConnectRr && spec.pipeline() > 1) {
+    return absl::InvalidArgumentError("connect-rr sends one request per connection: no pipeline");
+  }
+  const std::string& sources = run.source_ips().empty() ? spec.source_ips() : run.source_ips();
+  if (!sources.empty()) {
+    SALVO_ASSIGN_OR_RETURN(plan.sources, net::ParseAddressList(sources, plan::kMaxSourceIps));
+    for (const net::SocketAddress& from : plan.sources) {
+      if (from.family() != target.family()) {
+        return absl::InvalidArgumentError(absl::StrCat("source address ", from.HostText(),
+                                                       " cannot reach ", spec.target(),
+                                                       ": they are of different address families"));
+      }
+      SALVO_RETURN_IF_ERROR(net::CheckSourceAddress(from));
+    }
   }
   if (!spec.one_message_per_send()) {
     const uint64_t fit = std::max<uint64_t>(1, workload::kCoalesceBytes / spec.message_size());
@@ -79,18 +107,40 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
           static_cast<uint32_t>(std::min<uint64_t>(fit, plan.workload.pipeline));
     }
   }
-  if (run.rate() != 0) {
+  if (run.rate() != 0 || run.stages_size() > 0) {
     // A hostile or broken controller's rate must not become a timer storm or a division by 0.
-    SALVO_RETURN_IF_ERROR(plan::CheckRate(run.rate(), "rate"));
+    if (run.stages_size() == 0) SALVO_RETURN_IF_ERROR(plan::CheckRate(run.rate(), "rate"));
     if (kind == workload::Kind::kStreamIn) {
       return absl::InvalidArgumentError("stream-in sends nothing: it takes no rate");
     }
     if (run.connections() == 0) return absl::InvalidArgumentError("a rate needs connections");
-    plan.workload.rate_per_connection = run.rate() / run.connections();
+    const double per_connection = 1.0 / run.connections();
+    if (run.stages_size() > 0) {
+      if (static_cast<size_t>(run.stages_size()) > plan::kMaxStages) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("at most ", plan::kMaxStages, " stages, got ", run.stages_size()));
+      }
+      std::vector<workload::RateProfile::Stage> stages;
+      bool any = false;
+      for (const v1::Stage& s : run.stages()) {
+        SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(s.duration_ms(), "a stage's duration"));
+        SALVO_RETURN_IF_ERROR(plan::CheckStageRate(s.rate(), "a stage's rate"));
+        any = any || s.rate() > 0;
+        stages.push_back({s.duration_ms() * 1'000'000, s.rate() * per_connection});
+      }
+      if (!any) return absl::InvalidArgumentError("every stage's rate is 0: nothing would be sent");
+      plan.workload.rate = workload::RateProfile::Stages(stages);
+    } else {
+      plan.workload.rate = workload::RateProfile::Constant(run.rate() * per_connection);
+    }
     SALVO_ASSIGN_OR_RETURN(plan.workload.arrival,
                            spec.arrival() == v1::ARRIVAL_UNSPECIFIED
                                ? absl::StatusOr<workload::Arrival>(workload::Arrival::kUniform)
                                : wire::FromProto(spec.arrival()));
+  }
+  if (run.connect_rate() != 0) {
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(run.connect_rate(), "connect rate"));
+    plan.connect_rate = run.connect_rate();
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
                                                      ? net::EngineKind::kAuto
@@ -142,7 +192,7 @@ LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
-      pattern_(plan_.workload.kind == workload::Kind::kRr ? 1 : plan_.workload.SendSpan()),
+      pattern_(!plan_.workload.request.empty() ? 1 : plan_.workload.SendSpan()),
       requests_(RepeatRequest(plan_.workload)) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
     sample_done_[i].store(0);
@@ -181,7 +231,8 @@ void LoadRun::SampleSessions(const std::vector<std::unique_ptr<workload::Session
     // counted (what is in flight at that instant still may).
     const bool hold = session.HoldingData();
     holding += hold;
-    session.Close(/*reset=*/hold);
+    // connect-rr with --close rst ends its last connections as it ended every other.
+    session.Close(/*reset=*/hold || plan_.workload.close == workload::CloseMode::kRst);
   }
   stats.Set(metrics::Counter::kBytesDelivered, delivered);
   if (final) stats.Set(metrics::Counter::kConnectionsHoldingData, holding);
@@ -191,9 +242,11 @@ LoadRun::~LoadRun() { Finish(/*drain=*/false); }
 
 absl::StatusOr<v1::Ready> LoadRun::Connect(const absl::Notification* cancel) {
   const std::vector<uint64_t> shares = plan::SplitEvenly(plan_.connections, plan_.threads);
+  uint32_t first = 0;
   for (size_t i = 0; i < shares.size(); ++i) {
-    workers_.emplace_back(&LoadRun::WorkerMain, this, static_cast<uint32_t>(i),
+    workers_.emplace_back(&LoadRun::WorkerMain, this, static_cast<uint32_t>(i), first,
                           static_cast<uint32_t>(shares[i]));
+    first += static_cast<uint32_t>(shares[i]);
   }
   const auto all_ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return workers_ready_ == workers_.size();
@@ -250,7 +303,7 @@ void LoadRun::Finish(bool drain) {
   }
 }
 
-void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
+void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections) {
   metrics::ThreadStats& stats = registry_.Local(connections);
   net::EngineOptions engine_options;
   engine_options.timings = stats.timings();
@@ -297,13 +350,41 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
   };
   // Set-up order (origin notes, point 6): every socket connects first; the engine arms a
   // receive on a connection only once its handshake has completed.
-  for (uint32_t i = 0; i < connections; ++i) {
-    sessions.push_back(workload::MakeSession(&ctx, i));
-    sessions.back()->Connect(plan_.target);
+  for (uint32_t i = 0; i < connections; ++i) sessions.push_back(workload::MakeSession(&ctx, i));
+  // With a connect rate, this worker's share of it paces the connects: connect i is due i / rate
+  // seconds after the first. The timeout counts from when the last is due.
+  const double rate = plan_.connect_rate * connections / plan_.connections;
+  const absl::Time begin = absl::Now();
+  const absl::Duration ramp =
+      rate > 0 ? absl::Seconds((connections - 1) / rate) : absl::ZeroDuration();
+  const absl::Time deadline = begin + ramp + plan_.connect_timeout;
+  uint32_t launched = 0;
+  const auto launch_due = [&] {
+    uint32_t due = connections;
+    if (rate > 0) {
+      due = static_cast<uint32_t>(std::min<double>(
+          connections, std::floor(absl::ToDoubleSeconds(absl::Now() - begin) * rate) + 1));
+    }
+    // A connect that failed ends the ramp: the run cannot start, and waiting out the rest of a
+    // long ramp would only delay saying so.
+    if (ctx.failed > 0) {
+      ctx.failed += connections - launched;
+      launched = connections;
+      return;
+    }
+    const std::vector<net::SocketAddress>& from = plan_.sources;
+    for (; launched < due; ++launched) {
+      sessions[launched]->Connect(plan_.target,
+                                  from.empty() ? nullptr : &from[(first + launched) % from.size()]);
+    }
+  };
+  launch_due();
+  while ((launched < connections || ctx.connected + ctx.failed < connections) &&
+         stop_.load() == kRunning && absl::Now() < deadline && turn()) {
+    launch_due();
   }
-  const absl::Time deadline = absl::Now() + plan_.connect_timeout;
-  while (ctx.connected + ctx.failed < connections && stop_.load() == kRunning &&
-         absl::Now() < deadline && turn()) {
+  for (int64_t took = absl::ToInt64Nanoseconds(absl::Now() - begin), longest = connect_ns_.load();
+       took > longest && !connect_ns_.compare_exchange_weak(longest, took);) {
   }
   for (auto& s : sessions) {
     if (s->state() == workload::Session::State::kConnecting) {
@@ -319,7 +400,11 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
     ready_.set_connections_established(ready_.connections_established() + ctx.connected);
     ready_.set_connections_failed(ready_.connections_failed() + ctx.failed);
     if (ready_.first_error().empty() && !ctx.first_error.empty()) {
-      ready_.set_first_error(absl::StrCat(ctx.first_error, " (target ", plan_.target_text, ")"));
+      // Say which target, unless the error already does.
+      ready_.set_first_error(
+          absl::StrContains(ctx.first_error, plan_.target_text)
+              ? ctx.first_error
+              : absl::StrCat(ctx.first_error, " (target ", plan_.target_text, ")"));
     }
     ++workers_ready_;
   }
@@ -336,6 +421,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t connections) {
     int64_t first = first_send_unix_ns_.load();
     while ((first == 0 || now < first) && !first_send_unix_ns_.compare_exchange_weak(first, now)) {
     }
+    ctx.options.schedule_start_ns = metrics::MonoNanos();
     if (plan_.scheduled != absl::InfiniteDuration()) {
       ctx.options.schedule_until_ns =
           metrics::MonoNanos() + static_cast<uint64_t>(absl::ToInt64Nanoseconds(plan_.scheduled));

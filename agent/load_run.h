@@ -33,6 +33,9 @@ namespace salvo::agent {
 struct LoadPlan {
   std::string target_text;
   net::SocketAddress target;
+  // Where connects come from: connection k (over all workers) uses sources[k % size]; empty: the
+  // kernel's choice.
+  std::vector<net::SocketAddress> sources;
   workload::Options workload;
   net::EngineChoice engine;
   net::SendMode send_mode = net::SendMode::kCopy;
@@ -41,6 +44,8 @@ struct LoadPlan {
   uint32_t connections = 1;
   uint32_t threads = 1;
   absl::Duration connect_timeout = absl::Seconds(5);
+  // Connects per second this agent opens its connections at (0: all at once).
+  double connect_rate = 0;
   // How long, at the end of a run, in-flight messages get to complete (stream-out: until the
   // peer has acknowledged every byte). Zero: no wait; connections still holding data are reset.
   absl::Duration drain_timeout = absl::Seconds(2);
@@ -90,6 +95,9 @@ class LoadRun {
 
   const LoadPlan& plan() const { return plan_; }
 
+  // How long the connect phase took: the slowest worker's first connect to its last outcome.
+  double connect_seconds() const { return connect_ns_.load() / 1e9; }
+
   // When the first worker began its load (Unix ns, this machine's clock); 0 before Start.
   int64_t first_send_unix_ns() const { return first_send_unix_ns_.load(); }
 
@@ -99,7 +107,8 @@ class LoadRun {
 
  private:
   enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
-  void WorkerMain(uint32_t index, uint32_t connections);
+  // Worker `index` owns connections [first, first + connections) of the agent's.
+  void WorkerMain(uint32_t index, uint32_t first, uint32_t connections);
   // Samples every session into `stats` and sets the delivered counters.
   void SampleSessions(const std::vector<std::unique_ptr<workload::Session>>& sessions,
                       metrics::ThreadStats& stats, bool final);
@@ -114,6 +123,7 @@ class LoadRun {
   std::atomic<int> stop_{kRunning};
   std::atomic<int64_t> first_send_unix_ns_{0};
   std::atomic<int64_t> start_at_unix_ns_{0};
+  std::atomic<int64_t> connect_ns_{0};
   std::atomic<uint64_t> sample_requested_{0};
   // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
   std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;

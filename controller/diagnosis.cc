@@ -91,7 +91,7 @@ void GeneratorLines(const v1::RunReport& r, const std::vector<const v1::Interval
 void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
   const v1::Counters& c = r.totals().counters();
   const uint64_t due = c.messages_due();
-  if (r.spec().load().rate() <= 0 || due == 0) return;
+  if (!IsOpenLoop(r.spec().load()) || due == 0) return;
   const uint64_t sent = wire::FindSummary(r.timings(), Timing::kScheduleLag).count();
   const double sent_share = static_cast<double>(sent) / static_cast<double>(due);
   const double busy_share = static_cast<double>(c.pipeline_full()) / static_cast<double>(due);
@@ -217,10 +217,13 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
         r.spec().load().drain_ms() / 1000.0, units::FormatBytes(c.bytes_undelivered())));
   }
 
-  // Throughput that fell to half its peak, where nothing above explains it.
+  // Throughput that fell to half its peak, where nothing above explains it. Not in an open loop:
+  // there the offered rate sets the pace (and --stages may ramp it down on purpose); a target
+  // that cannot follow it is named by OpenLoopLines.
   double peak = 0;
   uint32_t peak_index = 0;
   for (const v1::IntervalPoint* p : series) {
+    if (IsOpenLoop(r.spec().load())) break;
     const double completions = p->rates().completions_per_sec();
     if (completions > peak) {
       peak = completions;

@@ -111,6 +111,24 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   salvo::cli::EnumOption(*run_cmd, "--arrival", &run.arrival, salvo::workload::kArrivals,
                          "open loop: intended send times evenly spaced or a Poisson process");
+  std::string stages;
+  run_cmd->add_option("--stages", stages,
+                      "open loop with a changing rate: '10s:1k,30s:50k,10s:0' ramps linearly "
+                      "from 0 to each rate over its stage, from the start of the warm-up; "
+                      "--duration defaults to the stages' total less the warm-up");
+  run_cmd
+      ->add_option("--connect-rate", run.connect_rate,
+                   "open the connections at this many per second over all agents (default: all "
+                   "at once); the load starts once all are open")
+      ->check(CLI::PositiveNumber);
+  salvo::cli::EnumOption(*run_cmd, "--close", &run.close, salvo::workload::kCloseModes,
+                         "connect-rr: end each connection with a FIN (the client keeps "
+                         "TIME_WAIT) or a RST (none kept)");
+  std::vector<std::string> source_ips;
+  run_cmd->add_option("--source-ips", source_ips,
+                      "source addresses to connect from, each with its own port range: "
+                      "'127.0.0.2-127.0.0.40,10.1.0.0/30' for every agent, or "
+                      "'AGENT=LIST' for one (repeatable)");
   run_cmd
       ->add_option_function<std::string>(
           "--coalesce", [&run](const std::string& v) { run.coalesce = v == "on"; },
@@ -232,6 +250,26 @@ int main(int argc, char** argv) {
         return 2;
       }
       run.thresholds.push_back(*t);
+    }
+    if (!stages.empty()) {
+      absl::StatusOr<std::vector<salvo::controller::RunConfig::Stage>> parsed =
+          salvo::controller::ParseStages(stages);
+      if (!parsed.ok()) {
+        std::cerr << "salvo run: " << parsed.status().message() << "\n";
+        return 2;
+      }
+      run.stages = *std::move(parsed);
+      if (run_cmd->count("--duration") == 0) {
+        absl::Duration total;
+        for (const auto& s : run.stages) total += s.duration;
+        run.duration = total - run.warmup;
+      }
+    }
+    for (const std::string& text : source_ips) {
+      if (absl::Status s = salvo::controller::AddSourceIps(text, &run); !s.ok()) {
+        std::cerr << "salvo run: " << s.message() << "\n";
+        return 2;
+      }
     }
     if (absl::Status s = salvo::controller::LoadRequest(request_file, response_until, &run);
         !s.ok()) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "controller/report.h"
+#include "controller/run_config.h"
 #include "controller/text_table.h"
 #include "metrics/figures.h"
 #include "proto/json.h"
@@ -56,6 +57,9 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
       "[%6.1fs] %8s tps %8s msg/s  out %8s MB/s  in %8s MB/s", p.elapsed_s(),
       FormatCount(r.completions_per_sec()), FormatCount(r.messages_per_sec()),
       units::FormatMBps(r.mb_per_sec_sent()), units::FormatMBps(r.mb_per_sec_received()));
+  if (r.offered_per_sec() > 0) {
+    absl::StrAppend(&line, absl::StrFormat("  offered %8s", FormatCount(r.offered_per_sec())));
+  }
   const v1::LatencySummary& rtt = wire::FindSummary(p.timings(), Timing::kRoundTrip);
   if (rtt.count() > 0) {
     absl::StrAppend(&line, absl::StrFormat("  p50 %7s  p99 %7s", FormatMicros(rtt.p50_us()),
@@ -63,6 +67,10 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
   }
   absl::StrAppend(
       &line, absl::StrFormat("  delivered %s MB/s", units::FormatMBps(r.mb_per_sec_delivered())));
+  if (r.connects_per_sec() > 0 && p.counters().messages() > 0 &&
+      wire::FindSummary(p.timings(), Timing::kConnect).count() > 0) {
+    absl::StrAppend(&line, "  connects/s ", FormatCount(r.connects_per_sec()));
+  }
   if (p.fairness().starved_connections() > 0) {
     absl::StrAppend(&line, "  starved ", p.fairness().starved_connections(), " of ",
                     p.fairness().connections());
@@ -108,9 +116,22 @@ std::string RenderReport(const v1::RunReport& r) {
       s.pipeline() > 1 ? absl::StrCat(", pipeline ", s.pipeline()) : "",
       s.verify() ? ", verified" : "", s.target(), spec.agents_size(),
       spec.agents_size() == 1 ? "" : "s", s.duration_ms() / 1000.0, s.warmup_ms() / 1000.0);
-  if (s.rate() > 0) {
+  if (s.stages_size() > 0) {
+    absl::StrAppend(&out,
+                    absl::StrFormat("open loop: stages %s messages/s, ramped linearly (%s "
+                                    "arrivals); each interval's offered rate is in the JSON\n\n",
+                                    FormatStages(s.stages()), wire::Name(s.arrival())));
+  } else if (s.rate() > 0) {
     absl::StrAppend(&out, absl::StrFormat("open loop: %s messages/s offered (%s arrivals)\n\n",
                                           FormatCount(s.rate()), wire::Name(s.arrival())));
+  }
+  if (s.connect_rate() > 0) {
+    double connect_s = 0;
+    for (const v1::AgentResult& a : r.agents()) connect_s = std::max(connect_s, a.connect_s());
+    absl::StrAppend(&out,
+                    absl::StrFormat("connections opened at %s/s before the start: all %u "
+                                    "took %.2f s\n\n",
+                                    FormatCount(s.connect_rate()), spec.connections(), connect_s));
   }
   // The verdict and what explains it come first: they are what a person needs to read.
   absl::StrAppend(&out, "status: ", wire::Name(r.status()), "\n");
@@ -168,6 +189,35 @@ std::string RenderReport(const v1::RunReport& r) {
     latency.Add(LatencyRow("total (merged)", round_trip));
     absl::StrAppend(&out, latency.Render(), "\n");
   }
+  const v1::LatencySummary& connect = wire::FindSummary(r.timings(), Timing::kConnect);
+  if (s.workload() == v1::WORKLOAD_CONNECT_RR) {
+    TextTable connects({"connects", "established", "per sec", "failed", "refused", "no port",
+                        "time p50", "p90", "p99", "max"});
+    const auto row = [](const std::string& name, const v1::Counters& c, const v1::Rates& rates,
+                        const v1::LatencySummary& l) {
+      std::vector<std::string> cells = {
+          name,
+          FormatCount(static_cast<double>(c.connections_established())),
+          FormatCount(rates.connects_per_sec()),
+          FormatCount(static_cast<double>(c.connect_errors())),
+          FormatCount(static_cast<double>(c.connect_refused())),
+          FormatCount(static_cast<double>(c.connect_no_port()))};
+      for (double us : {l.p50_us(), l.p90_us(), l.p99_us(), l.max_us()}) {
+        cells.push_back(l.count() > 0 ? FormatMicros(us) : "-");
+      }
+      return cells;
+    };
+    for (const v1::AgentResult& a : r.agents()) {
+      connects.Add(row(a.agent(), a.counters(), a.rates(),
+                       wire::FindSummary(a.timings(), Timing::kConnect)));
+    }
+    connects.Rule();
+    connects.Add(row("total", tc, t.rates(), connect));
+    absl::StrAppend(&out, connects.Render(),
+                    "connect time: from connect() (the SYN) to the connection established; "
+                    "established counts every connection, the connect phase's first one per "
+                    "slot included.\n\n");
+  }
   const v1::LatencySummary& send_call = wire::FindSummary(r.timings(), Timing::kSendCall);
   if (send_call.count() > 0) {
     TextTable send({"send side", "engine", "mode", "sends/s", "call p50", "call p99", "zc done p50",
@@ -200,7 +250,7 @@ std::string RenderReport(const v1::RunReport& r) {
     }
     absl::StrAppend(&out, "\n\n");
   }
-  if (s.rate() > 0) absl::StrAppend(&out, OpenLoopLine(r), "\n");
+  if (IsOpenLoop(s)) absl::StrAppend(&out, OpenLoopLine(r), "\n");
   if ((s.sndbuf() > 0 || s.rcvbuf() > 0) && r.agents_size() > 0) {
     // Linux doubles the request for its bookkeeping and clamps it to net.core.[wr]mem_max.
     absl::StrAppend(

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "controller/diagnosis.h"
 #include "metrics/connection_stats.h"
 #include "metrics/figures.h"
@@ -63,6 +64,27 @@ void StripHistograms(v1::Interval* i) {
   i->mutable_fairness()->clear_bytes_per_connection();
   i->mutable_tcp()->clear_rtt_us();
   i->mutable_tcp()->clear_cwnd();
+}
+
+// One line on the connects of a connect-rr run that failed, by kind, with the remedy for the
+// kind a user can do something about.
+std::string ChurnFailures(const metrics::CounterValues& sum) {
+  const uint64_t failed = sum[Counter::kConnectErrors];
+  const uint64_t no_port = sum[Counter::kConnectNoPort];
+  const uint64_t refused = sum[Counter::kConnectRefused];
+  std::vector<std::string> kinds;
+  if (no_port > 0) {
+    kinds.push_back(absl::StrCat(
+        no_port,
+        " found no free local port (spread the connections over --source-ips, close with "
+        "--close rst, use more agents, or widen net.ipv4.ip_local_port_range)"));
+  }
+  if (refused > 0) kinds.push_back(absl::StrCat(refused, " refused by the target"));
+  if (failed > no_port + refused) {
+    kinds.push_back(absl::StrCat(failed - no_port - refused, " failed otherwise"));
+  }
+  return absl::StrCat(failed, " of ", failed + sum[Counter::kConnectionsEstablished],
+                      " connects failed during the run: ", absl::StrJoin(kinds, "; "));
 }
 
 }  // namespace
@@ -198,9 +220,14 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
     // framing that never matches what the server sends.
     reasons.push_back(absl::StrFormat(
         "no message completed in %.1f s measured%s", measured_s,
-        spec.load().workload() == v1::WORKLOAD_RR
+        spec.load().workload() == v1::WORKLOAD_RR || !spec.load().request().empty()
             ? " (do --response-bytes or --response-until match the server's responses?)"
             : ""));
+  }
+  if (reasons.empty() && spec.load().workload() == v1::WORKLOAD_CONNECT_RR &&
+      sum[Counter::kConnectErrors] > 0) {
+    // The connect phase's failures stop a run before it starts; these happened during it.
+    reasons.push_back(ChurnFailures(sum));
   }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],

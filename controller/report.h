@@ -15,7 +15,14 @@ namespace salvo::controller {
 
 // Workloads whose messages are round trips (echo, rr): they have pipelines, round-trip times and,
 // in an open loop, service times.
-inline bool HasRoundTrips(v1::Workload w) { return w == v1::WORKLOAD_ECHO || w == v1::WORKLOAD_RR; }
+inline bool HasRoundTrips(v1::Workload w) {
+  return w == v1::WORKLOAD_ECHO || w == v1::WORKLOAD_RR || w == v1::WORKLOAD_CONNECT_RR;
+}
+
+// Whether the run sends on a schedule (--rate or --stages) rather than closed-loop.
+inline bool IsOpenLoop(const v1::LoadSpec& load) {
+  return load.rate() > 0 || load.stages_size() > 0;
+}
 
 // Everything the controller learnt from one agent during a run.
 struct AgentOutcome {

@@ -9,14 +9,18 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "net/address.h"
+#include "net/cidr.h"
 #include "net/engine_factory.h"
 #include "plan/limits.h"
 #include "plan/split.h"
 #include "status/status_macros.h"
+#include "units/units.h"
 #include "wire/enums.h"
 
 namespace salvo::controller {
@@ -46,6 +50,73 @@ absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* ag
     weights->push_back(weight);
   }
   return absl::OkStatus();
+}
+
+absl::Status AddSourceIps(absl::string_view value, RunConfig* config) {
+  const size_t eq = value.find('=');
+  if (eq == absl::string_view::npos) {
+    config->source_ips = std::string(value);
+    return absl::OkStatus();
+  }
+  const std::string agent(absl::StripAsciiWhitespace(value.substr(0, eq)));
+  if (config->agent_source_ips.count(agent) > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--source-ips: agent ", agent, " is given addresses twice"));
+  }
+  config->agent_source_ips[agent] = std::string(value.substr(eq + 1));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RunConfig::Stage>> ParseStages(absl::string_view text) {
+  std::vector<RunConfig::Stage> out;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    const auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--stages: '", item, "' ", why, " (expected DURATION:RATE, e.g. 30s:50k)"));
+    };
+    const size_t colon = item.find(':');
+    if (colon == absl::string_view::npos) return bad("has no ':'");
+    absl::StatusOr<absl::Duration> duration = units::ParseDuration(item.substr(0, colon));
+    if (!duration.ok()) return bad(duration.status().message());
+    absl::string_view rate_text = item.substr(colon + 1);
+    double scale = 1;
+    if (!rate_text.empty()) {
+      switch (absl::ascii_tolower(rate_text.back())) {
+        case 'k':
+          scale = 1e3;
+          break;
+        case 'm':
+          scale = 1e6;
+          break;
+        case 'g':
+          scale = 1e9;
+          break;
+      }
+      if (scale != 1) rate_text.remove_suffix(1);
+    }
+    double rate = 0;
+    if (!absl::SimpleAtod(rate_text, &rate)) return bad("has no rate");
+    rate *= scale;
+    SALVO_RETURN_IF_ERROR(plan::CheckStageRate(rate, absl::StrCat("--stages: '", item, "'")));
+    out.push_back({*duration, rate});
+  }
+  if (out.size() > plan::kMaxStages) {
+    return absl::InvalidArgumentError(absl::StrCat("--stages: at most ", plan::kMaxStages));
+  }
+  return out;
+}
+
+std::string FormatStages(const google::protobuf::RepeatedPtrField<v1::Stage>& stages) {
+  return absl::StrJoin(stages, ",", [](std::string* out, const v1::Stage& s) {
+    absl::StrAppend(out, absl::FormatDuration(absl::Milliseconds(s.duration_ms())), ":",
+                    units::FormatCount(s.rate()));
+  });
+}
+
+absl::Duration ConnectRamp(const RunConfig& config) {
+  if (!(config.connect_rate > 0)) return absl::ZeroDuration();
+  return absl::Seconds(config.connections / config.connect_rate);
 }
 
 std::vector<double> Weights(const RunConfig& config) {
@@ -97,7 +168,8 @@ absl::Status Validate(const RunConfig& config) {
                        "with none: every agent needs at least one connection"));
     }
   }
-  if (config.workload == workload::Kind::kRr) {
+  if (config.workload == workload::Kind::kRr ||
+      (config.workload == workload::Kind::kConnectRr && !config.request.empty())) {
     if (config.request.empty()) {
       return absl::InvalidArgumentError("--workload rr needs --request-file (the request's bytes)");
     }
@@ -107,16 +179,58 @@ absl::Status Validate(const RunConfig& config) {
     }
     if ((config.response_bytes > 0) == !config.response_until.empty()) {
       return absl::InvalidArgumentError(
-          "--workload rr needs exactly one of --response-bytes N and --response-until STRING");
+          "--request-file needs exactly one of --response-bytes N and --response-until STRING");
     }
     if (config.verify) {
       return absl::InvalidArgumentError(
-          "--verify checks salvo's own pattern: rr responses are the server's");
+          "--verify checks salvo's own pattern: responses to --request-file are the server's");
     }
   } else if (!config.request.empty() || config.response_bytes > 0 ||
              !config.response_until.empty()) {
     return absl::InvalidArgumentError(
-        "--request-file, --response-bytes and --response-until are for --workload rr");
+        "--request-file, --response-bytes and --response-until are for --workload rr and "
+        "connect-rr");
+  }
+  if (config.workload == workload::Kind::kConnectRr && config.pipeline > 1) {
+    return absl::InvalidArgumentError("--pipeline: connect-rr sends one request per connection");
+  }
+  if (config.close == workload::CloseMode::kRst && config.workload != workload::Kind::kConnectRr) {
+    return absl::InvalidArgumentError("--close is for --workload connect-rr");
+  }
+  // The agents check that the addresses are theirs; the syntax is checked here, before any is
+  // contacted.
+  if (!config.source_ips.empty()) {
+    SALVO_RETURN_IF_ERROR(net::ParseAddressList(config.source_ips, plan::kMaxSourceIps).status());
+  }
+  for (const auto& [agent, list] : config.agent_source_ips) {
+    if (std::find(config.agents.begin(), config.agents.end(), agent) == config.agents.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--source-ips: ", agent, " is not one of the --agents"));
+    }
+    SALVO_RETURN_IF_ERROR(net::ParseAddressList(list, plan::kMaxSourceIps).status());
+  }
+  if (!config.stages.empty()) {
+    if (config.rate != 0) {
+      return absl::InvalidArgumentError("--rate and --stages both set the rate: give one");
+    }
+    absl::Duration total;
+    bool any = false;
+    for (const RunConfig::Stage& s : config.stages) {
+      SALVO_RETURN_IF_ERROR(plan::CheckStageRate(s.rate, "--stages: a rate"));
+      total += s.duration;
+      any = any || s.rate > 0;
+    }
+    if (!any) return absl::InvalidArgumentError("--stages: every rate is 0, nothing would be sent");
+    if (total > plan::kMaxDuration) {
+      return absl::InvalidArgumentError("--stages must last at most 7 days");
+    }
+    if (config.workload == workload::Kind::kStreamIn) {
+      return absl::InvalidArgumentError(
+          "--stages pace what the agents send: stream-in sends nothing (use echo or stream-out)");
+    }
+  }
+  if (config.connect_rate != 0) {
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(config.connect_rate, "--connect-rate"));
   }
   if (config.rate != 0) {
     SALVO_RETURN_IF_ERROR(plan::CheckRate(config.rate, "--rate"));
@@ -168,14 +282,14 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   load.set_target(config.target);
   load.set_workload(wire::ToProto(config.workload));
   // rr: a message is a request.
-  load.set_message_size(config.workload == workload::Kind::kRr && !config.request.empty()
-                            ? config.request.size()
-                            : config.message_size);
-  if (config.workload == workload::Kind::kRr) {
-    load.set_request(config.request);
-    load.set_response_bytes(config.response_bytes);
-    load.set_response_until(config.response_until);
+  load.set_message_size(!config.request.empty() ? config.request.size() : config.message_size);
+  load.set_request(config.request);
+  load.set_response_bytes(config.response_bytes);
+  load.set_response_until(config.response_until);
+  if (config.workload == workload::Kind::kConnectRr) {
+    load.set_close(wire::ToProto(config.close));
   }
+  load.set_source_ips(config.source_ips);
   load.set_pipeline(config.pipeline);
   load.set_one_message_per_send(!config.coalesce);
   load.set_verify(config.verify);
@@ -191,7 +305,15 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   load.set_drain_ms(Millis(config.drain));
   load.set_tcp_info_sample(config.tcp_info_sample);
   load.set_rate(config.rate);
-  if (config.rate > 0) load.set_arrival(wire::ToProto(config.arrival));
+  for (const RunConfig::Stage& s : config.stages) {
+    v1::Stage* stage = load.add_stages();
+    stage->set_duration_ms(Millis(s.duration));
+    stage->set_rate(s.rate);
+  }
+  if (config.rate > 0 || !config.stages.empty()) {
+    load.set_arrival(wire::ToProto(config.arrival));
+  }
+  load.set_connect_rate(config.connect_rate);
   return load;
 }
 
@@ -204,6 +326,8 @@ v1::RunSpecSummary SpecSummary(const RunConfig& config) {
   s.set_on_agent_loss(wire::ToProto(config.on_agent_loss));
   s.set_min_agents(config.min_agents);
   s.set_lease_ms(Millis(config.lease));
+  s.mutable_agent_source_ips()->insert(config.agent_source_ips.begin(),
+                                       config.agent_source_ips.end());
   return s;
 }
 
@@ -212,10 +336,19 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   *spec.mutable_load() = LoadSpecOf(config);
   spec.set_connections(connections);
   spec.set_agent_name(agent);
-  // Every connection sends at the same rate, so an agent's share follows its connections.
-  if (config.rate > 0) {
-    spec.set_rate(config.rate * connections / std::max<uint32_t>(config.connections, 1));
+  if (auto it = config.agent_source_ips.find(agent); it != config.agent_source_ips.end()) {
+    spec.set_source_ips(it->second);
   }
+  // Every connection sends at the same rate, and opens at the same pace, so an agent's share of
+  // both follows its connections.
+  const double share = static_cast<double>(connections) / std::max<uint32_t>(config.connections, 1);
+  if (config.rate > 0) spec.set_rate(config.rate * share);
+  for (const RunConfig::Stage& s : config.stages) {
+    v1::Stage* stage = spec.add_stages();
+    stage->set_duration_ms(Millis(s.duration));
+    stage->set_rate(s.rate * share);
+  }
+  spec.set_connect_rate(config.connect_rate * share);
   spec.set_lease_ms(Millis(config.lease));
   return spec;
 }
@@ -261,6 +394,19 @@ absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* conf
   if (load.arrival() != v1::ARRIVAL_UNSPECIFIED) {
     SALVO_ASSIGN_OR_RETURN(config->arrival, wire::FromProto(load.arrival()));
   }
+  if (load.close() != v1::CLOSE_MODE_UNSPECIFIED) {
+    SALVO_ASSIGN_OR_RETURN(config->close, wire::FromProto(load.close()));
+  }
+  config->source_ips = load.source_ips();
+  config->stages.clear();
+  for (const v1::Stage& s : load.stages()) {
+    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(s.duration_ms(), "a stage's duration"));
+    config->stages.push_back({millis(s.duration_ms()), s.rate()});
+  }
+  config->connect_rate = load.connect_rate();
+  config->agent_source_ips.clear();
+  config->agent_source_ips.insert(summary.agent_source_ips().begin(),
+                                  summary.agent_source_ips().end());
   if (summary.connections() > 0) config->connections = summary.connections();
   config->agents.assign(summary.agents().begin(), summary.agents().end());
   config->agent_weights.assign(summary.agent_weights().begin(), summary.agent_weights().end());

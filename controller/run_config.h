@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,21 @@ struct RunConfig {
   // Open loop: messages per second over all agents (0: closed loop), spaced by `arrival`.
   double rate = 0;
   workload::Arrival arrival = workload::Arrival::kUniform;
+  // Open loop with a changing rate, in place of `rate`: linear ramps from 0 to each stage's rate
+  // over its duration (k6's model), counted from the start of the warm-up.
+  struct Stage {
+    absl::Duration duration;
+    double rate = 0;
+  };
+  std::vector<Stage> stages;
+  // Long-lived connections open at this many per second over all agents (0: all at once).
+  double connect_rate = 0;
+  // connect-rr: how each connection ends.
+  workload::CloseMode close = workload::CloseMode::kFin;
+  // Source addresses for every agent's connects ("127.0.0.2-127.0.0.40,10.0.0.0/30"; empty: the
+  // kernel's choice), and lists for single agents that replace it (agent address to list).
+  std::string source_ips;
+  std::map<std::string, std::string> agent_source_ips;
   // Stream-out: a send carries as many whole messages as fit in 64 KiB (--coalesce on), or one.
   bool coalesce = true;
   bool verify = false;
@@ -76,6 +92,18 @@ absl::Status Validate(const RunConfig& config);
 // "HOST:PORT[@WEIGHT],..." into agents and weights (1 where none is given).
 absl::Status ParseAgentList(absl::string_view list, std::vector<std::string>* agents,
                             std::vector<double>* weights);
+
+// One --source-ips value: "LIST" for every agent, or "AGENT=LIST" for one.
+absl::Status AddSourceIps(absl::string_view value, RunConfig* config);
+
+// "10s:1k,30s:50k,10s:0": stages of a duration and the rate (messages per second, with k, m or
+// g for thousands, millions, billions) reached at their end.
+absl::StatusOr<std::vector<RunConfig::Stage>> ParseStages(absl::string_view text);
+// The stages as the user writes them.
+std::string FormatStages(const google::protobuf::RepeatedPtrField<v1::Stage>& stages);
+
+// How long opening the connections takes at config.connect_rate (zero without one).
+absl::Duration ConnectRamp(const RunConfig& config);
 
 // The weights to split by: config.agent_weights, or all 1.
 std::vector<double> Weights(const RunConfig& config);

@@ -205,7 +205,8 @@ class RunDriver {
   }
 
   bool AwaitReady(std::vector<std::string>* reasons) {
-    const absl::Time deadline = absl::Now() + config_.connect_timeout + kGrace;
+    const absl::Time deadline =
+        absl::Now() + ConnectRamp(config_) + config_.connect_timeout + kGrace;
     size_t ready = 0;
     bool failed = false;
     while (ready < links_.size() && !failed) {

@@ -80,7 +80,13 @@ enum class Unit {
     "open loop (--rate): messages whose intended send time came, sent or not")                    \
   X(kPipelineFull, pipeline_full, kMessages,                                                      \
     "open loop: messages that came due while their connection could not take them (every echo "   \
-    "pipeline slot busy, or a stream-out send waiting for room in the socket)")
+    "pipeline slot busy, or a stream-out send waiting for room in the socket)")                   \
+  X(kConnectRefused, connect_refused, kErrors,                                                    \
+    "connects the target refused (ECONNREFUSED, a reset answering the SYN); also in "             \
+    "connect_errors")                                                                             \
+  X(kConnectNoPort, connect_no_port, kErrors,                                                     \
+    "connects that found no free local port (EADDRNOTAVAIL: ip_local_port_range used up, "        \
+    "TIME_WAIT included); also in connect_errors")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                    \
@@ -95,7 +101,8 @@ enum class Unit {
   X(kServiceTime, service_time,                                                             \
     "open loop, echo: from a message's actual send to the arrival of its last echoed byte") \
   X(kScheduleLag, schedule_lag,                                                             \
-    "open loop: how long after its intended send time a message was handed to the engine")
+    "open loop: how long after its intended send time a message was handed to the engine")  \
+  X(kConnect, connect, "connect-rr: from the connect call (the SYN) to the connection established")
 
 // X(enum, proto_field_name, unit, scale, meaning, counters...): the sum of the counters times
 // `scale`, divided by the measured seconds.
@@ -115,7 +122,9 @@ enum class Unit {
   X(kMbPerSecReceived, mb_per_sec_received, kMegabytesPerSecond, 1e-6,                             \
     "decimal megabytes (10^6 bytes) read per second", Counter::kBytesReceived)                     \
   X(kMbPerSecDelivered, mb_per_sec_delivered, kMegabytesPerSecond, 1e-6,                           \
-    "decimal megabytes (10^6 bytes) delivered to the peer per second", Counter::kBytesDelivered)
+    "decimal megabytes (10^6 bytes) delivered to the peer per second", Counter::kBytesDelivered)   \
+  X(kConnectsPerSec, connects_per_sec, kPerSecond, 1.0, "connections established per second",      \
+    Counter::kConnectionsEstablished)
 
 #define SALVO_FIGURE_ENUM(e, ...) e,
 enum class Counter : int { SALVO_COUNTERS(SALVO_FIGURE_ENUM) };

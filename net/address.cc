@@ -23,19 +23,24 @@ uint16_t SocketAddress::port() const {
   return 0;
 }
 
-std::string SocketAddress::ToString() const {
+std::string SocketAddress::HostText() const {
   char host[INET6_ADDRSTRLEN] = {0};
   if (family() == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, host,
               sizeof(host));
-    return absl::StrCat(host, ":", port());
-  }
-  if (family() == AF_INET6) {
+  } else if (family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, host,
               sizeof(host));
-    return absl::StrCat("[", host, "]:", port());
+  } else {
+    return "(unknown address)";
   }
-  return "(unknown address)";
+  return host;
+}
+
+std::string SocketAddress::ToString() const {
+  if (family() == AF_INET6) return absl::StrCat("[", HostText(), "]:", port());
+  if (family() == AF_INET) return absl::StrCat(HostText(), ":", port());
+  return HostText();
 }
 
 bool IsIpv6Literal(absl::string_view text) {

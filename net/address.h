@@ -19,6 +19,8 @@ struct SocketAddress {
   uint16_t port() const;
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
   std::string ToString() const;
+  // The address without the port: "127.0.0.2", "::1".
+  std::string HostText() const;
 };
 
 // "::1", "fe80::1%eth0": an IPv6 address, with an optional zone.

@@ -119,9 +119,14 @@ class Engine {
   // Whether this engine can send in `mode` (see also EngineSupports in engine_factory.h).
   virtual bool Supports(SendMode mode) const = 0;
 
-  // Starts a nonblocking connect. Errors known at once (fd exhaustion, no route) are returned
-  // here and no callback follows; otherwise OnConnected follows.
-  virtual absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) = 0;
+  // Starts a nonblocking connect, from source address `from` (port 0) when it is not null.
+  // Errors known at once (fd exhaustion, no route, no free local port) are returned here and no
+  // callback follows; otherwise OnConnected follows.
+  virtual absl::StatusOr<ConnId> ConnectFrom(const SocketAddress& to, const SocketAddress* from,
+                                             ConnectionHandler* handler) = 0;
+  absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) {
+    return ConnectFrom(to, nullptr, handler);
+  }
 
   // Accepts connections on `listener` (a nonblocking listening socket) until the engine dies.
   virtual absl::Status Listen(Fd listener, AcceptHandler* handler) = 0;

@@ -19,7 +19,8 @@ class EngineBase : public Engine {
  public:
   explicit EngineBase(metrics::Timings* timings);
 
-  void Reset(ConnId id) final;
+  // SO_LINGER 0, then Close.
+  void Reset(ConnId id) override;
   absl::StatusOr<TcpInfo> ReadTcpInfo(ConnId id) const final;
   absl::StatusOr<uint16_t> LocalPort(ConnId id) const final;
   TimerId ScheduleAt(uint64_t mono_ns, TimerHandler* handler) final {

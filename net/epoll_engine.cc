@@ -77,10 +77,11 @@ void EpollEngine::SetInterest(ConnId id, uint32_t events) {
 
 void EpollEngine::Enqueue(ConnId id) { write_queue_.Add(id, conns_[id]); }
 
-absl::StatusOr<ConnId> EpollEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
-  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
+absl::StatusOr<ConnId> EpollEngine::ConnectFrom(const SocketAddress& to, const SocketAddress* from,
+                                                ConnectionHandler* handler) {
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewClientSocket(to, from, socket_options_));
   if (::connect(fd.get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("connect to ", to.ToString()));
+    return ConnectError(errno, &to);
   }
   const ConnId id = conns_.Allocate(fd.Release(), handler);
   conns_[id].connecting = true;
@@ -201,7 +202,7 @@ void EpollEngine::HandleConnect(ConnId id, uint32_t events) {
   if (err != 0) {
     ConnectionHandler* handler = c.handler;
     Release(id);
-    handler->OnConnected(id, absl::ErrnoToStatus(err, "connect"));
+    handler->OnConnected(id, ConnectError(err, nullptr));
     return;
   }
   c.connecting = false;

@@ -34,7 +34,8 @@ class EpollEngine final : public EngineBase {
 
   absl::string_view name() const override { return "epoll"; }
   bool Supports(SendMode mode) const override { return mode != SendMode::kUringZc; }
-  absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
+  absl::StatusOr<ConnId> ConnectFrom(const SocketAddress& to, const SocketAddress* from,
+                                     ConnectionHandler* handler) override;
   absl::Status Listen(Fd listener, AcceptHandler* handler) override;
   void Send(ConnId id, const uint8_t* data, size_t len) override;
   void SetReceiving(ConnId id, bool on) override;

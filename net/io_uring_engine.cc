@@ -181,12 +181,19 @@ void IoUringEngine::Release(ConnId id) {
   // reused by another socket.
   io_uring_submit(&ring_);
   // Shutting down completes the armed receive and any send; their late completions are stale
-  // by generation and only hand their buffers back.
-  ::shutdown(c.fd, SHUT_RDWR);
+  // by generation and only hand their buffers back. (The ring holds the file until they do, so
+  // close() alone would not end the connection.) A reset shuts the receive side only: a FIN
+  // sent first would let the peer's FIN answer it, and the connection end in TIME_WAIT.
+  ::shutdown(c.fd, c.resetting ? SHUT_RD : SHUT_RDWR);
   ::close(c.fd);
   for (const Held& h : c.held) ReturnBuffer(h.bid);
   c.held.clear();
   conns_.Free(id);
+}
+
+void IoUringEngine::Reset(ConnId id) {
+  if (conns_.FdOf(id).ok()) conns_[id].resetting = true;
+  EngineBase::Reset(id);
 }
 
 void IoUringEngine::Fail(ConnId id, absl::Status why) {
@@ -240,8 +247,10 @@ void IoUringEngine::ArmAccept(size_t index) {
   l.armed = true;
 }
 
-absl::StatusOr<ConnId> IoUringEngine::Connect(const SocketAddress& to, ConnectionHandler* handler) {
-  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), socket_options_));
+absl::StatusOr<ConnId> IoUringEngine::ConnectFrom(const SocketAddress& to,
+                                                  const SocketAddress* from,
+                                                  ConnectionHandler* handler) {
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewClientSocket(to, from, socket_options_));
   const ConnId id = conns_.Allocate(fd.Release(), handler);
   Conn& c = conns_[id];
   c.peer = std::make_unique<SocketAddress>(to);
@@ -406,8 +415,9 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
       Conn& c = conns_[id];
       if (cqe.res < 0) {
         ConnectionHandler* handler = c.handler;
+        absl::Status why = ConnectError(-cqe.res, c.peer.get());
         Release(id);
-        handler->OnConnected(id, UringError(cqe.res, "connect"));
+        handler->OnConnected(id, std::move(why));
         return;
       }
       c.connecting = false;

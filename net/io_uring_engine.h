@@ -47,12 +47,14 @@ class IoUringEngine final : public EngineBase {
 
   absl::string_view name() const override { return "io_uring"; }
   bool Supports(SendMode mode) const override { return mode != SendMode::kZeroCopy; }
-  absl::StatusOr<ConnId> Connect(const SocketAddress& to, ConnectionHandler* handler) override;
+  absl::StatusOr<ConnId> ConnectFrom(const SocketAddress& to, const SocketAddress* from,
+                                     ConnectionHandler* handler) override;
   absl::Status Listen(Fd listener, AcceptHandler* handler) override;
   void Send(ConnId id, const uint8_t* data, size_t len) override;
   void SetReceiving(ConnId id, bool on) override;
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
+  void Reset(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
   size_t open_connections() const override { return conns_.open(); }
 
@@ -98,6 +100,7 @@ class IoUringEngine final : public EngineBase {
     bool send_in_flight = false;
     bool recv_armed = false;
     bool cancel_sent = false;
+    bool resetting = false;  // closed by Reset: no FIN may go out first
     // Receives that arrived while paused, delivered in order on resume.
     std::vector<Held> held;
   };

@@ -9,7 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "status/status_macros.h"
@@ -19,6 +22,8 @@ namespace {
 
 // Descriptors a process needs besides its connections: gRPC, epoll, eventfds, logs.
 constexpr uint64_t kReservedFds = 64;
+
+constexpr absl::string_view kErrnoPayload = "salvo.dev/errno";
 
 }  // namespace
 
@@ -46,6 +51,63 @@ absl::StatusOr<Fd> NewTcpSocket(int family, const SocketOptions& options) {
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket");
   SALVO_RETURN_IF_ERROR(ApplySocketOptions(fd.get(), options));
   return fd;
+}
+
+namespace {
+
+absl::Status BindSource(int fd, const SocketAddress& from) {
+  int one = 1;
+  // Not fatal where the kernel lacks it (before 4.2): the bind then takes a port itself.
+  ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+  if (::bind(fd, from.get(), from.length) != 0) {
+    const int err = errno;
+    if (err == EADDRNOTAVAIL) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("source address ", from.HostText(),
+                       " is not an address of this host (add it, e.g. "
+                       "'ip addr add ",
+                       from.HostText(), "/32 dev lo', or leave it out of --source-ips)"));
+    }
+    return absl::ErrnoToStatus(err, absl::StrCat("bind to source address ", from.HostText()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Fd> NewClientSocket(const SocketAddress& to, const SocketAddress* from,
+                                   const SocketOptions& options) {
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(to.family(), options));
+  if (from != nullptr) SALVO_RETURN_IF_ERROR(BindSource(fd.get(), *from));
+  return fd;
+}
+
+absl::Status CheckSourceAddress(const SocketAddress& from) {
+  SALVO_ASSIGN_OR_RETURN(Fd fd, NewTcpSocket(from.family()));
+  return BindSource(fd.get(), from);
+}
+
+absl::Status ConnectError(int err, const SocketAddress* to) {
+  const std::string what = to == nullptr ? "connect" : absl::StrCat("connect to ", to->ToString());
+  absl::Status status;
+  if (err == EADDRNOTAVAIL) {
+    status = absl::ResourceExhaustedError(absl::StrCat(
+        what,
+        ": no local port is free (every port of net.ipv4.ip_local_port_range is in use or in "
+        "TIME_WAIT); spread the connections over --source-ips, close with --close rst, use more "
+        "agents, or widen ip_local_port_range"));
+  } else {
+    status = absl::ErrnoToStatus(err, what);
+  }
+  status.SetPayload(kErrnoPayload, absl::Cord(absl::StrCat(err)));
+  return status;
+}
+
+int ConnectErrno(const absl::Status& status) {
+  const absl::optional<absl::Cord> payload = status.GetPayload(kErrnoPayload);
+  int err = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &err)) return 0;
+  return err;
 }
 
 AppliedBuffers ProbeBufferSizes(const SocketOptions& options) {

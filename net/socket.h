@@ -32,6 +32,24 @@ absl::Status ApplySocketOptions(int fd, const SocketOptions& options);
 // A nonblocking TCP socket for `family` with `options` applied.
 absl::StatusOr<Fd> NewTcpSocket(int family, const SocketOptions& options = {});
 
+// A nonblocking TCP socket for a connect to `to`, bound to the source address `from` when it is
+// not null. The bind uses IP_BIND_ADDRESS_NO_PORT, so the kernel picks the port at connect()
+// from the ports free for the whole 4-tuple: each source address then has a port range of its
+// own, which is how one host opens more connections to one target than ip_local_port_range
+// holds ports.
+absl::StatusOr<Fd> NewClientSocket(const SocketAddress& to, const SocketAddress* from,
+                                   const SocketOptions& options);
+
+// Checks that `from` is an address of this host that a connect can be bound to.
+absl::Status CheckSourceAddress(const SocketAddress& from);
+
+// The status of a connect (to `to`, when known) that failed with `err`. EADDRNOTAVAIL, the
+// kernel's way of saying no local port is free, names the remedies.
+absl::Status ConnectError(int err, const SocketAddress* to);
+// The errno a ConnectError status carries (0 for any other status), so that failures are
+// counted by kind without parsing messages.
+int ConnectErrno(const absl::Status& status);
+
 // The SO_SNDBUF and SO_RCVBUF the kernel actually applies for `options` (Linux doubles the
 // request for its own bookkeeping and clamps it to net.core.[wr]mem_max), read back from a
 // throwaway socket.

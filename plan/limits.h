@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <thread>
 
@@ -33,6 +34,10 @@ inline constexpr double kMaxRate = 1e9;
 // rr: the largest request, sent to every agent in the run spec.
 inline constexpr uint64_t kMaxRequestBytes = uint64_t{1} << 20;
 
+// Source addresses one agent may be given (--source-ips): each brings its own ~28,000 ports, so
+// 4,096 of them are far more than any host holds connections for.
+inline constexpr size_t kMaxSourceIps = 4096;
+
 // An open-loop rate: more than 0 (NaN included in what is refused) and at most kMaxRate.
 inline absl::Status CheckRate(double rate, absl::string_view name) {
   if (!(rate > 0) || !(rate <= kMaxRate)) {
@@ -41,6 +46,15 @@ inline absl::Status CheckRate(double rate, absl::string_view name) {
   }
   return absl::OkStatus();
 }
+
+// A stage's rate (--stages) may also be 0: a ramp down to nothing, or a pause.
+inline absl::Status CheckStageRate(double rate, absl::string_view name) {
+  if (rate == 0) return absl::OkStatus();
+  return CheckRate(rate, name);
+}
+
+// Stages one run may have.
+inline constexpr size_t kMaxStages = 1000;
 
 // A time carried on the wire in milliseconds: at most kMaxDuration, whoever sent it.
 inline absl::Status CheckWireMillis(uint64_t ms, absl::string_view name) {

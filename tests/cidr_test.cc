@@ -22,6 +22,40 @@ TEST(SplitHostPort, RefusesWhatIsNotAHostAndAPort) {
   EXPECT_EQ(host, "load-1.lab_a");
 }
 
+std::vector<std::string> Hosts(absl::string_view list) {
+  std::vector<std::string> out;
+  const absl::StatusOr<std::vector<SocketAddress>> parsed = ParseAddressList(list, 4096);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  if (!parsed.ok()) return out;
+  for (const SocketAddress& a : *parsed) out.push_back(a.HostText());
+  return out;
+}
+
+TEST(AddressList, ExpandsAddressesRangesAndBlocks) {
+  EXPECT_EQ(Hosts("127.0.0.2"), (std::vector<std::string>{"127.0.0.2"}));
+  EXPECT_EQ(Hosts("127.0.0.254-127.0.1.1"),
+            (std::vector<std::string>{"127.0.0.254", "127.0.0.255", "127.0.1.0", "127.0.1.1"}));
+  // A block leaves out its network and broadcast addresses; a /31 and a /32 have none.
+  EXPECT_EQ(Hosts("10.1.0.0/30"), (std::vector<std::string>{"10.1.0.1", "10.1.0.2"}));
+  EXPECT_EQ(Hosts("10.1.0.7/31"), (std::vector<std::string>{"10.1.0.6", "10.1.0.7"}));
+  EXPECT_EQ(Hosts("10.1.0.0/24").size(), 254u);
+  EXPECT_EQ(Hosts("fd00::1-fd00::3, fd00::10/127"),
+            (std::vector<std::string>{"fd00::1", "fd00::2", "fd00::3", "fd00::10", "fd00::11"}));
+  EXPECT_EQ((*ParseAddressList("::1", 1))[0].family(), AF_INET6);
+}
+
+TEST(AddressList, RefusesWhatIsNotAListOfOneFamilyWithinTheLimit) {
+  for (const char* bad : {"", "127.0.0.1,", "127.0.0.300", "127.0.0.5-127.0.0.1", "127.0.0.1-::1",
+                          "127.0.0.1,::1", "10.0.0.0/33", "10.0.0.0/x", "127.0.0.1,127.0.0.1",
+                          "127.0.0.0/30,127.0.0.2", "host.example"}) {
+    EXPECT_FALSE(ParseAddressList(bad, 4096).ok()) << bad;
+  }
+  EXPECT_TRUE(ParseAddressList("10.0.0.0/20", 4096).ok());  // 4,094 addresses
+  EXPECT_NE(ParseAddressList("10.0.0.0/19", 4096).status().message().find("more than 4096"),
+            std::string::npos);
+  EXPECT_FALSE(ParseAddressList("fd00::/64", 4096).ok());
+}
+
 TEST(Cidr, MatchesAddressesInsideItsRange) {
   const Cidr lo = *Cidr::Parse("127.0.0.0/8");
   EXPECT_TRUE(lo.Contains(At("127.0.0.1:1")));

@@ -527,6 +527,9 @@ TEST_P(WorkloadMatrix, VerifiedAndAccountedToTheByte) {
       EXPECT_GT(a.counters().bytes_received(), 0u);
       EXPECT_EQ(a.counters().bytes_sent(), 0u);
       break;
+    case workload::Kind::kRr:
+    case workload::Kind::kConnectRr:
+      FAIL() << "rr and connect-rr have tests of their own (rr_test, connect_rr_test)";
   }
   // What the agent sent went through the send mode it asked for.
   if (p.send_mode != net::SendMode::kCopy && a.counters().bytes_sent() > 0) {

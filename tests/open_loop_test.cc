@@ -16,7 +16,9 @@
 #include "net/fd.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
+#include "tests/test_util.h"
 #include "wire/figures.h"
+#include "workload/schedule.h"
 
 namespace salvo {
 namespace {
@@ -182,6 +184,75 @@ TEST_F(OpenLoop, AGeneratorThatCannotKeepItsScheduleFailsTheRunAndSaysSo) {
   }
   EXPECT_TRUE(said) << controller::RenderReport(r);
   EXPECT_GT(r.totals().counters().messages(), 0u);
+}
+
+// The offered rate each interval should see: the stages' rate averaged over the interval.
+double ExpectedOffered(const std::vector<RunConfig::Stage>& stages, double from_s, double to_s) {
+  std::vector<workload::RateProfile::Stage> s;
+  for (const RunConfig::Stage& stage : stages) {
+    s.push_back({static_cast<uint64_t>(absl::ToInt64Nanoseconds(stage.duration)), stage.rate});
+  }
+  const auto profile = workload::RateProfile::Stages(s);
+  return (profile->Cumulative(to_s * 1e9) - profile->Cumulative(from_s * 1e9)) / (to_s - from_s);
+}
+
+TEST_F(OpenLoop, StagesRampTheOfferedRateAndEachIntervalFollowsThem) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 20);
+  c.stages = *controller::ParseStages("2s:4k,1s:4k,2s:1k");
+  c.duration = absl::Seconds(5);
+  c.interval = absl::Milliseconds(500);
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.intervals_size(), 10);
+  double from = 0;
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    const double want = ExpectedOffered(c.stages, from, p.elapsed_s());
+    // Within 5% of the ramp's average over the interval (a 500 ms interval's edges move by a
+    // few ms with the agents' turns), and sent as offered: the echo target keeps up.
+    EXPECT_NEAR(p.rates().offered_per_sec(), want, 0.05 * want + 20) << "interval " << p.index();
+    EXPECT_NEAR(p.rates().messages_per_sec(), p.rates().offered_per_sec(), 0.05 * want + 20)
+        << "interval " << p.index();
+    from = p.elapsed_s();
+  }
+  // 0->4k over 2 s, 4k for 1 s, 4k->1k over 2 s: 4,000 + 4,000 + 5,000 messages due.
+  EXPECT_NEAR(static_cast<double>(r.totals().counters().messages_due()), 13000, 13000 * 0.02);
+  EXPECT_EQ(r.spec().load().stages_size(), 3);
+  EXPECT_NE(controller::RenderReport(r).find("stages 2s:4.00k,1s:4.00k,2s:1.00k"),
+            std::string::npos)
+      << controller::RenderReport(r);
+}
+
+TEST_F(OpenLoop, ConnectRateOpensConnectionsAtThePaceAskedBeforeTheStart) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(2);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 200);
+  c.connect_rate = 100;  // 2 s for all 200, split over two agents
+  c.duration = absl::Seconds(1);
+  v1::RunReport r;
+  std::thread run([&] { r = Run(c); });
+  // The kernel's count of established connections, watched from outside: the time from a
+  // quarter of them to three quarters is 100 connections at 100/s.
+  absl::Time quarter = absl::InfiniteFuture(), three_quarters = absl::InfiniteFuture();
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up && three_quarters == absl::InfiniteFuture()) {
+    const int up = testing::CountEstablishedTo(target.port());
+    if (up >= 50 && quarter == absl::InfiniteFuture()) quarter = absl::Now();
+    if (up >= 150) three_quarters = absl::Now();
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  run.join();
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  EXPECT_NEAR(absl::ToDoubleSeconds(three_quarters - quarter), 1.0, 0.2);
+  EXPECT_EQ(r.totals().counters().connections_established(), 200u);
+  for (const v1::AgentResult& a : r.agents()) {
+    EXPECT_NEAR(a.connect_s(), 1.99, 0.2) << a.agent();
+  }
+  // The load began once all were open: its first interval already has all 200.
+  ASSERT_GT(r.intervals_size(), 0);
+  EXPECT_EQ(r.intervals(0).fairness().connections(), 200u);
+  EXPECT_EQ(r.intervals(0).fairness().starved_connections(), 0u);
 }
 
 }  // namespace

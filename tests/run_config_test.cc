@@ -38,6 +38,12 @@ RunConfig Unusual() {
   c.connect_timeout = absl::Seconds(9);
   c.drain = absl::Milliseconds(1500);
   c.tcp_info_sample = 77;
+  c.close = workload::CloseMode::kRst;
+  c.workload = workload::Kind::kConnectRr;
+  c.source_ips = "127.0.0.2-127.0.0.9";
+  c.agent_source_ips = {{"127.0.0.1:7102", "127.0.0.20/30"}};
+  c.stages = {{absl::Seconds(2), 1000}, {absl::Milliseconds(1500), 0}};
+  c.connect_rate = 250;
   return c;
 }
 
@@ -72,6 +78,58 @@ TEST(Scenario, AFileWrittenAsJsonReadsBackAndBadFilesSayWhy) {
   EXPECT_FALSE(ApplySpecSummary(huge, &c).ok());
   EXPECT_FALSE(ReadScenario(path + ".missing").ok());
   std::remove(path.c_str());
+}
+
+TEST(Stages, ParseDurationsAndRatesWithDecimalSuffixes) {
+  absl::StatusOr<std::vector<RunConfig::Stage>> s = ParseStages("10s:1k, 30s:50k,500ms:2.5m,1m:0");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->size(), 4u);
+  EXPECT_EQ((*s)[0].duration, absl::Seconds(10));
+  EXPECT_EQ((*s)[0].rate, 1000);
+  EXPECT_EQ((*s)[1].rate, 50000);
+  EXPECT_EQ((*s)[2].duration, absl::Milliseconds(500));
+  EXPECT_EQ((*s)[2].rate, 2.5e6);
+  EXPECT_EQ((*s)[3].duration, absl::Minutes(1));
+  EXPECT_EQ((*s)[3].rate, 0);
+  for (const char* bad : {"10s", "10s:", "x:1k", "10s:-5", "10s:2g", "10s:nan", ""}) {
+    EXPECT_FALSE(ParseStages(bad).ok()) << bad;
+  }
+}
+
+TEST(Stages, ValidateRefusesARateBesideThemAndStagesThatSendNothing) {
+  RunConfig c;
+  c.agents = {"127.0.0.1:7100"};
+  c.target = "127.0.0.1:7000";
+  c.stages = {{absl::Seconds(1), 0}};
+  EXPECT_NE(Validate(c).message().find("every rate is 0"), std::string::npos) << Validate(c);
+  c.stages = {{absl::Seconds(1), 10}};
+  EXPECT_TRUE(Validate(c).ok()) << Validate(c);
+  c.rate = 5;
+  EXPECT_NE(Validate(c).message().find("give one"), std::string::npos) << Validate(c);
+}
+
+TEST(SourceIps, AListForAllAndListsForSingleAgentsGoToTheirAgents) {
+  RunConfig c = Unusual();
+  c.pipeline = 1;  // connect-rr has none
+  c.rate = 0;      // the stages set it
+  c.agent_source_ips.clear();
+  ASSERT_TRUE(AddSourceIps("127.0.0.2-127.0.0.3", &c).ok());
+  ASSERT_TRUE(AddSourceIps("127.0.0.1:7102=127.0.0.8", &c).ok());
+  EXPECT_FALSE(AddSourceIps("127.0.0.1:7102=127.0.0.9", &c).ok());  // given twice
+  EXPECT_TRUE(Validate(c).ok()) << Validate(c);
+  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7101", 10).source_ips(), "");
+  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7101", 10).load().source_ips(), "127.0.0.2-127.0.0.3");
+  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7102", 30).source_ips(), "127.0.0.8");
+  // Each agent's share of the stages' rates and of the connect rate follows its connections.
+  const v1::RunSpec spec = AgentSpec(c, "127.0.0.1:7102", 30);
+  ASSERT_EQ(spec.stages_size(), 2);
+  EXPECT_DOUBLE_EQ(spec.stages(0).rate(), 1000.0 * 30 / 40);
+  EXPECT_DOUBLE_EQ(spec.connect_rate(), 250.0 * 30 / 40);
+  c.agent_source_ips["127.0.0.1:9999"] = "127.0.0.5";
+  EXPECT_NE(Validate(c).message().find("not one of the --agents"), std::string::npos);
+  c.agent_source_ips.erase("127.0.0.1:9999");
+  c.source_ips = "127.0.0.2,::1";
+  EXPECT_NE(Validate(c).message().find("one family"), std::string::npos) << Validate(c);
 }
 
 }  // namespace

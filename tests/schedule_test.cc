@@ -72,5 +72,48 @@ TEST(Schedule, SkippingCountsWhatCameDueAndLandsAfterNow) {
   EXPECT_NEAR(static_cast<double>(total) / 200, 5000, 5000 * 0.02);
 }
 
+TEST(RateProfile, StagesRampLinearlyAndTheScheduleFollowsTheirArea) {
+  // 0 -> 1,000/s over 2 s, then 1,000/s for 1 s, then down to 0 over 1 s.
+  const auto p =
+      RateProfile::Stages({{2'000'000'000, 1000}, {1'000'000'000, 1000}, {1'000'000'000, 0}});
+  EXPECT_DOUBLE_EQ(p->RateAt(1e9), 500);
+  EXPECT_DOUBLE_EQ(p->RateAt(2.5e9), 1000);
+  EXPECT_DOUBLE_EQ(p->RateAt(3.5e9), 500);
+  EXPECT_DOUBLE_EQ(p->Cumulative(2e9), 1000);  // the ramp's triangle
+  EXPECT_DOUBLE_EQ(p->Cumulative(3e9), 2000);
+  EXPECT_DOUBLE_EQ(p->Cumulative(10e9), 2500);  // nothing after the rate reached 0
+  for (double count : {0.5, 250.0, 1000.0, 1500.0, 2400.0}) {
+    EXPECT_NEAR(p->Cumulative(p->TimeFor(count)), count, 1e-6) << count;
+  }
+  EXPECT_TRUE(std::isinf(p->TimeFor(2501)));
+  // A uniform schedule over it sends exactly the area, then nothing more (seed 1: a phase of
+  // 0.618, so that no arrival falls on either end).
+  Schedule s(p, Arrival::kUniform, 0, 1);
+  uint64_t sent = 0;
+  while (s.next_ns() != UINT64_MAX) {
+    ++sent;
+    s.Advance();
+  }
+  EXPECT_EQ(sent, 2500u);
+  // Poisson over the same profile: the count in each second follows the rate's area.
+  Schedule q(p, Arrival::kPoisson, 0, 9);
+  std::vector<int> per_second(5, 0);
+  for (; q.next_ns() != UINT64_MAX; q.Advance()) ++per_second[q.next_ns() / 1'000'000'000];
+  EXPECT_NEAR(per_second[0], 250, 50);
+  EXPECT_NEAR(per_second[1], 750, 90);
+  EXPECT_NEAR(per_second[2], 1000, 100);
+  EXPECT_NEAR(per_second[3], 500, 70);
+  EXPECT_EQ(per_second[4], 0);
+}
+
+TEST(RateProfile, AConstantRateIsTheOldSchedule) {
+  Schedule a(RateProfile::Constant(1000), Arrival::kUniform, 7, 3);
+  Schedule b(1000, Arrival::kUniform, 7, 3);
+  for (int i = 0; i < 100; ++i, a.Advance(), b.Advance()) EXPECT_EQ(a.next_ns(), b.next_ns());
+  // A step (a zero-length stage) changes the rate at once.
+  const auto step = RateProfile::Stages({{0, 100}, {1'000'000'000, 100}});
+  EXPECT_DOUBLE_EQ(step->Cumulative(1e9), 100);
+}
+
 }  // namespace
 }  // namespace salvo::workload

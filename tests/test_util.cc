@@ -1,5 +1,9 @@
 #include "tests/test_util.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -16,7 +20,10 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
   return true;
 }
 
-int CountEstablishedTo(uint16_t port) {
+namespace {
+
+// Sockets in state `state` (the kernel's hex code) whose remote port is `port`.
+int CountSocketsTo(uint16_t port, const std::string& state_code) {
   int count = 0;
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     std::ifstream in(table);
@@ -29,10 +36,27 @@ int CountEstablishedTo(uint16_t port) {
       const size_t colon = remote.rfind(':');
       if (colon == std::string::npos) continue;
       const unsigned long remote_port = std::stoul(remote.substr(colon + 1), nullptr, 16);
-      if (remote_port == port && state == "01") ++count;
+      if (remote_port == port && state == state_code) ++count;
     }
   }
   return count;
+}
+
+}  // namespace
+
+int CountEstablishedTo(uint16_t port) { return CountSocketsTo(port, "01"); }
+
+int CountTimeWaitTo(uint16_t port) { return CountSocketsTo(port, "06"); }
+
+bool CanConnect(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -15,6 +15,12 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
 // Established TCP connections on this machine whose remote port is `port` (from /proc/net/tcp
 // and tcp6): the client side of every connection to a server on that port.
 int CountEstablishedTo(uint16_t port);
+// The same for sockets in TIME_WAIT: the client side of connections to `port` that the client
+// closed first.
+int CountTimeWaitTo(uint16_t port);
+
+// Whether something accepts TCP connections on 127.0.0.1:`port` now.
+bool CanConnect(uint16_t port);
 
 // Reads a whole file; empty if missing.
 std::string ReadFile(const std::string& path);

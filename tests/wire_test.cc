@@ -66,6 +66,7 @@ TEST(Wire, EveryEnumMapsOntoItsProtoByName) {
   ExpectNamesMatch(net::kSendModes, v1::SendMode_descriptor(), "SEND_MODE_");
   ExpectNamesMatch(workload::kKinds, v1::Workload_descriptor(), "WORKLOAD_");
   ExpectNamesMatch(workload::kArrivals, v1::Arrival_descriptor(), "ARRIVAL_");
+  ExpectNamesMatch(workload::kCloseModes, v1::CloseMode_descriptor(), "CLOSE_MODE_");
   ExpectNamesMatch(plan::kLossPolicies, v1::LossPolicy_descriptor(), "LOSS_POLICY_");
   ExpectNamesMatch(plan::kRunStatuses, v1::RunStatus_descriptor(), "RUN_STATUS_");
   ExpectNamesMatch(metrics::kTimingNames, v1::Timing_descriptor(), "TIMING_");

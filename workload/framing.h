@@ -22,6 +22,8 @@ class ResponseFramer {
 
   void Feed(const uint8_t* data, size_t len);
   uint64_t complete() const { return complete_; }
+  // Forgets a partial match: the next bytes start a new stream (a new connection).
+  void Restart() { matched_ = 0; }
 
  private:
   std::string delimiter_;

@@ -1,11 +1,13 @@
 #include "workload/session.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
+#include "net/socket.h"
 #include "workload/framing.h"
 #include "workload/schedule.h"
 
@@ -37,12 +39,12 @@ class ScheduledSession : public Session, public net::TimerHandler {
  protected:
   // Closed loop: the first sends, after which completions drive the rest.
   virtual void StartClosedLoop() = 0;
-  bool open_loop() const { return options().rate_per_connection > 0; }
+  bool open_loop() const { return options().rate != nullptr; }
   void StartSchedule() {
     open_ = std::make_unique<OpenLoopState>(
-        Schedule(options().rate_per_connection, options().arrival, metrics::MonoNanos(), slot_));
+        Schedule(options().rate, options().arrival, options().schedule_start_ns, slot_));
     open_->intended.resize(options().pipeline);
-    Arm();
+    if (open_->schedule.next_ns() <= options().schedule_until_ns) Arm();
   }
   void StopSchedule() {
     if (open_ == nullptr) return;
@@ -275,16 +277,172 @@ class StreamInSession final : public Session {
   }
 };
 
+// connect-rr: a connection per request. Each slot's first connection is opened in the connect
+// phase like any other; after each response the connection is closed (FIN or RST) and the next
+// opened at once (closed loop) or when the next request is due (open loop).
+class ConnectRrSession final : public ScheduledSession {
+ public:
+  ConnectRrSession(SessionContext* ctx, size_t slot)
+      : ScheduledSession(ctx, slot),
+        response_bytes_(ctx->options.request.empty() ? ctx->options.message_size
+                                                     : ctx->options.response_bytes) {
+    if (response_bytes_ == 0) {
+      until_ = std::make_unique<ResponseFramer>(ctx->options.response_until);
+    }
+    retry_.session = this;
+  }
+  ~ConnectRrSession() override { CancelRetry(); }
+
+  void BeginDrain() override {
+    ScheduledSession::BeginDrain();
+    CancelRetry();
+  }
+  bool Drained() override { return phase_ != Phase::kAwaiting; }
+  void OnSendDone(net::ConnId) override { sent_ += options().message_size; }
+
+ private:
+  enum class Phase : uint8_t { kReady, kConnecting, kAwaiting, kIdle };
+  // A connect that failed, or a connection dropped before its response, is retried after this
+  // long: a refused target or used-up ports must not turn the worker into a loop of failing
+  // calls.
+  static constexpr uint64_t kRetryNs = 10'000'000;
+
+  struct RetryTimer final : net::TimerHandler {
+    void OnTimer(net::TimerId) override {
+      armed = false;
+      session->Next();
+    }
+    ConnectRrSession* session = nullptr;
+    net::TimerId id = 0;
+    bool armed = false;
+  };
+
+  void StartClosedLoop() override {
+    if (phase_ == Phase::kReady && state_ == State::kOpen) {
+      cycle_started_ = metrics::MonoNanos();
+      Request();
+    } else {
+      Reconnect();
+    }
+  }
+  bool Full() const override { return phase_ == Phase::kConnecting || phase_ == Phase::kAwaiting; }
+  void OnDue() override {
+    if (draining_ || backlog() == 0 || Full() || retry_.armed) return;
+    const uint64_t now = metrics::MonoNanos();
+    intended_ = TakeDue();
+    stats().Record(metrics::Timing::kScheduleLag, now - intended_);
+    if (phase_ == Phase::kReady && state_ == State::kOpen) {
+      cycle_started_ = now;
+      Request();
+    } else {
+      Reconnect();
+    }
+  }
+  // The next cycle, once the last one ended or a retry is due.
+  void Next() {
+    if (draining_) return;
+    if (open_loop()) {
+      OnDue();
+    } else {
+      Reconnect();
+    }
+  }
+  void Reconnect() {
+    phase_ = Phase::kConnecting;
+    if (until_ != nullptr) until_->Restart();
+    cycle_started_ = metrics::MonoNanos();
+    Connect(*to_, from_);
+    if (state_ == State::kClosed) Retry();  // failed at once (no port, no descriptor)
+  }
+  void AfterConnect(bool ok) override {
+    if (phase_ != Phase::kConnecting) return;  // the connect phase's: Start sends on it
+    if (!ok) {
+      Retry();
+      return;
+    }
+    stats().Record(metrics::Timing::kConnect, metrics::MonoNanos() - cycle_started_);
+    if (draining_) {
+      End();
+      return;
+    }
+    Request();
+  }
+  void AfterClose() override {
+    if (phase_ == Phase::kAwaiting || phase_ == Phase::kReady) Retry();
+  }
+  void Request() {
+    phase_ = Phase::kAwaiting;
+    response_from_ = received_;
+    complete_before_ = until_ != nullptr ? until_->complete() : 0;
+    sent_at_ = metrics::MonoNanos();
+    // Echo's pattern continues across connections, so --verify checks every response.
+    SendAt(received_, options().message_size);
+  }
+  void OnBytes(const uint8_t* data, size_t len) override {
+    if (phase_ != Phase::kAwaiting) return;
+    if (until_ != nullptr) until_->Feed(data, len);
+    const bool done = until_ != nullptr ? until_->complete() > complete_before_
+                                        : received_ - response_from_ >= response_bytes_;
+    if (!done) return;
+    const uint64_t now = metrics::MonoNanos();
+    if (open_loop()) {
+      // From when the cycle should have begun, connect included.
+      stats().Record(metrics::Timing::kRoundTrip, now - intended_);
+      stats().Record(metrics::Timing::kServiceTime, now - cycle_started_);
+    } else {
+      stats().Record(metrics::Timing::kRoundTrip, now - sent_at_);
+    }
+    stats().Add(Counter::kMessages);
+    End();
+    Next();
+  }
+  // Every connection ends the way --close says.
+  void End() {
+    Close(/*reset=*/options().close == CloseMode::kRst);
+    phase_ = Phase::kIdle;
+  }
+  void Retry() {
+    phase_ = Phase::kIdle;
+    if (draining_ || retry_.armed) return;
+    retry_.id = engine().ScheduleAt(metrics::MonoNanos() + kRetryNs, &retry_);
+    retry_.armed = true;
+  }
+  void CancelRetry() {
+    if (retry_.armed) engine().CancelTimer(retry_.id);
+    retry_.armed = false;
+  }
+
+  const uint64_t response_bytes_;
+  std::unique_ptr<ResponseFramer> until_;
+  RetryTimer retry_;
+  Phase phase_ = Phase::kReady;
+  uint64_t cycle_started_ = 0;
+  uint64_t sent_at_ = 0;
+  uint64_t intended_ = 0;
+  uint64_t response_from_ = 0;
+  uint64_t complete_before_ = 0;
+};
+
 }  // namespace
 
 void SessionContext::RecordConnectError(const absl::Status& status) {
   ++failed;
   stats->Add(Counter::kConnectErrors);
+  switch (net::ConnectErrno(status)) {
+    case ECONNREFUSED:
+      stats->Add(Counter::kConnectRefused);
+      break;
+    case EADDRNOTAVAIL:
+      stats->Add(Counter::kConnectNoPort);
+      break;
+  }
   if (first_error.empty()) first_error = std::string(status.message());
 }
 
-void Session::Connect(const net::SocketAddress& to) {
-  absl::StatusOr<net::ConnId> id = engine().Connect(to, this);
+void Session::Connect(const net::SocketAddress& to, const net::SocketAddress* from) {
+  to_ = &to;
+  from_ = from;
+  absl::StatusOr<net::ConnId> id = engine().ConnectFrom(to, from, this);
   if (!id.ok()) {
     state_ = State::kClosed;
     close_reason_ = id.status();
@@ -297,7 +455,7 @@ void Session::Connect(const net::SocketAddress& to) {
 
 void Session::Close(bool reset) {
   if (state_ == State::kOpen || state_ == State::kConnecting) {
-    if (reset && state_ == State::kOpen) {
+    if (reset) {
       engine().Reset(id_);
     } else {
       engine().Close(id_);
@@ -344,12 +502,14 @@ void Session::OnConnected(net::ConnId, absl::Status status) {
     state_ = State::kClosed;
     close_reason_ = status;
     ctx_->RecordConnectError(status);
+    AfterConnect(false);
     return;
   }
   state_ = State::kOpen;
   ++ctx_->connected;
   stats().Add(Counter::kConnectionsEstablished);
   if (absl::StatusOr<uint16_t> port = engine().LocalPort(id_); port.ok()) local_port_ = *port;
+  AfterConnect(true);
 }
 
 void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
@@ -368,6 +528,7 @@ void Session::OnClosed(net::ConnId, absl::Status why) {
   if (why.ok() && draining_ && options().kind == Kind::kStreamOut) last_.delivered = sent_;
   state_ = State::kClosed;
   close_reason_ = std::move(why);
+  AfterClose();
 }
 
 std::unique_ptr<Session> MakeSession(SessionContext* ctx, size_t slot) {
@@ -379,6 +540,8 @@ std::unique_ptr<Session> MakeSession(SessionContext* ctx, size_t slot) {
       return std::make_unique<StreamOutSession>(ctx, slot);
     case Kind::kStreamIn:
       return std::make_unique<StreamInSession>(ctx, slot);
+    case Kind::kConnectRr:
+      return std::make_unique<ConnectRrSession>(ctx, slot);
   }
   return nullptr;
 }

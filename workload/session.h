@@ -8,6 +8,9 @@
 //   stream-in   send nothing; receive what the server pushes.
 //   rr          echo's loop with a request of the user's (a file's bytes) and responses that end
 //               after a number of bytes or at a delimiter: for real servers (redis PING, ...).
+//   connect-rr  connection churn (neper's tcp_crr): connect, send one request (echo's message or
+//               rr's), read its response, close (FIN or RST), repeat. The connect phase opens
+//               each slot's first connection; later ones are opened during the run.
 //
 // A worker thread owns an engine and its sessions:
 //   SessionContext ctx{engine, &stats, &pattern, options};
@@ -33,13 +36,20 @@
 
 namespace salvo::workload {
 
-enum class Kind { kEcho, kStreamOut, kStreamIn, kRr };
+enum class Kind { kEcho, kStreamOut, kStreamIn, kRr, kConnectRr };
 
-inline constexpr enums::EnumTable<Kind, 4> kKinds{"workload",
+inline constexpr enums::EnumTable<Kind, 5> kKinds{"workload",
                                                   {{{Kind::kEcho, "echo"},
                                                     {Kind::kStreamOut, "stream-out"},
                                                     {Kind::kStreamIn, "stream-in"},
-                                                    {Kind::kRr, "rr"}}}};
+                                                    {Kind::kRr, "rr"},
+                                                    {Kind::kConnectRr, "connect-rr"}}}};
+
+// How a connect-rr connection ends.
+enum class CloseMode { kFin, kRst };
+
+inline constexpr enums::EnumTable<CloseMode, 2> kCloseModes{
+    "close mode", {{{CloseMode::kFin, "fin"}, {CloseMode::kRst, "rst"}}}};
 
 struct Options {
   Kind kind = Kind::kEcho;
@@ -54,9 +64,13 @@ struct Options {
   std::string request;
   uint64_t response_bytes = 0;
   std::string response_until;
-  // Open loop: messages per second this connection sends on its schedule (0: closed loop).
-  double rate_per_connection = 0;
+  // Open loop: messages per second this connection sends on its schedule, over the time since
+  // schedule_start_ns (null: closed loop).
+  std::shared_ptr<const RateProfile> rate;
+  uint64_t schedule_start_ns = 0;
   Arrival arrival = Arrival::kUniform;
+  // connect-rr: how each connection ends.
+  CloseMode close = CloseMode::kFin;
   // Open loop: no message comes due after this instant (CLOCK_MONOTONIC ns): the end of the
   // measured span, so that what came due is counted over the span its rate is divided by.
   uint64_t schedule_until_ns = UINT64_MAX;
@@ -89,8 +103,9 @@ class Session : public net::ConnectionHandler {
 
   Session(SessionContext* ctx, size_t slot) : ctx_(ctx), slot_(slot) {}
 
-  // Starts connecting; failures are counted in the context either way.
-  void Connect(const net::SocketAddress& to);
+  // Starts connecting (from source address `from` when not null; both must outlive the
+  // session); failures are counted in the context either way.
+  void Connect(const net::SocketAddress& to, const net::SocketAddress* from = nullptr);
   // The load begins. Only called on open sessions.
   virtual void Start() = 0;
   // Stop issuing new work and finish what is in flight.
@@ -124,6 +139,10 @@ class Session : public net::ConnectionHandler {
  protected:
   // Bytes arrived (already counted and verified).
   virtual void OnBytes(const uint8_t* data, size_t len) {}
+  // A connect finished (the base has counted it, and recorded a failure in the context).
+  virtual void AfterConnect(bool ok) {}
+  // The connection ended by the peer or an error (not by Close).
+  virtual void AfterClose() {}
 
   net::Engine& engine() { return *ctx_->engine; }
   metrics::ThreadStats& stats() { return *ctx_->stats; }
@@ -135,6 +154,8 @@ class Session : public net::ConnectionHandler {
 
   SessionContext* const ctx_;
   const size_t slot_;
+  const net::SocketAddress* to_ = nullptr;
+  const net::SocketAddress* from_ = nullptr;
   net::ConnId id_ = 0;
   State state_ = State::kIdle;
   bool draining_ = false;
