@@ -114,6 +114,28 @@ sockperf_pp() {  # -> round trips/s, p50 us, p99 us
   echo "$rate $p50 $p99"
 }
 
+salvo_open() {  # rate -> achieved messages/s, round trip from the intended time p50 p99 us,
+  # service time (from the actual send) p50 p99 us
+  jq -r '"\(.totals.rates.messages_per_sec) \(.timings[] | select(.timing == "TIMING_ROUND_TRIP") | "\(.summary.p50_us) \(.summary.p99_us)") \(.timings[] | select(.timing == "TIMING_SERVICE_TIME") | "\(.summary.p50_us) \(.summary.p99_us)")"' \
+    "$(salvo_run --target "127.0.0.1:$echo_port" --workload echo --connections 1 --size 64 \
+      --rate "$1")"
+}
+sockperf_ul() {  # rate -> replies/s, p50 us, p99 us (every message answered, full round trips)
+  sockperf under-load --tcp -i 127.0.0.1 -p "$sockperf_port" -m 64 --mps "$1" -t "$duration" \
+    --reply-every 1 --full-rtt >"$tmp/ul" 2>&1
+  local rate p50 p99
+  rate=$(sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p" "$tmp/ul" |
+    awk '{printf "%.1f", $1 / $2}')
+  p50=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$tmp/ul")
+  p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$tmp/ul")
+  echo "$rate $p50 $p99"
+}
+salvo_churn() {  # close -> connects/s, p50 connect us, p99 connect us
+  jq -r '"\(.totals.rates.connects_per_sec) \(.timings[] | select(.timing == "TIMING_CONNECT") | "\(.summary.p50_us) \(.summary.p99_us)")"' \
+    "$(salvo_run --target "127.0.0.1:$echo_port" --workload connect-rr --connections 4 --size 64 \
+      --close "$1")"
+}
+
 # Every measurement once per round, rounds repeated: salvo and its peer alternate, so that a
 # slow patch of the machine hits both rather than one.
 declare -A cmd
@@ -134,6 +156,9 @@ add s_small100e salvo_small 100 --coalesce off --engine epoll
 add s_echo1 salvo_echo 1
 add p_pp sockperf_pp
 add s_echo100 salvo_echo 100
+add s_open salvo_open 10000
+add p_ul sockperf_ul 10000
+add s_churn_rst salvo_churn rst
 for r in $(seq 1 "$runs"); do
   echo "bench: round $r of $runs" >&2
   for k in "${order[@]}"; do ${cmd[$k]} >>"$tmp/fig.$k"; done
@@ -184,6 +209,16 @@ row "echo, 1 connection, 64 B: p50 round trip (us)" "$(stats s_echo1 2)" "sockpe
   "$(stats p_pp 2)"
 row "echo, 100 connections, 64 B: round trips/s" "$(stats s_echo100)"
 row "echo, 100 connections, 64 B: p99 round trip (us)" "$(stats s_echo100 3)"
+row "open loop, 1 connection, 64 B, 10k msg/s offered: achieved msg/s" "$(stats s_open)" \
+  "sockperf under-load" "$(stats p_ul)"
+row "open loop, 10k msg/s: p50 service time, send to response (us)" "$(stats s_open 4)" \
+  "sockperf under-load" "$(stats p_ul 2)"
+row "open loop, 10k msg/s: p99 service time (us)" "$(stats s_open 5)" "sockperf under-load" \
+  "$(stats p_ul 3)"
+row "open loop, 10k msg/s: p50 round trip from the intended send time (us)" "$(stats s_open 2)"
+row "open loop, 10k msg/s: p99 round trip from the intended send time (us)" "$(stats s_open 3)"
+row "connect-rr, 4 connections, --close rst: connects/s" "$(stats s_churn_rst)"
+row "connect-rr, --close rst: p50 connect time (us)" "$(stats s_churn_rst 2)"
 
 table=$(printf '%s\n' "| figure | salvo: median (min-max) | peer: median (min-max) | salvo / peer |" \
   "| --- | --- | --- | --- |" "${rows[@]}")
@@ -191,6 +226,8 @@ echo "$table"
 if [ $write_docs -eq 1 ]; then
   echo "bench: memory per connection (bench/conn_memory.sh)" >&2
   memory=$("$root/bench/conn_memory.sh" "1000 10000 19000" 2>&1)
+  echo "bench: one agent, as many connections as it may hold (bench/conn_scale.sh 100000)" >&2
+  conn_scale=$("$root/bench/conn_scale.sh" 100000 2>&1)
   echo "bench: the controller at scale (bench/controller_scale.sh 100 60)" >&2
   scale=$("$root/bench/controller_scale.sh" 100 60 2>&1)
   echo "bench: sweeping copy against zero-copy sends (stream-out, 10 connections)" >&2
@@ -220,6 +257,19 @@ if [ $write_docs -eq 1 ]; then
     echo
     echo '```'
     echo "$memory"
+    echo '```'
+    echo
+    echo "## One agent, 100,000 connections asked, past the port range"
+    echo
+    echo "\`bench/conn_scale.sh 100000\`: one agent and one salvo-target in a network namespace whose"
+    echo "ip_local_port_range holds a third of the connections' ports, so they need the four source"
+    echo "addresses of \`--source-ips 127.0.0.1-127.0.0.4\`; 64 B echo on every connection. Memory is"
+    echo "user memory (RSS loaded minus idle, per connection); the kernel's socket buffers are not"
+    echo "in it. The script measures fewer than asked when the hard limit on open files is lower"
+    echo "and cannot be raised, and says so on its first line."
+    echo
+    echo '```'
+    echo "$conn_scale"
     echo '```'
     echo
     echo "## The controller at scale"

@@ -101,12 +101,19 @@ bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
 }
 
 int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
-  std::optional<std::ofstream> json;
-  if (!OpenOutput(config.json_path, "--json", &json, err)) return 2;
+  // `--json -`: standard output carries the JSON alone, and what a person reads goes to standard
+  // error.
+  const bool json_to_stdout = config.json_path == "-";
+  std::ostream& human = json_to_stdout ? err : out;
+  std::optional<std::ofstream> json, csv;
+  if ((!json_to_stdout && !OpenOutput(config.json_path, "--json", &json, err)) ||
+      !OpenOutput(config.csv_path, "--csv", &csv, err)) {
+    return 2;
+  }
   InstallInterruptHandler();
   RunHooks hooks;
   hooks.interrupts = &g_interrupts;
-  hooks.print = [&out](const std::string& line) { out << line << std::endl; };
+  hooks.print = [&human](const std::string& line) { human << line << std::endl; };
   v1::RunReport report = DriveRun(config, hooks);
   if (NeverStarted(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
@@ -114,11 +121,18 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   } else {
     // Whatever was measured, even nothing from an agent lost before its first interval, is
     // shown with its status and reasons.
-    out << "\n" << RenderReport(report);
+    human << "\n" << RenderReport(report);
   }
   const int code = ExitCode(report);
+  if (!WriteOutput(csv, config.csv_path, ReportCsv(report), human, err)) return 1;
   const auto write = [&report](std::ostream& o) { WriteReportJson(std::move(report), o); };
-  if (!WriteOutput(json, config.json_path, write, out, err)) return 1;
+  if (json_to_stdout) {
+    write(out);
+    out.flush();
+    if (!out) return 1;
+  } else if (!WriteOutput(json, config.json_path, write, human, err)) {
+    return 1;
+  }
   return code;
 }
 

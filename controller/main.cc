@@ -146,7 +146,12 @@ int main(int argc, char** argv) {
                          "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(*run_cmd, "--rcvbuf", &run.rcvbuf,
                          "SO_RCVBUF per socket (default: kernel)");
-  run_cmd->add_option("--json", run.json_path, "write the report as JSON to this file");
+  run_cmd->add_option("--json", run.json_path,
+                      "write the report as JSON to this file ('-': standard output, and the "
+                      "report a person reads to standard error)");
+  run_cmd->add_option("--csv", run.csv_path,
+                      "write the interval series as CSV: a row per agent and interval, and a "
+                      "total row per interval");
   std::vector<std::string> thresholds;
   run_cmd->add_option("--threshold", thresholds,
                       "pass/fail criterion, repeatable: 'round_trip.p99_us<2000', "

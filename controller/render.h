@@ -22,4 +22,10 @@ std::string RenderReport(const v1::RunReport& report);
 void WriteReportJson(v1::RunReport report, std::ostream& out);
 std::string ReportToJson(v1::RunReport report);
 
+// The interval series as CSV: per interval, a row for each agent that reported it and a row
+// "total" for their merge; columns unix_ms, elapsed_s, interval, agent, seconds (the interval's
+// length), every counter, every rate, and p50/p90/p99/max of every timing in microseconds (empty
+// where the timing has no samples).
+std::string ReportCsv(const v1::RunReport& report);
+
 }  // namespace salvo::controller

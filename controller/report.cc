@@ -132,6 +132,19 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   return p;
 }
 
+void StampTimes(absl::Time started, absl::Duration warmup, v1::RunReport* report) {
+  report->set_started_at(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", started, absl::UTCTimeZone()));
+  const absl::Time measured_from = started + warmup;
+  const auto at = [&](double elapsed_s) {
+    return absl::ToUnixMillis(measured_from +
+                              absl::Seconds(std::isfinite(elapsed_s) ? elapsed_s : 0));
+  };
+  for (v1::IntervalPoint& p : *report->mutable_intervals()) p.set_unix_ms(at(p.elapsed_s()));
+  for (v1::AgentResult& a : *report->mutable_agents()) {
+    for (v1::Interval& i : *a.mutable_intervals()) i.set_unix_ms(at(i.elapsed_s()));
+  }
+}
+
 v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutcome> agents,
                           std::vector<std::string> reasons,
                           const std::vector<v1::IntervalPoint>& merged) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"
 #include "wire/figures.h"
@@ -53,6 +54,10 @@ struct AgentOutcome {
 // else "partial" when agents were lost, else "ok".
 // `merged` holds the first intervals already merged across agents while the run went on (their
 // agents' intervals may be summarized); the later ones are merged here.
+// Puts the run in time: started_at (RFC 3339, UTC) from `started`, and each interval's end in
+// Unix milliseconds, from the start of measurement (`started` + `warmup`) and its elapsed time.
+void StampTimes(absl::Time started, absl::Duration warmup, v1::RunReport* report);
+
 v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutcome> agents,
                           std::vector<std::string> reasons,
                           const std::vector<v1::IntervalPoint>& merged = {});

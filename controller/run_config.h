@@ -78,7 +78,10 @@ struct RunConfig {
   absl::Duration drain = absl::Seconds(2);
   // TCP_INFO sampled for at most this many connections per agent and interval.
   uint32_t tcp_info_sample = 10000;
+  // Where the report's JSON goes ("-": standard output, the human report then going to standard
+  // error) and the interval CSV.
   std::string json_path;
+  std::string csv_path;
   // Pass/fail criteria; a failed one makes the run exit with status 4.
   std::vector<Threshold> thresholds;
   // Live lines on the terminal.

@@ -259,6 +259,7 @@ class RunDriver {
     const absl::Duration lead =
         std::max(absl::Milliseconds(100), absl::Milliseconds(4 * max_rtt_ms));
     start_ = absl::Now() + lead;
+    started_ = true;
     for (size_t i = 0; i < links_.size(); ++i) {
       v1::RunRequest start;
       start.mutable_start()->set_start_at_unix_ns(
@@ -407,6 +408,7 @@ class RunDriver {
     }
     v1::RunReport report =
         BuildReport(SpecSummary(config_), std::move(outcomes_), std::move(reasons), merged_);
+    StampTimes(started_ ? start_ : asked_at_, config_.warmup, &report);
     ApplyThresholds(config_.thresholds, &report);
     return report;
   }
@@ -419,7 +421,10 @@ class RunDriver {
   EventQueue queue_;
   // The intervals merged so far, in order.
   std::vector<v1::IntervalPoint> merged_;
+  // When the run was asked for, and the common start instant once the agents were told it.
+  const absl::Time asked_at_ = absl::Now();
   absl::Time start_;
+  bool started_ = false;
   absl::Time next_heartbeat_;
   bool stopping_ = false;
 };

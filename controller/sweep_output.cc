@@ -55,27 +55,15 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
-// The singular scalar fields of `d`, in field-number order.
-std::vector<const FieldDescriptor*> ScalarFields(const Descriptor* d) {
-  std::vector<const FieldDescriptor*> out;
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    if (!f->is_repeated() && f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) out.push_back(f);
-  }
-  std::sort(out.begin(), out.end(),
-            [](const auto* a, const auto* b) { return a->number() < b->number(); });
-  return out;
-}
-
 }  // namespace
 
 std::string SweepCsv(const v1::SweepReport& r) {
   // The columns come from the schema and the figure table: the point's own fields, every rate
   // and derived total of its run, and p50/p99 of every timing. A new figure is a new column
   // without a list here to keep in step.
-  const auto point_fields = ScalarFields(v1::SweepPoint::descriptor());
-  const auto rate_fields = ScalarFields(v1::Rates::descriptor());
-  const auto total_fields = ScalarFields(v1::Totals::descriptor());
+  const auto point_fields = wire::ScalarFields(v1::SweepPoint::descriptor());
+  const auto rate_fields = wire::ScalarFields(v1::Rates::descriptor());
+  const auto total_fields = wire::ScalarFields(v1::Totals::descriptor());
   std::vector<std::string> header;
   for (const auto* f : point_fields) header.push_back(f->name());
   for (const auto* f : rate_fields) header.push_back(f->name());

@@ -1,21 +1,240 @@
 #include "proto/json.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
 
 namespace salvo::v1 {
 namespace {
 
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// protobuf's JSON printer writes 64-bit integers as strings (JavaScript's numbers hold integers
+// exactly only up to 2^53), which makes `jq '.totals.counters.bytes_sent + 1'` an error and
+// `max` compare text. salvo's counters never come near 2^53 (9 PB, or 9e15 messages), so this
+// printer writes every integer as a number; otherwise it prints what protobuf's does (proto
+// field names, every field present, enums by name, bytes in base64, NaN and infinities as the
+// strings protobuf's parser reads back), and protobuf's parser reads its output.
+class Printer {
+ public:
+  Printer(bool whitespace, std::string* out) : whitespace_(whitespace), out_(*out) {}
+
+  void PrintMessage(const Message& m, int depth) {
+    const google::protobuf::Descriptor* d = m.GetDescriptor();
+    const Reflection* r = m.GetReflection();
+    if (d->field_count() == 0) {
+      out_ += "{}";
+      return;
+    }
+    out_ += '{';
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* f = d->field(i);
+      // Unset message fields and oneof members are left out, as protobuf's printer does.
+      if (!f->is_repeated() &&
+          (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE || f->containing_oneof() != nullptr) &&
+          !r->HasField(m, f)) {
+        continue;
+      }
+      if (out_.back() != '{') out_ += ',';
+      NewLine(depth + 1);
+      Quote(f->name());
+      out_ += whitespace_ ? ": " : ":";
+      if (f->is_map()) {
+        PrintMap(m, f, depth + 1);
+      } else if (f->is_repeated()) {
+        const int n = r->FieldSize(m, f);
+        if (n == 0) {
+          out_ += "[]";
+          continue;
+        }
+        out_ += '[';
+        for (int k = 0; k < n; ++k) {
+          if (k > 0) out_ += ',';
+          NewLine(depth + 2);
+          PrintValue(m, f, k, depth + 2);
+        }
+        NewLine(depth + 1);
+        out_ += ']';
+      } else {
+        PrintValue(m, f, -1, depth + 1);
+      }
+    }
+    NewLine(depth);
+    out_ += '}';
+  }
+
+ private:
+  void NewLine(int depth) {
+    if (!whitespace_) return;
+    out_ += '\n';
+    out_.append(static_cast<size_t>(depth), ' ');
+  }
+
+  void Quote(absl::string_view s) {
+    out_ += '"';
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        default:
+          if (c < 0x20) {
+            absl::StrAppend(&out_, absl::StrFormat("\\u%04x", c));
+          } else {
+            out_ += ch;
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  void Double(double v) {
+    if (std::isnan(v)) {
+      out_ += "\"NaN\"";
+    } else if (std::isinf(v)) {
+      out_ += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+    } else {
+      // The shortest text that reads back as the same double.
+      char buf[32];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+      out_.append(buf, end);
+    }
+  }
+
+  void PrintMap(const Message& m, const FieldDescriptor* f, int depth) {
+    const Reflection* r = m.GetReflection();
+    const int n = r->FieldSize(m, f);
+    if (n == 0) {
+      out_ += "{}";
+      return;
+    }
+    // Sorted by key, so that the same map always prints the same.
+    std::vector<std::pair<std::string, const Message*>> entries;
+    for (int k = 0; k < n; ++k) {
+      const Message& entry = r->GetRepeatedMessage(m, f, k);
+      const FieldDescriptor* key = entry.GetDescriptor()->map_key();
+      const Reflection* er = entry.GetReflection();
+      std::string text;
+      switch (key->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING:
+          text = er->GetString(entry, key);
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          text = er->GetBool(entry, key) ? "true" : "false";
+          break;
+        case FieldDescriptor::CPPTYPE_INT32:
+          text = absl::StrCat(er->GetInt32(entry, key));
+          break;
+        case FieldDescriptor::CPPTYPE_INT64:
+          text = absl::StrCat(er->GetInt64(entry, key));
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          text = absl::StrCat(er->GetUInt32(entry, key));
+          break;
+        default:
+          text = absl::StrCat(er->GetUInt64(entry, key));
+      }
+      entries.emplace_back(std::move(text), &entry);
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    out_ += '{';
+    for (size_t k = 0; k < entries.size(); ++k) {
+      if (k > 0) out_ += ',';
+      NewLine(depth + 1);
+      Quote(entries[k].first);
+      out_ += whitespace_ ? ": " : ":";
+      const Message& entry = *entries[k].second;
+      PrintValue(entry, entry.GetDescriptor()->map_value(), -1, depth + 1);
+    }
+    NewLine(depth);
+    out_ += '}';
+  }
+
+  // Field f of m, or its element `index` when repeated.
+  void PrintValue(const Message& m, const FieldDescriptor* f, int index, int depth) {
+    const Reflection* r = m.GetReflection();
+    const bool rep = index >= 0;
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        absl::StrAppend(&out_, rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        absl::StrAppend(&out_, rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        absl::StrAppend(&out_, rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        absl::StrAppend(&out_, rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        Double(rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        Double(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out_ += (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const int v = rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
+        const google::protobuf::EnumValueDescriptor* e = f->enum_type()->FindValueByNumber(v);
+        if (e != nullptr) {
+          Quote(e->name());
+        } else {
+          absl::StrAppend(&out_, v);  // a value this build does not know: as protobuf prints it
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        const std::string& s = rep ? r->GetRepeatedStringReference(m, f, index, &scratch)
+                                   : r->GetStringReference(m, f, &scratch);
+        if (f->type() == FieldDescriptor::TYPE_BYTES) {
+          Quote(absl::Base64Escape(s));
+        } else {
+          Quote(s);
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        PrintMessage(rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), depth);
+        break;
+    }
+  }
+
+  const bool whitespace_;
+  std::string& out_;
+};
+
 std::string Print(const google::protobuf::Message& message, bool whitespace) {
   std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  options.add_whitespace = whitespace;
-  // Printing a well-formed message cannot fail; the status only reports unresolvable Any types.
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  Printer(whitespace, &json).PrintMessage(message, 0);
+  if (whitespace) json += '\n';
   return json;
 }
 

@@ -1,5 +1,7 @@
-// The JSON salvo writes for programs: protobuf's JSON printer with the proto field names
-// (snake_case) and every field present, zeros included, so readers need no defaults.
+// The JSON salvo writes for programs: protobuf's JSON mapping with the proto field names
+// (snake_case), every field present, zeros included, so readers need no defaults, and integers
+// as JSON numbers (protobuf's printer quotes 64-bit ones), so that jq and JavaScript can add and
+// compare them. protobuf's parser (JsonStringToMessage) reads it back.
 #pragma once
 
 #include <cstddef>

@@ -34,6 +34,7 @@
 #include "proto/json.h"
 #include "salvo/v1/report.pb.h"
 #include "tests/test_util.h"
+#include "wire/figures.h"
 
 namespace salvo {
 namespace {
@@ -160,6 +161,73 @@ TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
   EXPECT_EQ(totals.counters().connections_established(), 4u);
   EXPECT_GT(totals.counters().recv_calls(), 0u);
   EXPECT_EQ(totals.counters().bytes_sent(), 0u);
+}
+
+TEST_F(EndToEnd, JsonOnStandardOutputAndTheIntervalCsvAddUpToTheSameRun) {
+  const uint16_t target = StartTarget("echo");
+  const std::string a1 = StartAgent(), a2 = StartAgent();
+  const std::string csv_path = absl::StrCat(dir_, "/run.csv");
+  const absl::Time before = absl::Now();
+  const Output o =
+      RunTool(Binary("salvo"),
+              {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
+               absl::StrCat("127.0.0.1:", target), "--connections", "4", "--duration", "2",
+               "--warmup", "500ms", "--interval", "500ms", "--json", "-", "--csv", csv_path});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  // Standard output is the JSON alone; the report a person reads went to standard error.
+  v1::RunReport r;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(o.out, &r).ok()) << o.out;
+  EXPECT_NE(o.err.find("status: ok"), std::string::npos) << o.err;
+  EXPECT_NE(o.out.find("\"bytes_sent\": "), std::string::npos);
+  EXPECT_EQ(o.out.find("\"bytes_sent\": \""), std::string::npos) << "counters must be numbers";
+  // In time: started_at is this run's start, and each interval ends 500 ms after the last.
+  absl::Time started;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, r.started_at(), &started, &error))
+      << r.started_at() << ": " << error;
+  EXPECT_GE(started, before - absl::Seconds(1));
+  EXPECT_LE(started, absl::Now());
+  ASSERT_EQ(r.intervals_size(), 4);
+  for (int i = 0; i < r.intervals_size(); ++i) {
+    EXPECT_EQ(r.intervals(i).unix_ms(),
+              absl::ToUnixMillis(started + absl::Milliseconds(500) +
+                                 absl::Seconds(r.intervals(i).elapsed_s())));
+    EXPECT_EQ(r.agents(0).intervals(i).unix_ms() / 100, r.intervals(i).unix_ms() / 100);
+  }
+  // The CSV: a header, then per interval a row per agent and a total row; the agents' rows sum
+  // to the total row, and the total rows to the JSON's interval series.
+  std::vector<std::string> lines = absl::StrSplit(ReadFile(csv_path), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u + 4 * 3) << ReadFile(csv_path);
+  const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
+  const auto column = [&](absl::string_view name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  for (const char* name : {"unix_ms", "agent", "messages", "bytes_sent", "messages_per_sec",
+                           "round_trip_p99_us", "round_trip_max_us"}) {
+    ASSERT_LT(column(name), header.size()) << name;
+  }
+  uint64_t agents_sum = 0, totals_sum = 0, json_sum = 0;
+  for (size_t l = 1; l < lines.size(); ++l) {
+    const std::vector<std::string> row = absl::StrSplit(lines[l], ',');
+    ASSERT_EQ(row.size(), header.size()) << lines[l];
+    uint64_t messages = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(row[column("messages")], &messages)) << lines[l];
+    (row[column("agent")] == "total" ? totals_sum : agents_sum) += messages;
+    if (row[column("agent")] == "total") {
+      const int k = static_cast<int>((l - 1) / 3);
+      EXPECT_EQ(row[column("unix_ms")], absl::StrCat(r.intervals(k).unix_ms()));
+      double p99 = 0;
+      ASSERT_TRUE(absl::SimpleAtod(row[column("round_trip_p99_us")], &p99));
+      EXPECT_DOUBLE_EQ(
+          p99, wire::FindSummary(r.intervals(k).timings(), metrics::Timing::kRoundTrip).p99_us());
+    }
+  }
+  for (const v1::IntervalPoint& p : r.intervals()) json_sum += p.counters().messages();
+  EXPECT_GT(totals_sum, 0u);
+  EXPECT_EQ(agents_sum, totals_sum);
+  EXPECT_EQ(totals_sum, json_sum);
+  // The run's totals also count what completed in the drain after the last interval.
+  EXPECT_GE(r.totals().counters().messages(), totals_sum);
 }
 
 TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {

@@ -1,17 +1,24 @@
+#include <limits>
+
 #include "controller/report.h"
+#include "proto/json.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "controller/render.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "metrics/connection_stats.h"
 #include "metrics/histogram.h"
+#include "proto/json.h"
 #include "wire/figures.h"
 
 namespace salvo::v1 {
@@ -427,6 +434,57 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   EXPECT_NE(text.find("status: ok"), std::string::npos);
   EXPECT_NE(text.find("50.0us"), std::string::npos) << text;
   EXPECT_EQ(text.find("errors:"), std::string::npos) << text;
+}
+
+// The message's bytes with maps in key order, so that equal messages compare equal.
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+TEST(Json, IntegersAreNumbersAndEverythingReadsBackAsProtobufsOwnPrinterWouldHaveIt) {
+  v1::RunReport r;
+  r.mutable_totals()->mutable_counters()->set_bytes_sent(uint64_t{1} << 52);
+  r.mutable_totals()->mutable_rates()->set_mb_per_sec_sent(0.1 + 0.2);
+  r.mutable_totals()->set_cpu_ns_per_byte_sent(std::numeric_limits<double>::quiet_NaN());
+  r.mutable_totals()->set_zc_copied_share(std::numeric_limits<double>::infinity());
+  r.set_started_at("2026-11-30T09:00:00.000Z");
+  r.add_reasons("a \"quoted\" reason\twith a tab\n\x01");
+  v1::RunSpecSummary& spec = *r.mutable_spec();
+  spec.mutable_load()->set_request(std::string("PING\r\n\0\xff", 8));
+  (*spec.mutable_agent_source_ips())["b:1"] = "127.0.0.3";
+  (*spec.mutable_agent_source_ips())["a:1"] = "127.0.0.2";
+  spec.mutable_load()->add_stages()->set_rate(1e9);
+  v1::IntervalPoint& p = *r.add_intervals();
+  p.set_unix_ms(-5);
+  v1::TimingHistogram& h = *r.add_timings();
+  h.set_timing(v1::TIMING_CONNECT);
+  h.mutable_histogram()->add_count(7);
+  h.mutable_histogram()->add_count(uint64_t{1} << 40);
+  const std::string json = v1::ToJson(r);
+  EXPECT_NE(json.find("\"bytes_sent\": 4503599627370496"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"unix_ms\": -5"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"mb_per_sec_sent\": 0.30000000000000004"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"cpu_ns_per_byte_sent\": \"NaN\""), std::string::npos) << json;
+  EXPECT_LT(json.find("\"a:1\""), json.find("\"b:1\""));  // maps print sorted
+  EXPECT_EQ(json.find("\"bytes_sent\": \""), std::string::npos);
+  // protobuf's parser reads it back whole, and to what protobuf's own printer's text gives.
+  v1::RunReport back, reference;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok()) << json;
+  std::string printed;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(r, &printed).ok());
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(printed, &reference).ok());
+  // NaN != NaN: compare the bytes of the encodings, where the NaNs are the same bits.
+  EXPECT_EQ(Deterministic(back), Deterministic(r));
+  EXPECT_EQ(Deterministic(back), Deterministic(reference));
+  // One line when compact.
+  EXPECT_EQ(v1::ToCompactJson(r).find('\n'), std::string::npos);
 }
 
 TEST(Render, EveryNonZeroErrorCounterIsListedByName) {

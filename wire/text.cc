@@ -1,5 +1,7 @@
 #include "wire/text.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <system_error>
 
@@ -23,6 +25,20 @@ std::string EnumText(const google::protobuf::EnumValueDescriptor* value) {
   if (type == "salvo.v1.RunStatus") return std::string(Name(static_cast<v1::RunStatus>(n)));
   if (type == "salvo.v1.Timing") return std::string(Name(static_cast<v1::Timing>(n)));
   return value->name();
+}
+
+std::vector<const google::protobuf::FieldDescriptor*> ScalarFields(
+    const google::protobuf::Descriptor* d) {
+  std::vector<const google::protobuf::FieldDescriptor*> out;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (!f->is_repeated() && f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      out.push_back(f);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto* a, const auto* b) { return a->number() < b->number(); });
+  return out;
 }
 
 std::string FieldText(const google::protobuf::Message& m,

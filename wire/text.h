@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -12,6 +13,10 @@ namespace salvo::wire {
 // `field` must be a singular scalar or enum field of `message`.
 std::string FieldText(const google::protobuf::Message& message,
                       const google::protobuf::FieldDescriptor* field);
+
+// The singular scalar and enum fields of `d`, in field-number order: a message's CSV columns.
+std::vector<const google::protobuf::FieldDescriptor*> ScalarFields(
+    const google::protobuf::Descriptor* d);
 
 // The shortest text that reads back as the same double.
 std::string DoubleText(double value);
