@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "agent/load_run.h"
 #include "agent/security.h"
+#include "host/environment.h"
 #include "metrics/thread_stats.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
@@ -295,6 +296,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   result.set_cpu_s(cpu_s);
   result.set_first_send_unix_ns(run.first_send_unix_ns());
   result.set_connect_s(run.connect_seconds());
+  *result.mutable_environment() = host::ReadEnvironment();
   result.set_weight(spec.weight());
   const net::AppliedBuffers applied = net::ProbeBufferSizes({plan.sndbuf, plan.rcvbuf, false});
   result.set_sndbuf_applied(static_cast<uint32_t>(applied.sndbuf));

@@ -19,11 +19,13 @@
 #include "controller/render.h"
 #include "controller/run_driver.h"
 #include "controller/sweep_output.h"
+#include "metrics/hgrm.h"
 #include "net/address.h"
 #include "process/child.h"
 #include "proto/json.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
+#include "wire/figures.h"
 
 namespace salvo::controller {
 namespace {
@@ -105,9 +107,10 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   // error.
   const bool json_to_stdout = config.json_path == "-";
   std::ostream& human = json_to_stdout ? err : out;
-  std::optional<std::ofstream> json, csv;
+  std::optional<std::ofstream> json, csv, hgrm;
   if ((!json_to_stdout && !OpenOutput(config.json_path, "--json", &json, err)) ||
-      !OpenOutput(config.csv_path, "--csv", &csv, err)) {
+      !OpenOutput(config.csv_path, "--csv", &csv, err) ||
+      !OpenOutput(config.latency_hgrm_path, "--latency-hgrm", &hgrm, err)) {
     return 2;
   }
   InstallInterruptHandler();
@@ -121,10 +124,22 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   } else {
     // Whatever was measured, even nothing from an agent lost before its first interval, is
     // shown with its status and reasons.
-    human << "\n" << RenderReport(report);
+    human << "\n" << RenderReport(report, config.bits);
   }
   const int code = ExitCode(report);
   if (!WriteOutput(csv, config.csv_path, ReportCsv(report), human, err)) return 1;
+  const auto write_hgrm = [&report](std::ostream& o) {
+    for (const v1::TimingHistogram& t : report.timings()) {
+      if (t.timing() != v1::TIMING_ROUND_TRIP) continue;
+      // The report's own merge, already checked; a histogram that fails to load writes none.
+      if (absl::StatusOr<metrics::Histogram> h = wire::HistogramFromProto(t.histogram()); h.ok()) {
+        metrics::WritePercentileDistribution(*h, /*unit_ns=*/1e6, o);
+        return;
+      }
+    }
+    metrics::WritePercentileDistribution(metrics::Histogram(), 1e6, o);
+  };
+  if (!WriteOutput(hgrm, config.latency_hgrm_path, write_hgrm, human, err)) return 1;
   const auto write = [&report](std::ostream& o) { WriteReportJson(std::move(report), o); };
   if (json_to_stdout) {
     write(out);

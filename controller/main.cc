@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run.json_path,
                       "write the report as JSON to this file ('-': standard output, and the "
                       "report a person reads to standard error)");
+  run_cmd->add_option("--latency-hgrm", run.latency_hgrm_path,
+                      "write the merged round-trip distribution in HdrHistogram's percentile "
+                      "format (values in milliseconds), for its plotting tools");
   run_cmd->add_option("--csv", run.csv_path,
                       "write the interval series as CSV: a row per agent and interval, and a "
                       "total row per interval");
@@ -159,6 +162,11 @@ int main(int argc, char** argv) {
                       "failed one exits 4");
   run_cmd->add_flag(
       "--no-live", [&run](int64_t) { run.live = false; }, "no per-interval lines");
+  run_cmd
+      ->add_option_function<std::string>(
+          "--units", [&run](const std::string& v) { run.bits = v == "bits"; },
+          "throughput in bytes (decimal MB/s, default) or bits (Gbit/s, as iperf3)")
+      ->check(CLI::IsMember({"bytes", "bits"}));
 
   salvo::controller::SweepConfig sweep;
   std::string sweep_agents, sizes = "1k,4k,16k,64k,256k", modes = "copy,zerocopy,uring-zc",

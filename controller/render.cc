@@ -1,6 +1,7 @@
 #include "controller/render.h"
 
 #include <algorithm>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -39,25 +40,50 @@ std::vector<std::string> ThroughputRow(const std::string& name, uint64_t conns,
           FormatCount(rates.completions_per_sec())};
 }
 
+constexpr const char* kLatencyColumns[] = {"samples", "mean", "stddev", "p50", "p90",
+                                           "p95",     "p99",  "p99.9",  "max"};
+
+// Throughput in decimal megabytes per second, or in bits per second as iperf3 shows it.
+std::string Throughput(double mb_per_sec, bool bits) {
+  if (!bits) return absl::StrCat(units::FormatMBps(mb_per_sec), " MB/s");
+  const double bits_per_sec = mb_per_sec * 8e6;
+  if (bits_per_sec >= 1e9) return absl::StrFormat("%.2f Gbit/s", bits_per_sec / 1e9);
+  if (bits_per_sec >= 1e6) return absl::StrFormat("%.1f Mbit/s", bits_per_sec / 1e6);
+  return absl::StrFormat("%.1f Kbit/s", bits_per_sec / 1e3);
+}
+
 std::vector<std::string> LatencyRow(const std::string& name, const v1::LatencySummary& l) {
-  if (l.count() == 0) return {name, "-", "-", "-", "-", "-", "-"};
+  if (l.count() == 0) {
+    std::vector<std::string> row(std::size(kLatencyColumns) + 1, "-");
+    row[0] = name;
+    return row;
+  }
   return {name,
           FormatCount(static_cast<double>(l.count())),
+          FormatMicros(l.mean_us()),
+          FormatMicros(l.stddev_us()),
           FormatMicros(l.p50_us()),
           FormatMicros(l.p90_us()),
+          FormatMicros(l.p95_us()),
           FormatMicros(l.p99_us()),
           FormatMicros(l.p999_us()),
           FormatMicros(l.max_us())};
 }
 
+std::vector<std::string> LatencyHeader(const std::string& first) {
+  std::vector<std::string> header = {first};
+  header.insert(header.end(), std::begin(kLatencyColumns), std::end(kLatencyColumns));
+  return header;
+}
+
 }  // namespace
 
-std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
+std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected, bool bits) {
   const v1::Rates& r = p.rates();
   std::string line = absl::StrFormat(
-      "[%6.1fs] %8s tps %8s msg/s  out %8s MB/s  in %8s MB/s", p.elapsed_s(),
+      "[%6.1fs] %8s tps %8s msg/s  out %13s  in %13s", p.elapsed_s(),
       FormatCount(r.completions_per_sec()), FormatCount(r.messages_per_sec()),
-      units::FormatMBps(r.mb_per_sec_sent()), units::FormatMBps(r.mb_per_sec_received()));
+      Throughput(r.mb_per_sec_sent(), bits), Throughput(r.mb_per_sec_received(), bits));
   if (r.offered_per_sec() > 0) {
     absl::StrAppend(&line, absl::StrFormat("  offered %8s", FormatCount(r.offered_per_sec())));
   }
@@ -66,8 +92,7 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected) {
     absl::StrAppend(&line, absl::StrFormat("  p50 %7s  p99 %7s", FormatMicros(rtt.p50_us()),
                                            FormatMicros(rtt.p99_us())));
   }
-  absl::StrAppend(
-      &line, absl::StrFormat("  delivered %s MB/s", units::FormatMBps(r.mb_per_sec_delivered())));
+  absl::StrAppend(&line, absl::StrCat("  delivered ", Throughput(r.mb_per_sec_delivered(), bits)));
   if (r.connects_per_sec() > 0 && p.counters().messages() > 0 &&
       wire::FindSummary(p.timings(), Timing::kConnect).count() > 0) {
     absl::StrAppend(&line, "  connects/s ", FormatCount(r.connects_per_sec()));
@@ -106,7 +131,7 @@ std::string OpenLoopLine(const v1::RunReport& r) {
   return line;
 }
 
-std::string RenderReport(const v1::RunReport& r) {
+std::string RenderReport(const v1::RunReport& r, bool bits) {
   const v1::RunSpecSummary& spec = r.spec();
   const v1::LoadSpec& s = spec.load();
   std::string out = absl::StrFormat(
@@ -117,6 +142,20 @@ std::string RenderReport(const v1::RunReport& r) {
       s.pipeline() > 1 ? absl::StrCat(", pipeline ", s.pipeline()) : "",
       s.verify() ? ", verified" : "", s.target(), spec.agents_size(),
       spec.agents_size() == 1 ? "" : "s", s.duration_ms() / 1000.0, s.warmup_ms() / 1000.0);
+  // A run stopped early (Ctrl-C, a lost agent) says how long it measured.
+  const double measured = r.totals().measured_s();
+  if (measured > 0 && measured < 0.95 * static_cast<double>(s.duration_ms()) / 1000) {
+    absl::StrAppend(
+        &out, absl::StrFormat("stopped early: %.1fs of the %.1fs asked were measured\n\n", measured,
+                              s.duration_ms() / 1000.0));
+  }
+  if (r.has_environment()) {
+    const v1::Environment& e = r.environment();
+    absl::StrAppend(&out,
+                    absl::StrFormat("controller on %s: Linux %s, %u x %s, %s; salvo %s (%s)\n\n",
+                                    e.hostname(), e.kernel(), e.cpus(), e.cpu_model(),
+                                    e.congestion_control(), e.salvo_version(), e.build_commit()));
+  }
   if (s.stages_size() > 0) {
     absl::StrAppend(&out,
                     absl::StrFormat("open loop: stages %s messages/s, ramped linearly (%s "
@@ -157,10 +196,10 @@ std::string RenderReport(const v1::RunReport& r) {
   throughput.Add(ThroughputRow("total", tc.connections_established(), tc, t.rates()));
   absl::StrAppend(&out, throughput.Render());
   absl::StrAppend(
-      &out, absl::StrFormat("TPS = %s.  Throughput: out %s MB/s, in %s MB/s over %.2fs.\n\n",
+      &out, absl::StrFormat("TPS = %s.  Throughput: out %s, in %s over %.2fs.\n\n",
                             metrics::Info(metrics::Rate::kCompletionsPerSec).meaning,
-                            units::FormatMBps(t.rates().mb_per_sec_sent()),
-                            units::FormatMBps(t.rates().mb_per_sec_received()), t.measured_s()));
+                            Throughput(t.rates().mb_per_sec_sent(), bits),
+                            Throughput(t.rates().mb_per_sec_received(), bits), t.measured_s()));
 
   if (r.agents_size() > 1 || r.start_skew_ms() > 0) {
     TextTable timing(
@@ -182,7 +221,7 @@ std::string RenderReport(const v1::RunReport& r) {
   }
   const v1::LatencySummary& round_trip = wire::FindSummary(r.timings(), Timing::kRoundTrip);
   if (round_trip.count() > 0) {
-    TextTable latency({"round trip", "samples", "p50", "p90", "p99", "p99.9", "max"});
+    TextTable latency(LatencyHeader("round trip"));
     for (const v1::AgentResult& a : r.agents()) {
       latency.Add(LatencyRow(a.agent(), wire::FindSummary(a.timings(), Timing::kRoundTrip)));
     }
@@ -221,26 +260,38 @@ std::string RenderReport(const v1::RunReport& r) {
   }
   const v1::LatencySummary& send_call = wire::FindSummary(r.timings(), Timing::kSendCall);
   if (send_call.count() > 0) {
-    TextTable send({"send side", "engine", "mode", "sends/s", "call p50", "call p99", "zc done p50",
-                    "zc done p99", "copied"});
-    for (const v1::AgentResult& a : r.agents()) {
-      const uint64_t zc = a.counters().zc_sends();
-      const v1::LatencySummary& call = wire::FindSummary(a.timings(), Timing::kSendCall);
-      const v1::LatencySummary& done = wire::FindSummary(a.timings(), Timing::kZcCompletion);
-      send.Add({a.agent(), std::string(wire::Name(a.engine())),
-                std::string(wire::Name(a.send_mode())), FormatCount(a.rates().send_calls_per_sec()),
-                FormatMicros(call.p50_us()), FormatMicros(call.p99_us()),
-                zc > 0 ? FormatMicros(done.p50_us()) : "-",
-                zc > 0 ? FormatMicros(done.p99_us()) : "-",
-                zc > 0 ? absl::StrFormat("%.0f%%", 100.0 * a.counters().zc_copied() / zc) : "-"});
-    }
+    // The zero-copy columns only where a send mode made zero-copy sends.
     const bool zc = tc.zc_sends() > 0;
-    const v1::LatencySummary& done = wire::FindSummary(r.timings(), Timing::kZcCompletion);
+    std::vector<std::string> header = {"send side", "engine",   "mode",
+                                       "sends/s",   "call p50", "call p99"};
+    if (zc) header.insert(header.end(), {"zc done p50", "zc done p99", "copied"});
+    TextTable send(header);
+    const auto row = [zc](std::vector<std::string> cells, uint64_t zc_sends, uint64_t zc_copied,
+                          const v1::LatencySummary& done) {
+      if (zc) {
+        const bool any = zc_sends > 0;
+        cells.push_back(any ? FormatMicros(done.p50_us()) : "-");
+        cells.push_back(any ? FormatMicros(done.p99_us()) : "-");
+        cells.push_back(any ? absl::StrFormat("%.0f%%", 100.0 * static_cast<double>(zc_copied) /
+                                                            static_cast<double>(zc_sends))
+                            : "-");
+      }
+      return cells;
+    };
+    for (const v1::AgentResult& a : r.agents()) {
+      const v1::LatencySummary& call = wire::FindSummary(a.timings(), Timing::kSendCall);
+      send.Add(
+          row({a.agent(), std::string(wire::Name(a.engine())),
+               std::string(wire::Name(a.send_mode())), FormatCount(a.rates().send_calls_per_sec()),
+               FormatMicros(call.p50_us()), FormatMicros(call.p99_us())},
+              a.counters().zc_sends(), a.counters().zc_copied(),
+              wire::FindSummary(a.timings(), Timing::kZcCompletion)));
+    }
     send.Rule();
-    send.Add({"total (merged)", "", "", FormatCount(t.rates().send_calls_per_sec()),
-              FormatMicros(send_call.p50_us()), FormatMicros(send_call.p99_us()),
-              zc ? FormatMicros(done.p50_us()) : "-", zc ? FormatMicros(done.p99_us()) : "-",
-              zc ? absl::StrFormat("%.0f%%", 100 * t.zc_copied_share()) : "-"});
+    send.Add(row({"total (merged)", "", "", FormatCount(t.rates().send_calls_per_sec()),
+                  FormatMicros(send_call.p50_us()), FormatMicros(send_call.p99_us())},
+                 tc.zc_sends(), tc.zc_copied(),
+                 wire::FindSummary(r.timings(), Timing::kZcCompletion)));
     absl::StrAppend(&out, send.Render());
     absl::StrAppend(&out, absl::StrFormat("agent CPU: %.2fs, %.3f ns per byte sent", t.cpu_s(),
                                           t.cpu_ns_per_byte_sent()));

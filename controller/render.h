@@ -10,11 +10,12 @@
 namespace salvo::controller {
 
 // "[  3.0s]  1.23M tps  612k msg/s  out 39.2 MB/s  in 39.2 MB/s  p50 45.2us  p99 120us"
-std::string LiveLine(const v1::IntervalPoint& point, uint32_t agents_expected);
+// With `bits`, throughput in bits per second (Gbit/s, as iperf3 shows it) instead of MB/s.
+std::string LiveLine(const v1::IntervalPoint& point, uint32_t agents_expected, bool bits = false);
 
 // The final report: spec line, per-agent and total throughput and latency tables, status,
 // reasons and diagnostics.
-std::string RenderReport(const v1::RunReport& report);
+std::string RenderReport(const v1::RunReport& report, bool bits = false);
 
 // Writes the report as ToJson prints it, but element by element for the agents and their
 // interval series (each interval on one line), so that writing takes memory in proportion to one

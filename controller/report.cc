@@ -200,8 +200,11 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
   totals.set_measured_s(measured_s);
   wire::RatesToProto(metrics::ComputeRates(sum, measured_s), totals.mutable_rates());
   totals.set_cpu_s(cpu_s);
-  totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
-  totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
+  // Absent where they do not apply: nothing sent, no zero-copy send.
+  if (sum[Counter::kBytesSent] > 0) {
+    totals.set_cpu_ns_per_byte_sent(metrics::CpuNsPerByteSent(cpu_s, sum));
+  }
+  if (sum[Counter::kZcSends] > 0) totals.set_zc_copied_share(metrics::ZcCopiedShare(sum));
   if (spec.load().workload() == v1::WORKLOAD_STREAM_OUT ||
       (HasRoundTrips(spec.load().workload()) && spec.load().pipeline() > 1)) {
     totals.set_messages_per_send(metrics::MessagesPerSend(sum));

@@ -209,6 +209,14 @@ absl::Status Validate(const RunConfig& config) {
     }
     SALVO_RETURN_IF_ERROR(net::ParseAddressList(list, plan::kMaxSourceIps).status());
   }
+  if (!config.latency_hgrm_path.empty() && config.workload != workload::Kind::kEcho &&
+      config.workload != workload::Kind::kRr && config.workload != workload::Kind::kConnectRr) {
+    return absl::InvalidArgumentError(
+        "--latency-hgrm writes round trips: use it with echo, rr or connect-rr");
+  }
+  if (config.json_path == "-" && config.csv_path == "-") {
+    return absl::InvalidArgumentError("--json - and --csv -: only one can have standard output");
+  }
   if (!config.stages.empty()) {
     if (config.rate != 0) {
       return absl::InvalidArgumentError("--rate and --stages both set the rate: give one");

@@ -82,10 +82,15 @@ struct RunConfig {
   // error) and the interval CSV.
   std::string json_path;
   std::string csv_path;
+  // The merged round-trip distribution in HdrHistogram's percentile format (echo, rr,
+  // connect-rr).
+  std::string latency_hgrm_path;
   // Pass/fail criteria; a failed one makes the run exit with status 4.
   std::vector<Threshold> thresholds;
   // Live lines on the terminal.
   bool live = true;
+  // Throughput in bits per second (--units bits) rather than decimal megabytes.
+  bool bits = false;
   ControlSecurity security;
 };
 

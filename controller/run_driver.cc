@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "controller/render.h"
 #include "controller/report.h"
+#include "host/environment.h"
 #include "plan/policy.h"
 #include "plan/split.h"
 
@@ -391,7 +392,7 @@ class RunDriver {
       merged_.push_back(MergeInterval(next, parts, absl::ToDoubleSeconds(config_.interval)));
       for (size_t i : owners) SummarizeInterval(&outcomes_[i], next);
       if (config_.live) {
-        hooks_.print(LiveLine(merged_.back(), static_cast<uint32_t>(links_.size())));
+        hooks_.print(LiveLine(merged_.back(), static_cast<uint32_t>(links_.size()), config_.bits));
       }
     }
   }
@@ -409,6 +410,7 @@ class RunDriver {
     v1::RunReport report =
         BuildReport(SpecSummary(config_), std::move(outcomes_), std::move(reasons), merged_);
     StampTimes(started_ ? start_ : asked_at_, config_.warmup, &report);
+    *report.mutable_environment() = host::ReadEnvironment();
     ApplyThresholds(config_.thresholds, &report);
     return report;
   }

@@ -13,14 +13,16 @@
 namespace salvo::controller {
 namespace {
 
-constexpr const char* kSummaryStats[] = {"p50_us",  "p90_us",  "p99_us",
-                                         "p999_us", "mean_us", "max_us"};
+constexpr const char* kSummaryStats[] = {"p50_us",  "p90_us",  "p95_us",    "p99_us",
+                                         "p999_us", "mean_us", "stddev_us", "max_us"};
 constexpr const char* kFairnessFields[] = {"jain", "starved_connections",
                                            "connections_carrying_90pct"};
 
 double SummaryStat(const v1::LatencySummary& s, absl::string_view stat) {
   if (stat == "p50_us") return s.p50_us();
   if (stat == "p90_us") return s.p90_us();
+  if (stat == "p95_us") return s.p95_us();
+  if (stat == "stddev_us") return s.stddev_us();
   if (stat == "p99_us") return s.p99_us();
   if (stat == "p999_us") return s.p999_us();
   if (stat == "mean_us") return s.mean_us();

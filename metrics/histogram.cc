@@ -157,7 +157,23 @@ Histogram::Summary Histogram::Summarize() const {
   s.p99_us = Percentile(99) / 1000;
   s.p999_us = Percentile(99.9) / 1000;
   s.max_us = static_cast<double>(max_) / 1000;
+  s.p95_us = Percentile(95) / 1000;
+  s.stddev_us = StdDev() / 1000;
   return s;
+}
+
+double Histogram::StdDev() const {
+  if (count_ == 0) return 0;
+  const double m = mean();
+  double sum = 0;
+  for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+    if (counts_[b] == 0) continue;
+    const double d = std::clamp(HistogramLayout::Representative(b), static_cast<double>(min()),
+                                static_cast<double>(max_)) -
+                     m;
+    sum += d * d * static_cast<double>(counts_[b]);
+  }
+  return std::sqrt(sum / static_cast<double>(count_));
 }
 
 AtomicHistogram::AtomicHistogram()

@@ -87,8 +87,13 @@ class Histogram {
   struct Summary {
     uint64_t count = 0;
     double min_us = 0, mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+    double p95_us = 0;
+    // From the buckets' representative values: exact to the histogram's resolution (1/128).
+    double stddev_us = 0;
   };
   Summary Summarize() const;
+  // The standard deviation, in ns, from the buckets' representative values.
+  double StdDev() const;
 
  private:
   friend class AtomicHistogram;

@@ -39,12 +39,9 @@ class Printer {
     out_ += '{';
     for (int i = 0; i < d->field_count(); ++i) {
       const FieldDescriptor* f = d->field(i);
-      // Unset message fields and oneof members are left out, as protobuf's printer does.
-      if (!f->is_repeated() &&
-          (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE || f->containing_oneof() != nullptr) &&
-          !r->HasField(m, f)) {
-        continue;
-      }
+      // Unset message fields, oneof members and proto3 `optional` fields (a fact that does not
+      // apply) are left out, as protobuf's printer does.
+      if (f->has_presence() && !f->is_repeated() && !r->HasField(m, f)) continue;
       if (out_.back() != '{') out_ += ',';
       NewLine(depth + 1);
       Quote(f->name());

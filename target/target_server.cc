@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "host/environment.h"
 #include "net/socket.h"
 #include "plan/limits.h"
 #include "process/signals.h"
@@ -310,7 +311,7 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
     last_time = t;
   }
   s.Stop();
-  const v1::TargetTotals totals = s.Totals();
+  v1::TargetTotals totals = s.Totals();
   const v1::Counters& c = totals.counters();
   out << absl::StrFormat(
              "salvo-target done after %.1fs: %llu connections accepted, received %s in %llu "
@@ -339,6 +340,7 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   }
   const absl::Status failed = s.error();
   if (json.has_value()) {
+    *totals.mutable_environment() = host::ReadEnvironment();
     *json << v1::ToJson(totals);
     json->flush();
     if (!*json) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <deque>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -167,12 +169,14 @@ TEST_F(EndToEnd, JsonOnStandardOutputAndTheIntervalCsvAddUpToTheSameRun) {
   const uint16_t target = StartTarget("echo");
   const std::string a1 = StartAgent(), a2 = StartAgent();
   const std::string csv_path = absl::StrCat(dir_, "/run.csv");
+  const std::string hgrm_path = absl::StrCat(dir_, "/run.hgrm");
   const absl::Time before = absl::Now();
   const Output o =
       RunTool(Binary("salvo"),
               {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
                absl::StrCat("127.0.0.1:", target), "--connections", "4", "--duration", "2",
-               "--warmup", "500ms", "--interval", "500ms", "--json", "-", "--csv", csv_path});
+               "--warmup", "500ms", "--interval", "500ms", "--json", "-", "--csv", csv_path,
+               "--latency-hgrm", hgrm_path});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   // Standard output is the JSON alone; the report a person reads went to standard error.
   v1::RunReport r;
@@ -228,6 +232,35 @@ TEST_F(EndToEnd, JsonOnStandardOutputAndTheIntervalCsvAddUpToTheSameRun) {
   EXPECT_EQ(totals_sum, json_sum);
   // The run's totals also count what completed in the drain after the last interval.
   EXPECT_GE(r.totals().counters().messages(), totals_sum);
+
+  // What it ran on, for the controller and each agent, checked against this machine.
+  utsname u{};
+  ASSERT_EQ(::uname(&u), 0);
+  for (const v1::Environment* e : {&r.environment(), &r.agents(0).environment()}) {
+    EXPECT_EQ(e->kernel(), u.release);
+    EXPECT_EQ(e->cpus(), std::thread::hardware_concurrency());
+    EXPECT_EQ(e->tcp_rmem(),
+              absl::StrJoin(absl::StrSplit(ReadFile("/proc/sys/net/ipv4/tcp_rmem"),
+                                           absl::ByAnyChar(" \t\n"), absl::SkipEmpty()),
+                            " "));
+    EXPECT_EQ(e->congestion_control(),
+              absl::StripAsciiWhitespace(ReadFile("/proc/sys/net/ipv4/tcp_congestion_control")));
+    EXPECT_EQ(e->salvo_version(), SALVO_VERSION);
+    EXPECT_FALSE(e->build_commit().empty());
+  }
+  EXPECT_NE(r.environment().command_line().find("--csv " + csv_path), std::string::npos)
+      << r.environment().command_line();
+  EXPECT_NE(r.agents(0).environment().command_line().find("salvo-agent"), std::string::npos);
+  // The merged round trips in HdrHistogram's format: its last row counts every one.
+  const std::vector<std::string> hgrm =
+      absl::StrSplit(ReadFile(hgrm_path), '\n', absl::SkipEmpty());
+  ASSERT_GT(hgrm.size(), 5u);
+  const std::vector<std::string> last =
+      absl::StrSplit(hgrm[hgrm.size() - 4], ' ', absl::SkipEmpty());
+  ASSERT_EQ(last.size(), 3u) << hgrm[hgrm.size() - 4];
+  EXPECT_EQ(last[1], "1.000000000000");
+  EXPECT_EQ(last[2],
+            absl::StrCat(wire::FindSummary(r.timings(), metrics::Timing::kRoundTrip).count()));
 }
 
 TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {

@@ -141,6 +141,30 @@ TEST(Histogram, DeltaIsWhatWasRecordedInBetween) {
               between.min() * 0.01);
 }
 
+TEST(Histogram, StandardDeviationAndP95MatchTheSamplesToTheBucketResolution) {
+  std::mt19937_64 rng(11);
+  std::exponential_distribution<double> gap(1.0 / 80000);  // mean 80 us, in ns
+  std::vector<double> samples;
+  Histogram h;
+  for (int i = 0; i < 200000; ++i) {
+    const double v = 1000 + gap(rng);
+    samples.push_back(v);
+    h.Record(static_cast<uint64_t>(v));
+  }
+  double mean = 0;
+  for (double v : samples) mean += v;
+  mean /= static_cast<double>(samples.size());
+  double var = 0;
+  for (double v : samples) var += (v - mean) * (v - mean);
+  const double stddev = std::sqrt(var / static_cast<double>(samples.size()));
+  EXPECT_NEAR(h.StdDev(), stddev, stddev * 0.01);
+  std::sort(samples.begin(), samples.end());
+  const double p95 = samples[static_cast<size_t>(0.95 * static_cast<double>(samples.size())) - 1];
+  EXPECT_NEAR(h.Summarize().p95_us * 1000, p95, p95 * 0.01);
+  EXPECT_NEAR(h.Summarize().stddev_us * 1000, stddev, stddev * 0.01);
+  EXPECT_EQ(Histogram().StdDev(), 0);
+}
+
 TEST(AtomicHistogram, ReaderSeesConsistentCountsWhileAWriterRecords) {
   // The writer keeps recording until the reader has checked enough snapshots taken mid-write
   // (bounded by a cap), so a busy machine that delays the reader cannot make the test vacuous.

@@ -426,6 +426,11 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
         "\"sub_bucket_bits\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
+  // What does not apply is absent, not 0: an agent never lost, a zero-copy share in copy mode.
+  for (const char* absent :
+       {"\"lost_at_interval\"", "\"zc_copied_share\"", "\"messages_per_send\""}) {
+    EXPECT_EQ(json.find(absent), std::string::npos) << absent;
+  }
   v1::RunReport back;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
   EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
@@ -485,6 +490,26 @@ TEST(Json, IntegersAreNumbersAndEverythingReadsBackAsProtobufsOwnPrinterWouldHav
   EXPECT_EQ(Deterministic(back), Deterministic(reference));
   // One line when compact.
   EXPECT_EQ(v1::ToCompactJson(r).find('\n'), std::string::npos);
+}
+
+TEST(Render, BitsAsIperf3ShowsThemAndZeroCopyColumnsOnlyWhereThereWereZeroCopySends) {
+  v1::RunReport r = BuildReport(Spec(), {Finished("a", {50000}, {MakeInterval(0, 1.0, 5, 5)})}, {});
+  r.mutable_totals()->mutable_rates()->set_mb_per_sec_sent(3125);  // 25 Gbit/s
+  r.mutable_agents(0)->mutable_counters()->set_send_calls(5);
+  v1::TimingHistogram* call = r.add_timings();
+  call->set_timing(v1::TIMING_SEND_CALL);
+  call->mutable_summary()->set_count(5);
+  EXPECT_NE(RenderReport(r, /*bits=*/true).find("out 25.00 Gbit/s"), std::string::npos)
+      << RenderReport(r, true);
+  EXPECT_NE(RenderReport(r).find("out 3125.0 MB/s"), std::string::npos) << RenderReport(r);
+  EXPECT_EQ(RenderReport(r).find("zc done"), std::string::npos) << RenderReport(r);
+  r.mutable_totals()->mutable_counters()->set_zc_sends(5);
+  EXPECT_NE(RenderReport(r).find("zc done p50"), std::string::npos) << RenderReport(r);
+  // A run that measured less than it was asked to says so in its header.
+  r.mutable_spec()->mutable_load()->set_duration_ms(10000);
+  r.mutable_totals()->set_measured_s(2.5);
+  EXPECT_NE(RenderReport(r).find("stopped early: 2.5s of the 10.0s asked"), std::string::npos)
+      << RenderReport(r);
 }
 
 TEST(Render, EveryNonZeroErrorCounterIsListedByName) {

@@ -134,6 +134,8 @@ void SummaryToProto(const metrics::Histogram& h, v1::LatencySummary* out) {
   out->set_p90_us(s.p90_us);
   out->set_p99_us(s.p99_us);
   out->set_p999_us(s.p999_us);
+  out->set_p95_us(s.p95_us);
+  out->set_stddev_us(s.stddev_us);
   out->set_max_us(s.max_us);
 }
 

@@ -43,6 +43,8 @@ std::vector<const google::protobuf::FieldDescriptor*> ScalarFields(
 
 std::string FieldText(const google::protobuf::Message& m,
                       const google::protobuf::FieldDescriptor* f) {
+  // A proto3 `optional` field that does not apply is an empty cell, not a 0.
+  if (f->has_presence() && !m.GetReflection()->HasField(m, f)) return "";
   const google::protobuf::Reflection* r = m.GetReflection();
   using F = google::protobuf::FieldDescriptor;
   switch (f->cpp_type()) {

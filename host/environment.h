@@ -1,0 +1,23 @@
+// What a result was measured on: the host, its kernel and CPU, the socket settings that bound
+// TCP throughput, and the build and command that produced it. Every report carries one for the
+// controller and one for each agent (salvo-target's JSON one for itself), so that a result can
+// be compared with another, or reproduced, without asking anyone what the machine was.
+//
+//   *report.mutable_environment() = host::ReadEnvironment();
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "salvo/v1/report.pb.h"
+
+namespace salvo::host {
+
+// Reads this machine's facts now, and this process's command line; a fact that cannot be read
+// is left unset (absent in JSON).
+v1::Environment ReadEnvironment();
+
+// Arguments as one line, each quoted for a POSIX shell where it needs it.
+std::string ShellLine(const std::vector<std::string>& args);
+
+}  // namespace salvo::host
