@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "controller/html_report.h"
+#include "controller/metrics_exporter.h"
 #include "controller/probe.h"
 #include "controller/render.h"
 #include "controller/run_driver.h"
@@ -107,17 +109,35 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   // error.
   const bool json_to_stdout = config.json_path == "-";
   std::ostream& human = json_to_stdout ? err : out;
-  std::optional<std::ofstream> json, csv, hgrm;
+  std::optional<std::ofstream> json, csv, hgrm, html;
   if ((!json_to_stdout && !OpenOutput(config.json_path, "--json", &json, err)) ||
       !OpenOutput(config.csv_path, "--csv", &csv, err) ||
-      !OpenOutput(config.latency_hgrm_path, "--latency-hgrm", &hgrm, err)) {
+      !OpenOutput(config.latency_hgrm_path, "--latency-hgrm", &hgrm, err) ||
+      !OpenOutput(config.html_path, "--html", &html, err)) {
     return 2;
+  }
+  std::unique_ptr<MetricsExporter> exporter;
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsExporter>> m =
+        MetricsExporter::Listen(config.metrics_listen);
+    if (!m.ok()) {
+      err << "salvo run: " << m.status().message() << "\n";
+      return 2;
+    }
+    exporter = *std::move(m);
   }
   InstallInterruptHandler();
   RunHooks hooks;
   hooks.interrupts = &g_interrupts;
   hooks.print = [&human](const std::string& line) { human << line << std::endl; };
+  if (exporter != nullptr) {
+    human << "serving /metrics on port " << exporter->port() << std::endl;
+    hooks.interval = [&exporter](const v1::IntervalPoint& p, const IntervalParts& parts) {
+      exporter->AddInterval(p, parts);
+    };
+  }
   v1::RunReport report = DriveRun(config, hooks);
+  if (exporter != nullptr) exporter->Finish(report);
   if (NeverStarted(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
     for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
@@ -139,7 +159,10 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     }
     metrics::WritePercentileDistribution(metrics::Histogram(), 1e6, o);
   };
-  if (!WriteOutput(hgrm, config.latency_hgrm_path, write_hgrm, human, err)) return 1;
+  if (!WriteOutput(hgrm, config.latency_hgrm_path, write_hgrm, human, err) ||
+      !WriteOutput(html, config.html_path, ReportHtml(report), human, err)) {
+    return 1;
+  }
   const auto write = [&report](std::ostream& o) { WriteReportJson(std::move(report), o); };
   if (json_to_stdout) {
     write(out);
@@ -147,6 +170,15 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     if (!out) return 1;
   } else if (!WriteOutput(json, config.json_path, write, human, err)) {
     return 1;
+  }
+  if (exporter != nullptr && config.metrics_linger > absl::ZeroDuration()) {
+    human << "serving the final figures on /metrics for "
+          << absl::FormatDuration(config.metrics_linger) << " (Ctrl-C ends it)" << std::endl;
+    const int interrupts = g_interrupts.load();
+    for (const absl::Time end = absl::Now() + config.metrics_linger;
+         absl::Now() < end && g_interrupts.load() == interrupts;) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
   }
   return code;
 }

@@ -149,9 +149,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run.json_path,
                       "write the report as JSON to this file ('-': standard output, and the "
                       "report a person reads to standard error)");
+  run_cmd->add_option("--html", run.html_path,
+                      "write the report as one self-contained HTML page with charts");
   run_cmd->add_option("--latency-hgrm", run.latency_hgrm_path,
                       "write the merged round-trip distribution in HdrHistogram's percentile "
                       "format (values in milliseconds), for its plotting tools");
+  run_cmd->add_option("--metrics-listen", run.metrics_listen,
+                      "serve /metrics for Prometheus on HOST:PORT while the run lasts");
+  salvo::cli::DurationOption(*run_cmd, "--metrics-linger", &run.metrics_linger,
+                             "keep serving /metrics this long after the run, so that a last "
+                             "scrape sees the final figures (default 0s)");
   run_cmd->add_option("--csv", run.csv_path,
                       "write the interval series as CSV: a row per agent and interval, and a "
                       "total row per interval");

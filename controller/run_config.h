@@ -85,10 +85,15 @@ struct RunConfig {
   // The merged round-trip distribution in HdrHistogram's percentile format (echo, rr,
   // connect-rr).
   std::string latency_hgrm_path;
+  // The report as one self-contained HTML page.
+  std::string html_path;
   // Pass/fail criteria; a failed one makes the run exit with status 4.
   std::vector<Threshold> thresholds;
   // Live lines on the terminal.
   bool live = true;
+  // Prometheus: serve /metrics on this HOST:PORT during the run and for `metrics_linger` after.
+  std::string metrics_listen;
+  absl::Duration metrics_linger = absl::ZeroDuration();
   // Throughput in bits per second (--units bits) rather than decimal megabytes.
   bool bits = false;
   ControlSecurity security;

@@ -390,6 +390,13 @@ class RunDriver {
       }
       if (waiting > 0 || parts.empty()) return;
       merged_.push_back(MergeInterval(next, parts, absl::ToDoubleSeconds(config_.interval)));
+      if (hooks_.interval) {
+        std::vector<std::pair<std::string, const v1::Interval*>> named;
+        for (size_t k = 0; k < parts.size(); ++k) {
+          named.emplace_back(outcomes_[owners[k]].name, parts[k]);
+        }
+        hooks_.interval(merged_.back(), named);
+      }
       for (size_t i : owners) SummarizeInterval(&outcomes_[i], next);
       if (config_.live) {
         hooks_.print(LiveLine(merged_.back(), static_cast<uint32_t>(links_.size()), config_.bits));

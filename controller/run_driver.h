@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "controller/agent_link.h"
@@ -29,6 +30,10 @@ struct RunHooks {
   // Incremented by the caller's signal handler: the first asks the agents to stop and report,
   // the second abandons them.
   const std::atomic<int>* interrupts = nullptr;
+  // Each merged interval as it completes, with every agent's part of it (agent name, interval).
+  std::function<void(const v1::IntervalPoint&,
+                     const std::vector<std::pair<std::string, const v1::Interval*>>&)>
+      interval;
 };
 
 // How the driver reaches its agents. The real one speaks gRPC; tests give fakes.

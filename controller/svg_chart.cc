@@ -11,10 +11,33 @@
 namespace salvo::controller {
 namespace {
 
-constexpr double kWidth = 760, kHeight = 360;
-constexpr double kLeft = 80, kRight = 170, kTop = 40, kBottom = 60;
-constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                   "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr double kWidth = 900, kHeight = 360;
+constexpr double kLeft = 80, kRight = 270, kTop = 40, kBottom = 60;
+// Okabe and Ito's palette, told apart with every common colour-vision deficiency; series also
+// differ by marker and dash, so that they stay apart in grey print.
+constexpr const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                   "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+constexpr const char* kDashes[] = {"", "6 3", "2 3", "8 3 2 3"};
+constexpr int kMarkers = 4;  // circle, square, triangle, diamond
+
+// Marker `kind` centred on (x, y).
+std::string Marker(int kind, double x, double y, const char* color) {
+  switch (kind % kMarkers) {
+    case 0:
+      return absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\"/>", x, y,
+                             color);
+    case 1:
+      return absl::StrFormat("<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"%s\"/>",
+                             x - 3, y - 3, color);
+    case 2:
+      return absl::StrFormat("<path d=\"M%.1f %.1f L%.1f %.1f L%.1f %.1f Z\" fill=\"%s\"/>", x,
+                             y - 4, x + 3.8, y + 3, x - 3.8, y + 3, color);
+    default:
+      return absl::StrFormat(
+          "<path d=\"M%.1f %.1f L%.1f %.1f L%.1f %.1f L%.1f %.1f Z\" fill=\"%s\"/>", x, y - 4,
+          x + 4, y, x, y + 4, x - 4, y, color);
+  }
+}
 
 std::string Escape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
@@ -72,7 +95,18 @@ std::string RenderChart(const Chart& chart, double y0) {
   absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                                         "y2=\"%.1f\" stroke=\"#000\"/>\n",
                                         kLeft, py(0), kLeft, py(y_top)));
-  for (double x : xs) {
+  // A tick per x value when there are few (message sizes); evenly spaced ones otherwise (a
+  // time series of a hundred intervals).
+  std::vector<double> ticks(xs.begin(), xs.end());
+  if (!chart.log_x && ticks.size() > 12) {
+    ticks.clear();
+    const double x_step = NiceStep(*xs.rbegin() - *xs.begin(), 8);
+    for (double x = std::ceil(*xs.begin() / x_step) * x_step; x <= *xs.rbegin() + 1e-9;
+         x += x_step) {
+      ticks.push_back(x);
+    }
+  }
+  for (double x : ticks) {
     const std::string label = chart.x_format ? chart.x_format(x) : FormatTick(x);
     absl::StrAppend(
         &out, absl::StrFormat(
@@ -108,23 +142,28 @@ std::string RenderChart(const Chart& chart, double y0) {
       if (chart.log_x && x <= 0) continue;
       absl::StrAppend(&d, d.empty() ? "M" : " L", absl::StrFormat("%.1f %.1f", px(x), py(y)));
     }
+    const char* dash = kDashes[(i / 2) % (sizeof(kDashes) / sizeof(kDashes[0]))];
+    const int marker = static_cast<int>(i);
     absl::StrAppend(
         &out, absl::StrFormat(
                   "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
-                  "stroke-width=\"2\"/>\n",
-                  Escape(s.name), d, color));
-    for (const auto& [x, y] : pts) {
-      absl::StrAppend(
-          &out, absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px(x),
-                                py(y), color));
+                  "stroke-width=\"2\" stroke-dasharray=\"%s\"/>\n",
+                  Escape(s.name), d, color, dash));
+    // Markers on every point of a short series; on a long one, every few.
+    const size_t every = std::max<size_t>(1, pts.size() / 24);
+    for (size_t k = 0; k < pts.size(); k += every) {
+      if (chart.log_x && pts[k].first <= 0) continue;
+      absl::StrAppend(&out, Marker(marker, px(pts[k].first), py(pts[k].second), color), "\n");
     }
     const double ly = y0 + kTop + 10 + 20 * static_cast<double>(i);
-    absl::StrAppend(&out,
-                    absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                                    "stroke=\"%s\" stroke-width=\"2\"/>"
-                                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
-                                    kWidth - kRight + 15, ly, kWidth - kRight + 40, ly, color,
-                                    kWidth - kRight + 46, ly + 4, Escape(s.name)));
+    absl::StrAppend(
+        &out,
+        absl::StrFormat("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
+                        kWidth - kRight + 15, ly, kWidth - kRight + 40, ly, color, dash),
+        Marker(marker, kWidth - kRight + 27.5, ly, color),
+        absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
+                        kWidth - kRight + 46, ly + 4, Escape(s.name)));
   }
   absl::StrAppend(&out, "</g>\n");
   return out;

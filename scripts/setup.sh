@@ -9,7 +9,7 @@ packages=(
   libabsl-dev liburing-dev libcli11-dev libgtest-dev libgmock-dev libexpat1-dev
   util-linux iproute2 openssl openssh-server openssh-client
   clang-14 libclang-rt-14-dev
-  redis-server socat
+  redis-server socat libcpp-httplib-dev prometheus chromium
 )
 
 missing=()

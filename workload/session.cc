@@ -33,6 +33,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
   }
   void BeginDrain() override {
     Session::BeginDrain();
+    CountLateDue();
     StopSchedule();
   }
 
@@ -108,6 +109,16 @@ class ScheduledSession : public Session, public net::TimerHandler {
     if (Full()) stats().Add(Counter::kPipelineFull, skipped);
     OnDue();
     if (schedule.next_ns() <= until) Arm();
+  }
+  // At the drain: what came due by the end of the schedule but whose timer had not fired yet (a
+  // worker running late) is counted as due, unsent, so that the offered rate is what the
+  // schedule asked for however late the worker ran.
+  void CountLateDue() {
+    if (open_ == nullptr || state_ != State::kOpen) return;
+    const uint64_t now = std::min(metrics::MonoNanos(), options().schedule_until_ns);
+    const uint64_t late = open_->schedule.SkipTo(now);
+    stats().Add(Counter::kMessagesDue, late);
+    if (Full()) stats().Add(Counter::kPipelineFull, late);
   }
   void Arm() {
     open_->timer = engine().ScheduleAt(open_->schedule.next_ns(), this);
