@@ -138,14 +138,13 @@ std::string ReportHtml(const v1::RunReport& r) {
   absl::StrAppend(&out, InlineSvg(throughput), InlineSvg(completions));
   if (round_trips) {
     Chart rtt = MakeChart("Round trip", "time since the start of measurement (s)", "microseconds");
-    for (const auto& [label, pick] :
-         {std::pair<const char*, double (*)(const v1::LatencySummary&)>{
-              "p50", [](const v1::LatencySummary& l) { return l.p50_us(); }},
-          {"p99", [](const v1::LatencySummary& l) { return l.p99_us(); }}}) {
-      rtt.series.push_back(Over(label, r.intervals(), [pick](const auto& p, double) {
-        return pick(wire::FindSummary(p.timings(), Timing::kRoundTrip));
-      }));
-    }
+    const auto percentile = [&](const char* label, double (v1::LatencySummary::*pick)() const) {
+      return Over(label, r.intervals(), [pick](const auto& p, double) {
+        return (wire::FindSummary(p.timings(), Timing::kRoundTrip).*pick)();
+      });
+    };
+    rtt.series.push_back(percentile("p50", &v1::LatencySummary::p50_us));
+    rtt.series.push_back(percentile("p99", &v1::LatencySummary::p99_us));
     absl::StrAppend(&out, InlineSvg(rtt));
   }
   Chart health = MakeChart("Connections starved and with a zero window",
