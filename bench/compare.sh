@@ -240,7 +240,7 @@ if [ $write_docs -eq 1 ]; then
   echo "bench: sweeping copy against zero-copy sends (stream-out, 10 connections)" >&2
   "$build/salvo" sweep --agents "127.0.0.1:$agent" --target "127.0.0.1:$sink" \
     --sizes 1k,4k,16k,64k,256k --send-modes copy,zerocopy,uring-zc --connections 10 \
-    --duration 3 --warmup 1 --svg "$root/docs/sweep-loopback.svg" >"$tmp/sweep" 2>&1 || true
+    --duration 3 --warmup 1 --repeat 3 --svg "$root/docs/sweep-loopback.svg" >"$tmp/sweep" 2>&1 || true
   sweep_table=$(sed -n '/^workload /,/^status:/p' "$tmp/sweep")
   {
     echo "# Benchmarks"
@@ -295,6 +295,7 @@ if [ $write_docs -eq 1 ]; then
     echo '```'
     echo "salvo sweep --agents AGENT --target SINK --sizes 1k,4k,16k,64k,256k \\"
     echo "    --send-modes copy,zerocopy,uring-zc --connections 10 --duration 3 --warmup 1 \\"
+    echo "    --repeat 3 \\"
     echo "    --svg docs/sweep-loopback.svg"
     echo '```'
     echo

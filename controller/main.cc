@@ -211,6 +211,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"on", "off"}));
   salvo::cli::SizeOption(*sweep_cmd, "--sndbuf", &sweep.base.sndbuf, "SO_SNDBUF per socket");
   salvo::cli::SizeOption(*sweep_cmd, "--rcvbuf", &sweep.base.rcvbuf, "SO_RCVBUF per socket");
+  sweep_cmd
+      ->add_option("--repeat", sweep.repeat,
+                   "runs per point: each figure is the median run's, with the lowest and "
+                   "highest (error bars in --svg, columns in --csv)")
+      ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
   sweep_cmd->add_option("--json", sweep.json_path, "write the sweep as JSON");
   sweep_cmd->add_option("--csv", sweep.csv_path, "write one CSV row per point");
   sweep_cmd->add_option("--svg", sweep.svg_path, "write throughput and completion charts");

@@ -210,6 +210,9 @@ v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutco
     totals.set_messages_per_send(metrics::MessagesPerSend(sum));
   }
   wire::TimingsToProto(timings, /*with_histograms=*/true, report.mutable_timings());
+  for (v1::TimingHistogram& t : *report.mutable_timings()) {
+    wire::AddBucketBounds(t.mutable_histogram());
+  }
   wire::FairnessToProto(fairness, /*with_parts=*/false, report.mutable_fairness());
   // Pointers into report.agents() are stable now that no agent is added any more.
   std::map<uint32_t, std::vector<const v1::Interval*>> by_index;

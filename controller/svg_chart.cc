@@ -12,7 +12,7 @@ namespace salvo::controller {
 namespace {
 
 constexpr double kWidth = 900, kHeight = 360;
-constexpr double kLeft = 80, kRight = 270, kTop = 40, kBottom = 60;
+constexpr double kLeft = 80, kRight = 270, kTop = 56, kBottom = 60;
 // Okabe and Ito's palette, told apart with every common colour-vision deficiency; series also
 // differ by marker and dash, so that they stay apart in grey print.
 constexpr const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
@@ -64,13 +64,15 @@ std::string RenderChart(const Chart& chart, double y0) {
   std::string out;
   const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   std::set<double> xs;
-  double y_max = 0;
+  double y_max = 0, y_min_positive = 0;
   for (const Series& s : chart.series) {
     for (const auto& [x, y] : s.points) {
       if (chart.log_x && x <= 0) continue;
       xs.insert(x);
       y_max = std::max(y_max, y);
+      if (y > 0 && (y_min_positive == 0 || y < y_min_positive)) y_min_positive = y;
     }
+    for (const auto& [x, lo_hi] : s.range) y_max = std::max(y_max, lo_hi.second);
   }
   if (xs.empty()) xs.insert(1);
   const auto fx = [&](double x) { return chart.log_x ? std::log2(x) : x; };
@@ -80,21 +82,36 @@ std::string RenderChart(const Chart& chart, double y0) {
     x_hi += 1;
   }
   const double step = NiceStep(y_max, 5);
-  const double y_top = std::max(step, std::ceil(y_max / step) * step);
+  const double y_top = chart.log_y ? std::pow(10, std::ceil(std::log10(std::max(y_max, 1e-9))))
+                                   : std::max(step, std::ceil(y_max / step) * step);
+  const double y_bottom =
+      chart.log_y ? std::pow(10, std::floor(std::log10(y_min_positive > 0 ? y_min_positive : 1)))
+                  : 0;
   const auto px = [&](double x) { return kLeft + (fx(x) - x_lo) / (x_hi - x_lo) * plot_w; };
-  const auto py = [&](double y) { return y0 + kTop + plot_h - y / y_top * plot_h; };
+  const auto py = [&](double y) {
+    if (chart.log_y) {
+      const double lo = std::log10(y_bottom), hi = std::log10(std::max(y_top, y_bottom * 10));
+      return y0 + kTop + plot_h - (std::log10(std::max(y, y_bottom)) - lo) / (hi - lo) * plot_h;
+    }
+    return y0 + kTop + plot_h - y / y_top * plot_h;
+  };
 
   absl::StrAppend(
       &out, absl::StrFormat("<g class=\"chart\">\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" "
                             "text-anchor=\"middle\">%s</text>\n",
                             kLeft + plot_w / 2, y0 + 24, Escape(chart.title)));
+  if (!chart.caption.empty()) {
+    absl::StrAppend(&out, absl::StrFormat("<text class=\"caption\" x=\"%.1f\" y=\"%.1f\" "
+                                          "font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
+                                          kLeft + plot_w / 2, y0 + 42, Escape(chart.caption)));
+  }
   // Axes.
   absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                                         "y2=\"%.1f\" stroke=\"#000\"/>\n",
-                                        kLeft, py(0), kLeft + plot_w, py(0)));
+                                        kLeft, py(y_bottom), kLeft + plot_w, py(y_bottom)));
   absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                                         "y2=\"%.1f\" stroke=\"#000\"/>\n",
-                                        kLeft, py(0), kLeft, py(y_top)));
+                                        kLeft, py(y_bottom), kLeft, py(y_top)));
   // A tick per x value when there are few (message sizes); evenly spaced ones otherwise (a
   // time series of a hundred intervals).
   std::vector<double> ticks(xs.begin(), xs.end());
@@ -109,12 +126,19 @@ std::string RenderChart(const Chart& chart, double y0) {
   for (double x : ticks) {
     const std::string label = chart.x_format ? chart.x_format(x) : FormatTick(x);
     absl::StrAppend(
-        &out, absl::StrFormat(
-                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
-                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
-                  px(x), py(0), px(x), py(0) + 5, px(x), py(0) + 18, Escape(label)));
+        &out,
+        absl::StrFormat(
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
+            px(x), py(y_bottom), px(x), py(y_bottom) + 5, px(x), py(y_bottom) + 18, Escape(label)));
   }
-  for (double y = 0; y <= y_top + step / 2; y += step) {
+  std::vector<double> y_ticks;
+  if (chart.log_y) {
+    for (double y = y_bottom; y <= y_top * 1.0001; y *= 10) y_ticks.push_back(y);
+  } else {
+    for (double y = 0; y <= y_top + step / 2; y += step) y_ticks.push_back(y);
+  }
+  for (double y : y_ticks) {
     absl::StrAppend(
         &out, absl::StrFormat(
                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
@@ -130,20 +154,31 @@ std::string RenderChart(const Chart& chart, double y0) {
       &out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
                             "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
                             22.0, y0 + kTop + plot_h / 2, 22.0, y0 + kTop + plot_h / 2,
-                            Escape(chart.y_label)));
+                            Escape(chart.log_y ? chart.y_label + " (log scale)" : chart.y_label)));
   // One path per series, and its legend entry.
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
-    const char* color = kColors[i % (sizeof(kColors) / sizeof(kColors[0]))];
+    const size_t color_index = s.color >= 0 ? static_cast<size_t>(s.color) : i;
+    const char* color = kColors[color_index % (sizeof(kColors) / sizeof(kColors[0]))];
     std::vector<std::pair<double, double>> pts = s.points;
     std::sort(pts.begin(), pts.end());
     std::string d;
     for (const auto& [x, y] : pts) {
-      if (chart.log_x && x <= 0) continue;
+      if ((chart.log_x && x <= 0) || (chart.log_y && y <= 0)) continue;
       absl::StrAppend(&d, d.empty() ? "M" : " L", absl::StrFormat("%.1f %.1f", px(x), py(y)));
     }
-    const char* dash = kDashes[(i / 2) % (sizeof(kDashes) / sizeof(kDashes[0]))];
-    const int marker = static_cast<int>(i);
+    for (const auto& [x, lo_hi] : s.range) {
+      if (chart.log_x && x <= 0) continue;
+      const double bx = px(x), lo = py(lo_hi.first), hi = py(lo_hi.second);
+      absl::StrAppend(
+          &out,
+          absl::StrFormat("<path class=\"error-bar\" d=\"M%.1f %.1f L%.1f %.1f M%.1f %.1f "
+                          "L%.1f %.1f M%.1f %.1f L%.1f %.1f\" stroke=\"%s\"/>\n",
+                          bx, lo, bx, hi, bx - 3, lo, bx + 3, lo, bx - 3, hi, bx + 3, hi, color));
+    }
+    const size_t dash_index = s.dash >= 0 ? static_cast<size_t>(s.dash) : i / 2;
+    const char* dash = kDashes[dash_index % (sizeof(kDashes) / sizeof(kDashes[0]))];
+    const int marker = static_cast<int>(s.dash >= 0 ? dash_index : i);
     absl::StrAppend(
         &out, absl::StrFormat(
                   "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
@@ -152,7 +187,7 @@ std::string RenderChart(const Chart& chart, double y0) {
     // Markers on every point of a short series; on a long one, every few.
     const size_t every = std::max<size_t>(1, pts.size() / 24);
     for (size_t k = 0; k < pts.size(); k += every) {
-      if (chart.log_x && pts[k].first <= 0) continue;
+      if ((chart.log_x && pts[k].first <= 0) || (chart.log_y && pts[k].second <= 0)) continue;
       absl::StrAppend(&out, Marker(marker, px(pts[k].first), py(pts[k].second), color), "\n");
     }
     const double ly = y0 + kTop + 10 + 20 * static_cast<double>(i);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,12 @@ namespace salvo::controller {
 struct Series {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y), any order
+  // Error bars: the low and high y at an x (the spread of repeated runs).
+  std::map<double, std::pair<double, double>> range = {};
+  // Colour and dash by index, where a chart encodes two things at once (send mode by colour,
+  // connection count by dash); -1: by the series' position.
+  int color = -1;
+  int dash = -1;
 };
 
 struct Chart {
@@ -27,6 +34,10 @@ struct Chart {
   std::vector<Series> series;
   // Labels for x ticks; defaults to the number.
   std::function<std::string(double)> x_format;
+  // A log y axis (powers of ten); points at or below 0 are left out.
+  bool log_y = false;
+  // A line under the title: what the chart was measured on, what to keep in mind.
+  std::string caption = {};
 };
 
 // The charts stacked vertically in one SVG document. Each series is one <path class="series">.

@@ -36,6 +36,41 @@ v1::SweepPoint PointFrom(const RunConfig& c, v1::RunReport report) {
   return p;
 }
 
+void SetSpread(std::vector<double> values, v1::Spread* out) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  out->set_min(values.front());
+  out->set_max(values.back());
+  // The lower middle for an even count: a value one of the runs had, like the run that stands
+  // for the point.
+  out->set_median(values[(n - 1) / 2]);
+}
+
+// One point from its runs: the run of median throughput stands for it (a run, not a blend, so
+// that its report stays whole and consistent), with each figure's median, min and max. A point
+// is ok only if every run was.
+v1::SweepPoint FromRuns(std::vector<v1::SweepPoint> runs) {
+  std::vector<double> mb, completions, cpu;
+  v1::RunStatus worst = v1::RUN_STATUS_OK;
+  for (const v1::SweepPoint& r : runs) {
+    mb.push_back(r.mb_per_sec());
+    completions.push_back(r.report().totals().rates().completions_per_sec());
+    cpu.push_back(r.report().totals().cpu_ns_per_byte_sent());
+    if (r.status() != v1::RUN_STATUS_OK) worst = r.status();
+  }
+  std::vector<size_t> order(runs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return runs[a].mb_per_sec() < runs[b].mb_per_sec(); });
+  v1::SweepPoint p = std::move(runs[order[(order.size() - 1) / 2]]);
+  p.set_repeats(static_cast<uint32_t>(runs.size()));
+  p.set_status(worst);
+  SetSpread(mb, p.mutable_mb_per_sec_spread());
+  SetSpread(completions, p.mutable_completions_per_sec_spread());
+  SetSpread(cpu, p.mutable_cpu_ns_per_byte_sent_spread());
+  return p;
+}
+
 // The smallest swept size from which `better` holds at that size and every larger one.
 std::optional<uint64_t> Crossover(
     const std::map<uint64_t, const v1::SweepPoint*>& zc,
@@ -112,6 +147,9 @@ absl::Status ParseSweepLists(absl::string_view sizes, absl::string_view send_mod
 }
 
 absl::Status ValidateSweep(const SweepConfig& s) {
+  if (s.repeat == 0 || s.repeat > 100) {
+    return absl::InvalidArgumentError("--repeat must be 1 to 100");
+  }
   if (s.engines.empty()) return absl::InvalidArgumentError("--engines: give at least one");
   if (s.workloads.empty()) return absl::InvalidArgumentError("--workloads: give at least one");
   if (s.sizes.empty()) return absl::InvalidArgumentError("--sizes: give at least one size");
@@ -178,22 +216,31 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks) {
     const RunConfig& c = points[i];
     // Time left from what the points so far took, or from their nominal length at first.
     const absl::Duration per_point =
-        i == 0 ? c.warmup + c.duration + absl::Seconds(1) : (absl::Now() - began) / i;
+        i == 0 ? (c.warmup + c.duration + absl::Seconds(1)) * s.repeat : (absl::Now() - began) / i;
     hooks.print(absl::StrFormat(
         "[%zu/%zu] %s, %s engine, %u conns, %s, %s ... about %s left", i + 1, points.size(),
         workload::kKinds.Name(c.workload), net::kEngineKinds.Name(c.engine), c.connections,
         FormatBytes(c.message_size), net::kSendModes.Name(c.send_mode),
         absl::FormatDuration(
             absl::Trunc(per_point * static_cast<double>(points.size() - i), absl::Seconds(1)))));
+    std::vector<v1::SweepPoint> runs;
+    for (uint32_t k = 0; k < s.repeat; ++k) {
+      runs.push_back(PointFrom(c, DriveRun(c, hooks)));
+      if (hooks.interrupts != nullptr && hooks.interrupts->load() > 0) break;
+    }
     v1::SweepPoint* p = report.add_points();
-    *p = PointFrom(c, DriveRun(c, hooks));
+    *p = FromRuns(std::move(runs));
     if (p->status() != v1::RUN_STATUS_OK) {
       ++failed;
       hooks.print(absl::StrCat("  failed: ", absl::StrJoin(p->report().reasons(), "; ")));
     } else {
-      hooks.print(
-          absl::StrFormat("  %.1f MB/s, %s completions/s", p->mb_per_sec(),
-                          units::FormatCount(p->report().totals().rates().completions_per_sec())));
+      hooks.print(absl::StrFormat(
+          "  %.1f MB/s%s, %s completions/s", p->mb_per_sec(),
+          p->repeats() > 1
+              ? absl::StrFormat(" (%.1f-%.1f over %u runs)", p->mb_per_sec_spread().min(),
+                                p->mb_per_sec_spread().max(), p->repeats())
+              : "",
+          units::FormatCount(p->report().totals().rates().completions_per_sec())));
     }
     if (hooks.interrupts != nullptr && hooks.interrupts->load() > 0) {
       interrupted = i + 1 < points.size();
@@ -214,7 +261,16 @@ std::vector<std::string> FindCrossovers(const v1::SweepReport& report) {
     auto copy = modes.find(v1::SEND_MODE_COPY);
     for (const auto& [mode, by_size] : modes) {
       if (mode == v1::SEND_MODE_COPY) continue;
-      const std::string head = absl::StrCat(GroupName(group), ": ", wire::Name(mode));
+      // Points that differ in send mode alone are compared; where the mode ran on another
+      // engine than copy did (auto picks per mode), the finding names both.
+      const auto used = [](const std::map<uint64_t, const v1::SweepPoint*>& points) {
+        return points.empty() ? v1::ENGINE_UNSPECIFIED : points.begin()->second->engine_used();
+      };
+      std::string head = absl::StrCat(GroupName(group), ": ", wire::Name(mode));
+      if (copy != modes.end() && used(by_size) != used(copy->second)) {
+        head = absl::StrCat(head, " on ", wire::Name(used(by_size)), " against copy on ",
+                            wire::Name(used(copy->second)));
+      }
       if (copy == modes.end()) {
         out.push_back(absl::StrCat(head, " has no copy run to compare with"));
         continue;

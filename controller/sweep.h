@@ -28,6 +28,8 @@ struct SweepConfig {
   std::vector<uint32_t> connections;
   std::vector<net::EngineKind> engines = {net::EngineKind::kAuto};
   std::vector<workload::Kind> workloads = {workload::Kind::kStreamOut};
+  // Runs per point; the point reports the median run with the spread of all of them.
+  uint32_t repeat = 1;
   std::string json_path;
   std::string csv_path;
   std::string svg_path;

@@ -87,7 +87,7 @@ TEST_F(Html, ARealRunsReportOpensInChromiumWithEveryChartDrawn) {
       << testing::ReadFile(dir + "/shot.log");
   EXPECT_GT(testing::ReadFile(dir + "/report.png").size(), 20000u);
   // No console message of the page's own (Chromium logs them as CONSOLE).
-  for (const std::string log :
+  for (const std::string& log :
        {testing::ReadFile(dir + "/dom.log"), testing::ReadFile(dir + "/shot.log")}) {
     EXPECT_FALSE(absl::StrContains(log, "CONSOLE")) << log;
     EXPECT_FALSE(absl::StrContains(log, "Uncaught")) << log;

@@ -426,6 +426,14 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
         "\"sub_bucket_bits\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
+  // The merged histogram carries each bucket's bounds: the 50 us samples lie in their bucket.
+  const v1::Histogram& h = r.timings(0).histogram();
+  ASSERT_EQ(h.bucket_lower_ns_size(), h.bucket_size());
+  ASSERT_EQ(h.bucket_upper_ns_size(), h.bucket_size());
+  ASSERT_EQ(h.bucket_size(), 1);
+  EXPECT_LE(h.bucket_lower_ns(0), 50000u);
+  EXPECT_GT(h.bucket_upper_ns(0), 50000u);
+  EXPECT_NE(json.find("\"bucket_lower_ns\""), std::string::npos);
   // What does not apply is absent, not 0: an agent never lost, a zero-copy share in copy mode.
   for (const char* absent :
        {"\"lost_at_interval\"", "\"zc_copied_share\"", "\"messages_per_send\""}) {

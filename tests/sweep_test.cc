@@ -69,6 +69,21 @@ TEST(Crossover, SaysWhenThereIsNoneAndWhenTheKernelCopied) {
   EXPECT_NE(f[2].find("copied 100% of its zero-copy sends"), std::string::npos) << f[2];
 }
 
+TEST(Crossover, AModeThatRanOnAnotherEngineIsNamedWithBoth) {
+  v1::SweepReport r;
+  for (uint64_t size : {1024, 65536}) {
+    v1::SweepPoint copy = Point(size, net::SendMode::kCopy, 1000, 1.0, 0);
+    copy.set_engine_used(v1::ENGINE_IO_URING);
+    v1::SweepPoint zc = Point(size, net::SendMode::kZeroCopy, 500, 2.0, 1.0);
+    zc.set_engine_used(v1::ENGINE_EPOLL);  // auto picks epoll for MSG_ZEROCOPY
+    *r.add_points() = copy;
+    *r.add_points() = zc;
+  }
+  const std::vector<std::string> f = FindCrossovers(r);
+  ASSERT_FALSE(f.empty());
+  EXPECT_NE(f[0].find("zerocopy on epoll against copy on io_uring"), std::string::npos) << f[0];
+}
+
 // Counts elements and checks that the document parses as XML.
 struct SvgCount {
   std::map<std::string, int> series_paths_per_chart;  // chart index -> paths
@@ -104,6 +119,7 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   s.base.interval = absl::Milliseconds(200);
   s.base.threads = 1;
   ASSERT_TRUE(ParseSweepLists("1k,16k", "copy,zerocopy", "1,2", "epoll", "stream-out", &s).ok());
+  s.repeat = 2;
   ASSERT_TRUE(ValidateSweep(s).ok());
   std::vector<std::string> progress;
   RunHooks hooks;
@@ -124,6 +140,13 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   EXPECT_EQ(back.points(3).mb_per_sec(), r.points(3).mb_per_sec());
   for (const v1::SweepPoint& p : back.points()) {
     EXPECT_GT(p.mb_per_sec(), 0);
+    // Two runs each: the point is the median run's, with both runs' spread.
+    EXPECT_EQ(p.repeats(), 2u);
+    EXPECT_EQ(p.mb_per_sec(), p.mb_per_sec_spread().median());
+    EXPECT_LE(p.mb_per_sec_spread().min(), p.mb_per_sec());
+    EXPECT_GE(p.mb_per_sec_spread().max(), p.mb_per_sec());
+    EXPECT_EQ(p.report().totals().rates().completions_per_sec(),
+              p.completions_per_sec_spread().median());
     EXPECT_EQ(p.engine_used(), v1::ENGINE_EPOLL);
     if (p.send_mode() == v1::SEND_MODE_ZEROCOPY) {
       EXPECT_DOUBLE_EQ(p.report().totals().zc_copied_share(), 1.0);
@@ -154,10 +177,16 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
     ASSERT_TRUE(absl::SimpleAtod(row[column["completions_per_sec"]], &completions));
     EXPECT_DOUBLE_EQ(completions, r.points(i).report().totals().rates().completions_per_sec());
     EXPECT_EQ(row[column["status"]], "ok");
+    double low = 0, high = 0;
+    ASSERT_TRUE(absl::SimpleAtod(row[column["mb_per_sec_min"]], &low)) << lines[i + 1];
+    ASSERT_TRUE(absl::SimpleAtod(row[column["mb_per_sec_max"]], &high));
+    EXPECT_LE(low, mb + 0.001);
+    EXPECT_GE(high, mb - 0.001);
   }
 
-  // SVG: well-formed XML; per connection count a throughput and a completions chart, each with
-  // one path per send mode.
+  // SVG: well-formed XML; one panel per metric (throughput, completions, CPU per byte), each
+  // with a path per send mode and connection count, error bars for the repeats, and a caption
+  // that says the kernel copied every zero-copy send.
   const std::string svg = SweepSvg(r);
   SvgCount count;
   XML_Parser parser = XML_ParserCreate(nullptr);
@@ -169,11 +198,14 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   const std::string error = message != nullptr ? message : "";
   XML_ParserFree(parser);
   ASSERT_TRUE(parsed) << error;
-  EXPECT_EQ(count.charts, 4);
+  EXPECT_EQ(count.charts, 3);
   for (const auto& [chart, paths] : count.series_paths_per_chart) {
-    EXPECT_EQ(paths, 2) << "chart " << chart;
+    EXPECT_EQ(paths, 4) << "chart " << chart;
   }
-  EXPECT_EQ(count.series_paths, 8);
+  EXPECT_EQ(count.series_paths, 12);
+  EXPECT_NE(svg.find("class=\"error-bar\""), std::string::npos);
+  EXPECT_NE(svg.find("the kernel copied 100% of zero-copy sends"), std::string::npos);
+  EXPECT_NE(svg.find("stroke-dasharray=\"6 3\""), std::string::npos);  // the 2-connection lines
   EXPECT_NE(svg.find("log scale"), std::string::npos);
   EXPECT_NE(svg.find("MB/s"), std::string::npos);
 }

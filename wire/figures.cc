@@ -93,6 +93,16 @@ void HistogramToProto(const metrics::Histogram& h, v1::Histogram* out) {
   out->set_sum_ns(h.sum());
 }
 
+void AddBucketBounds(v1::Histogram* h) {
+  h->clear_bucket_lower_ns();
+  h->clear_bucket_upper_ns();
+  for (const uint32_t b : h->bucket()) {
+    if (b >= metrics::HistogramLayout::kNumBuckets) return;  // checked before any merge
+    h->add_bucket_lower_ns(metrics::HistogramLayout::Lower(b));
+    h->add_bucket_upper_ns(metrics::HistogramLayout::Upper(b));
+  }
+}
+
 namespace {
 
 // A proto histogram's sparse buckets, checked against the layout and its own totals.

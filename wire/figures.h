@@ -31,6 +31,9 @@ void RatesToProto(const metrics::RateValues& values, v1::Rates* out);
 double RateFromProto(const v1::Rates& in, metrics::Rate rate);
 
 void HistogramToProto(const metrics::Histogram& h, v1::Histogram* out);
+// Adds each bucket's value bounds (bucket_lower_ns, bucket_upper_ns) to a histogram for a
+// report's readers.
+void AddBucketBounds(v1::Histogram* h);
 // Refuses a histogram of another layout (sub_bucket_bits) or a malformed one (see
 // metrics::Histogram::FromBuckets); an empty message is an empty histogram.
 absl::StatusOr<metrics::Histogram> HistogramFromProto(const v1::Histogram& in);
