@@ -7,12 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 
 namespace salvo::controller {
 namespace {
 
 constexpr double kWidth = 900, kHeight = 360;
-constexpr double kLeft = 80, kRight = 270, kTop = 56, kBottom = 60;
+constexpr double kLeft = 80, kRight = 270, kTop = 64, kBottom = 60;
 // Okabe and Ito's palette, told apart with every common colour-vision deficiency; series also
 // differ by marker and dash, so that they stay apart in grey print.
 constexpr const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
@@ -101,9 +102,14 @@ std::string RenderChart(const Chart& chart, double y0) {
                             "text-anchor=\"middle\">%s</text>\n",
                             kLeft + plot_w / 2, y0 + 24, Escape(chart.title)));
   if (!chart.caption.empty()) {
-    absl::StrAppend(&out, absl::StrFormat("<text class=\"caption\" x=\"%.1f\" y=\"%.1f\" "
-                                          "font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
-                                          kLeft + plot_w / 2, y0 + 42, Escape(chart.caption)));
+    // One line per clause ("; "), from the left edge: a caption is longer than the plot is wide.
+    double line_y = y0 + 38;
+    for (absl::string_view line : absl::StrSplit(chart.caption, "; ")) {
+      absl::StrAppend(&out, absl::StrFormat("<text class=\"caption\" x=\"8\" y=\"%.1f\" "
+                                            "font-size=\"10\">%s</text>\n",
+                                            line_y, Escape(std::string(line))));
+      line_y += 11;
+    }
   }
   // Axes.
   absl::StrAppend(&out, absl::StrFormat("<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
