@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-ca", tls_ca, "mutual TLS: require controller certificates from this CA");
   app.add_flag("--insecure", config.insecure,
                "allow a --listen beyond loopback with neither a token nor TLS");
+  salvo::cli::AddVersionFlag(app);
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   salvo::v1::QuietGrpcLogs();
   absl::StatusOr<salvo::agent::AgentSecurity> security =

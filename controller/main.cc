@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   salvo::cli::TuneProcess();
   CLI::App app{"salvo: a distributed TCP load generator", "salvo"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", SALVO_VERSION);
+  salvo::cli::AddVersionFlag(app);
 
   salvo::controller::RunConfig run;
   std::string agents;
@@ -253,7 +253,26 @@ int main(int argc, char** argv) {
   salvo::cli::DurationOption(*demo_cmd, "--duration", &demo.duration, "measured time (4s)");
   demo_cmd->add_option("--json", demo.json_path, "write the report as JSON to this file");
 
+  std::string help_topic;
+  CLI::App* help_cmd = app.add_subcommand("help", "this help, or a command's: salvo help run");
+  help_cmd->add_option("command", help_topic, "the command to explain");
+
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  if (help_cmd->parsed()) {
+    if (help_topic.empty()) {
+      // Not app.help(): with a subcommand selected, CLI11 prints that one's help instead.
+      std::cout << app.get_formatter()->make_help(&app, "", CLI::AppFormatMode::Normal);
+      return 0;
+    }
+    for (const CLI::App* c : app.get_subcommands({})) {
+      if (c->get_name() == help_topic) {
+        std::cout << c->help();
+        return 0;
+      }
+    }
+    std::cerr << "salvo help: unknown command '" << help_topic << "'\n";
+    return 2;
+  }
   salvo::v1::QuietGrpcLogs();
   if (run_cmd->parsed() && !scenario.empty()) {
     // The file first, then every flag given beside it again, on top of it.

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
                          "how bytes reach the kernel: send(), MSG_ZEROCOPY or io_uring SEND_ZC");
   salvo::cli::SizeOption(app, "--sndbuf", &sndbuf, "SO_SNDBUF per socket (default: kernel)");
   salvo::cli::SizeOption(app, "--rcvbuf", &rcvbuf, "SO_RCVBUF per socket (default: kernel)");
+  salvo::cli::AddVersionFlag(app);
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   if (sndbuf > (1u << 30) || rcvbuf > (1u << 30)) {
     std::cerr << "salvo-target: --sndbuf and --rcvbuf must be at most 1g\n";

@@ -172,11 +172,10 @@ TEST_F(EndToEnd, JsonOnStandardOutputAndTheIntervalCsvAddUpToTheSameRun) {
   const std::string hgrm_path = absl::StrCat(dir_, "/run.hgrm");
   const absl::Time before = absl::Now();
   const Output o =
-      RunTool(Binary("salvo"),
-              {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
-               absl::StrCat("127.0.0.1:", target), "--connections", "4", "--duration", "2",
-               "--warmup", "500ms", "--interval", "500ms", "--json", "-", "--csv", csv_path,
-               "--latency-hgrm", hgrm_path});
+      RunTool(Binary("salvo"), {"run", "--agents", absl::StrCat(a1, ",", a2), "--target",
+                                absl::StrCat("127.0.0.1:", target), "--connections", "4",
+                                "--duration", "2", "--warmup", "500ms", "--interval", "500ms",
+                                "--json", "-", "--csv", csv_path, "--latency-hgrm", hgrm_path});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   // Standard output is the JSON alone; the report a person reads went to standard error.
   v1::RunReport r;
@@ -305,6 +304,50 @@ TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
   EXPECT_EQ(again.SerializeAsString(), expected.SerializeAsString());
   ExpectOneLineError(RunTool(Binary("salvo"), {"run", "--scenario", report_json}), 2,
                      "is not a run spec");
+}
+
+TEST_F(EndToEnd, EveryBinaryNamesItsVersionAndBuildAndSalvoExplainsItsCommands) {
+  for (const char* binary : {"salvo", "salvo-agent", "salvo-target"}) {
+    const Output o = RunTool(Binary(binary), {"--version"});
+    EXPECT_EQ(o.code, 0) << binary << ": " << o.err;
+    EXPECT_TRUE(absl::StartsWith(o.out, absl::StrCat("salvo ", SALVO_VERSION))) << o.out;
+    EXPECT_EQ(o.out.back(), '\n');
+    EXPECT_TRUE(o.err.empty()) << o.err;
+  }
+  // Built from a git checkout (as the test suite is), the commit is named.
+  EXPECT_NE(RunTool(Binary("salvo"), {"--version"}).out.find("(commit "), std::string::npos);
+  Output help = RunTool(Binary("salvo"), {"help", "run"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--workload"), std::string::npos) << help.out;
+  help = RunTool(Binary("salvo"), {"help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("sweep"), std::string::npos) << help.out;
+  ExpectOneLineError(RunTool(Binary("salvo"), {"bogus"}), 2,
+                     "unknown command 'bogus' (commands: run, sweep, agents, deploy, demo, help)");
+  ExpectOneLineError(RunTool(Binary("salvo"), {"help", "bogus"}), 2, "unknown command 'bogus'");
+}
+
+TEST_F(EndToEnd, InstallPutsBinariesUnitAndDocsUnderThePrefixAndDestdir) {
+  const std::string prefix = dir_ + "/usr";
+  Output o = RunTool("/usr/bin/cmake", {"--install", SALVO_BINARY_DIR, "--prefix", prefix});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  for (const char* binary : {"salvo", "salvo-agent", "salvo-target"}) {
+    const Output v = RunTool(absl::StrCat(prefix, "/bin/", binary), {"--version"});
+    EXPECT_EQ(v.code, 0) << binary;
+    EXPECT_TRUE(absl::StartsWith(v.out, "salvo ")) << v.out;
+  }
+  const std::string unit = ReadFile(prefix + "/lib/systemd/system/salvo-agent.service");
+  EXPECT_NE(unit.find("ExecStart=" + prefix + "/bin/salvo-agent "), std::string::npos) << unit;
+  EXPECT_FALSE(ReadFile(prefix + "/share/doc/salvo/user-guide.md").empty());
+  // DESTDIR stages the same tree under another root, with the paths inside still the prefix's.
+  const std::string stage = dir_ + "/stage";
+  o = RunTool("/usr/bin/env", {"DESTDIR=" + stage, "/usr/bin/cmake", "--install", SALVO_BINARY_DIR,
+                               "--prefix", "/usr"});
+  ASSERT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_EQ(::access((stage + "/usr/bin/salvo").c_str(), X_OK), 0);
+  EXPECT_NE(ReadFile(stage + "/usr/lib/systemd/system/salvo-agent.service")
+                .find("ExecStart=/usr/bin/salvo-agent "),
+            std::string::npos);
 }
 
 TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
