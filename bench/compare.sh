@@ -110,15 +110,18 @@ salvo_echo() {  # connections -> round trips/s, p50 us, p99 us
   jq -r '"\(.totals.rates.messages_per_sec) \(.timings[] | select(.timing == "TIMING_ROUND_TRIP") | "\(.summary.p50_us) \(.summary.p99_us)")"' \
     "$(salvo_run --target "127.0.0.1:$echo_port" --workload echo --connections "$1" --size 64)"
 }
+sockperf_figures() {  # sockperf's output file -> replies/s, p50 us, p99 us
+  local rate p50 p99
+  rate=$(sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p" "$1" |
+    awk '{printf "%.1f", $1 / $2}')
+  p50=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$1")
+  p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$1")
+  echo "$rate $p50 $p99"
+}
 sockperf_pp() {  # -> round trips/s, p50 us, p99 us
   sockperf ping-pong --tcp -i 127.0.0.1 -p "$sockperf_port" -m 64 -t "$duration" --full-rtt \
     >"$tmp/pp" 2>&1
-  local rate p50 p99
-  rate=$(sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p" "$tmp/pp" |
-    awk '{printf "%.1f", $1 / $2}')
-  p50=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$tmp/pp")
-  p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$tmp/pp")
-  echo "$rate $p50 $p99"
+  sockperf_figures "$tmp/pp"
 }
 
 salvo_open() {  # rate -> achieved messages/s, round trip from the intended time p50 p99 us,
@@ -130,12 +133,7 @@ salvo_open() {  # rate -> achieved messages/s, round trip from the intended time
 sockperf_ul() {  # rate -> replies/s, p50 us, p99 us (every message answered, full round trips)
   sockperf under-load --tcp -i 127.0.0.1 -p "$sockperf_port" -m 64 --mps "$1" -t "$duration" \
     --reply-every 1 --full-rtt >"$tmp/ul" 2>&1
-  local rate p50 p99
-  rate=$(sed -n "s/.*\[Valid Duration\] RunTime=\([0-9.]*\) sec;.*ReceivedMessages=\([0-9]*\).*/\2 \1/p" "$tmp/ul" |
-    awk '{printf "%.1f", $1 / $2}')
-  p50=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$tmp/ul")
-  p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$tmp/ul")
-  echo "$rate $p50 $p99"
+  sockperf_figures "$tmp/ul"
 }
 salvo_churn() {  # close -> connects/s, p50 connect us, p99 connect us
   jq -r '"\(.totals.rates.connects_per_sec) \(.timings[] | select(.timing == "TIMING_CONNECT") | "\(.summary.p50_us) \(.summary.p99_us)")"' \

@@ -25,10 +25,6 @@ using metrics::Timing;
 // says nothing).
 constexpr int kMaxAgentSeries = 6;
 
-std::string Escape(absl::string_view s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
-}
-
 // A chart as inline SVG: the standalone document without its XML declaration.
 std::string InlineSvg(const Chart& chart) {
   std::string svg = RenderSvg({chart});
@@ -62,7 +58,7 @@ Chart MakeChart(const std::string& title, const std::string& x_label, const std:
 std::string Row(const std::vector<std::string>& cells, bool header = false) {
   std::string out = "<tr>";
   for (const std::string& c : cells) {
-    absl::StrAppend(&out, header ? "<th>" : "<td>", Escape(c), header ? "</th>" : "</td>");
+    absl::StrAppend(&out, header ? "<th>" : "<td>", XmlEscape(c), header ? "</th>" : "</td>");
   }
   return out + "</tr>\n";
 }
@@ -81,7 +77,8 @@ std::string ReportHtml(const v1::RunReport& r) {
   const bool round_trips = HasRoundTrips(s.workload());
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>salvo ",
-      Escape(wire::Name(s.workload())), " to ", Escape(s.target()), " ", Escape(r.started_at()),
+      XmlEscape(wire::Name(s.workload())), " to ", XmlEscape(s.target()), " ",
+      XmlEscape(r.started_at()),
       "</title>\n<style>\n"
       "body{font-family:sans-serif;margin:2em;max-width:1100px;color:#111}\n"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:3px "
@@ -91,20 +88,20 @@ std::string ReportHtml(const v1::RunReport& r) {
       "</style></head><body>\n");
   // The verdict first: it is what a reader came for.
   const std::string status(wire::Name(r.status()));
-  absl::StrAppend(&out, "<h1>salvo: ", Escape(wire::Name(s.workload())), " to ", Escape(s.target()),
-                  "</h1>\n<p>", Escape(r.started_at()), ", ", r.spec().connections(),
-                  " connections from ", r.spec().agents_size(),
+  absl::StrAppend(&out, "<h1>salvo: ", XmlEscape(wire::Name(s.workload())), " to ",
+                  XmlEscape(s.target()), "</h1>\n<p>", XmlEscape(r.started_at()), ", ",
+                  r.spec().connections(), " connections from ", r.spec().agents_size(),
                   r.spec().agents_size() == 1 ? " agent" : " agents",
                   absl::StrFormat(", %.1f s measured", r.totals().measured_s()),
                   "</p>\n<h2 id=\"status\" class=\"", status, "\">status: ", status, "</h2>\n");
   if (r.reasons_size() + r.diagnostics_size() + r.lost_agents_size() > 0) {
     absl::StrAppend(&out, "<ul class=\"diagnosis\">\n");
     for (const std::string& x : r.reasons())
-      absl::StrAppend(&out, "<li><b>", Escape(x), "</b></li>\n");
+      absl::StrAppend(&out, "<li><b>", XmlEscape(x), "</b></li>\n");
     for (const std::string& x : r.lost_agents())
-      absl::StrAppend(&out, "<li>lost: ", Escape(x), "</li>\n");
+      absl::StrAppend(&out, "<li>lost: ", XmlEscape(x), "</li>\n");
     for (const std::string& x : r.diagnostics())
-      absl::StrAppend(&out, "<li>", Escape(x), "</li>\n");
+      absl::StrAppend(&out, "<li>", XmlEscape(x), "</li>\n");
     absl::StrAppend(&out, "</ul>\n");
   }
 
@@ -247,9 +244,9 @@ std::string ReportHtml(const v1::RunReport& r) {
   }
   absl::StrAppend(&out, "</table>\n");
   if (r.has_environment() && r.environment().has_command_line()) {
-    absl::StrAppend(&out, "<pre>", Escape(r.environment().command_line()), "</pre>\n");
+    absl::StrAppend(&out, "<pre>", XmlEscape(r.environment().command_line()), "</pre>\n");
   }
-  absl::StrAppend(&out, "<h2>The report as text</h2>\n<pre>", Escape(RenderReport(r)),
+  absl::StrAppend(&out, "<h2>The report as text</h2>\n<pre>", XmlEscape(RenderReport(r)),
                   "</pre>\n</body></html>\n");
   return out;
 }

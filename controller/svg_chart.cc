@@ -40,10 +40,6 @@ std::string Marker(int kind, double x, double y, const char* color) {
   }
 }
 
-std::string Escape(const std::string& s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
-}
-
 // A "nice" step (1, 2 or 5 times a power of ten) giving about `ticks` ticks up to `max`.
 double NiceStep(double max, int ticks) {
   if (max <= 0) return 1;
@@ -100,14 +96,14 @@ std::string RenderChart(const Chart& chart, double y0) {
   absl::StrAppend(
       &out, absl::StrFormat("<g class=\"chart\">\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"16\" "
                             "text-anchor=\"middle\">%s</text>\n",
-                            kLeft + plot_w / 2, y0 + 24, Escape(chart.title)));
+                            kLeft + plot_w / 2, y0 + 24, XmlEscape(chart.title)));
   if (!chart.caption.empty()) {
     // One line per clause ("; "), from the left edge: a caption is longer than the plot is wide.
     double line_y = y0 + 38;
     for (absl::string_view line : absl::StrSplit(chart.caption, "; ")) {
       absl::StrAppend(&out, absl::StrFormat("<text class=\"caption\" x=\"8\" y=\"%.1f\" "
                                             "font-size=\"10\">%s</text>\n",
-                                            line_y, Escape(std::string(line))));
+                                            line_y, XmlEscape(std::string(line))));
       line_y += 11;
     }
   }
@@ -132,11 +128,11 @@ std::string RenderChart(const Chart& chart, double y0) {
   for (double x : ticks) {
     const std::string label = chart.x_format ? chart.x_format(x) : FormatTick(x);
     absl::StrAppend(
-        &out,
-        absl::StrFormat(
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
-            "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
-            px(x), py(y_bottom), px(x), py(y_bottom) + 5, px(x), py(y_bottom) + 18, Escape(label)));
+        &out, absl::StrFormat(
+                  "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\"/>"
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
+                  px(x), py(y_bottom), px(x), py(y_bottom) + 5, px(x), py(y_bottom) + 18,
+                  XmlEscape(label)));
   }
   std::vector<double> y_ticks;
   if (chart.log_y) {
@@ -154,13 +150,14 @@ std::string RenderChart(const Chart& chart, double y0) {
   absl::StrAppend(
       &out, absl::StrFormat(
                 "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\">%s%s</text>\n",
-                kLeft + plot_w / 2, y0 + kHeight - 18, Escape(chart.x_label),
+                kLeft + plot_w / 2, y0 + kHeight - 18, XmlEscape(chart.x_label),
                 chart.log_x ? " (log scale)" : ""));
   absl::StrAppend(
-      &out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
-                            "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
-                            22.0, y0 + kTop + plot_h / 2, 22.0, y0 + kTop + plot_h / 2,
-                            Escape(chart.log_y ? chart.y_label + " (log scale)" : chart.y_label)));
+      &out,
+      absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
+                      "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+                      22.0, y0 + kTop + plot_h / 2, 22.0, y0 + kTop + plot_h / 2,
+                      XmlEscape(chart.log_y ? chart.y_label + " (log scale)" : chart.y_label)));
   // One path per series, and its legend entry.
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
@@ -189,7 +186,7 @@ std::string RenderChart(const Chart& chart, double y0) {
         &out, absl::StrFormat(
                   "<path class=\"series\" data-series=\"%s\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
                   "stroke-width=\"2\" stroke-dasharray=\"%s\"/>\n",
-                  Escape(s.name), d, color, dash));
+                  XmlEscape(s.name), d, color, dash));
     // Markers on every point of a short series; on a long one, every few.
     const size_t every = std::max<size_t>(1, pts.size() / 24);
     for (size_t k = 0; k < pts.size(); k += every) {
@@ -204,13 +201,17 @@ std::string RenderChart(const Chart& chart, double y0) {
                         kWidth - kRight + 15, ly, kWidth - kRight + 40, ly, color, dash),
         Marker(marker, kWidth - kRight + 27.5, ly, color),
         absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
-                        kWidth - kRight + 46, ly + 4, Escape(s.name)));
+                        kWidth - kRight + 46, ly + 4, XmlEscape(s.name)));
   }
   absl::StrAppend(&out, "</g>\n");
   return out;
 }
 
 }  // namespace
+
+std::string XmlEscape(absl::string_view s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
 
 std::string RenderSvg(const std::vector<Chart>& charts) {
   std::string out = absl::StrFormat(

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace salvo::controller {
 
 struct Series {
@@ -39,6 +41,9 @@ struct Chart {
   // A line under the title: what the chart was measured on, what to keep in mind.
   std::string caption = {};
 };
+
+// `s` with the characters XML and HTML give meaning to (& < > ") escaped.
+std::string XmlEscape(absl::string_view s);
 
 // The charts stacked vertically in one SVG document. Each series is one <path class="series">.
 std::string RenderSvg(const std::vector<Chart>& charts);

@@ -20,7 +20,7 @@ namespace {
 
 using process::Child;
 
-std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+using testing::Binary;
 
 uint16_t FreePort() {
   net::Fd fd = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});

@@ -19,7 +19,7 @@ namespace {
 
 using controller::RunConfig;
 
-std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+using testing::Binary;
 
 class Diagnosis : public testing::Cluster {
  protected:

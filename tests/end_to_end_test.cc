@@ -46,7 +46,7 @@ using testing::CountEstablishedTo;
 using testing::ReadFile;
 using testing::WaitFor;
 
-std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+using testing::Binary;
 
 struct Output {
   int code = -1;

@@ -25,11 +25,9 @@ namespace {
 
 using process::Child;
 
-std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+using testing::Binary;
 
-int Sh(const std::string& command) {
-  return std::system(("{ " + command + "; } >/dev/null 2>&1").c_str());
-}
+using testing::Sh;
 
 // Established connections to `port` by local address, from the socket table of the network
 // namespace that process `pid` is in.

@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace salvo::testing {
@@ -57,6 +59,12 @@ bool CanConnect(uint16_t port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
+}
+
+std::string Binary(const std::string& name) { return absl::StrCat(SALVO_BINARY_DIR, "/", name); }
+
+int Sh(const std::string& command) {
+  return std::system(("{ " + command + "; } >/dev/null 2>&1").c_str());
 }
 
 std::string ReadFile(const std::string& path) {

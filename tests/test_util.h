@@ -22,6 +22,12 @@ int CountTimeWaitTo(uint16_t port);
 // Whether something accepts TCP connections on 127.0.0.1:`port` now.
 bool CanConnect(uint16_t port);
 
+// The path of one of salvo's built programs ("salvo-agent").
+std::string Binary(const std::string& name);
+
+// Runs a shell command quietly (its output discarded); returns system()'s status.
+int Sh(const std::string& command);
+
 // Reads a whole file; empty if missing.
 std::string ReadFile(const std::string& path);
 

@@ -97,16 +97,14 @@ class ScheduledSession : public Session, public net::TimerHandler {
     const uint64_t now = std::min(metrics::MonoNanos(), until);
     // Everything due by now: a timer that fired late must not lose messages.
     for (size_t taken = 0; schedule.next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
-      stats().Add(Counter::kMessagesDue);
-      if (Full()) stats().Add(Counter::kPipelineFull);
+      CountDue(1);
       if (backlog() < kMaxBacklog) open_->backlog.push_back(schedule.next_ns());
       schedule.Advance();
     }
     // Still behind: count the rest at once. Taking them one by one would make each late timer
     // slower than the last.
     const uint64_t skipped = schedule.SkipTo(now);
-    stats().Add(Counter::kMessagesDue, skipped);
-    if (Full()) stats().Add(Counter::kPipelineFull, skipped);
+    CountDue(skipped);
     OnDue();
     if (schedule.next_ns() <= until) Arm();
   }
@@ -117,8 +115,12 @@ class ScheduledSession : public Session, public net::TimerHandler {
     if (open_ == nullptr || state_ != State::kOpen) return;
     const uint64_t now = std::min(metrics::MonoNanos(), options().schedule_until_ns);
     const uint64_t late = open_->schedule.SkipTo(now);
-    stats().Add(Counter::kMessagesDue, late);
-    if (Full()) stats().Add(Counter::kPipelineFull, late);
+    CountDue(late);
+  }
+  // `n` messages came due; those that find the connection busy are the target's, not ours.
+  void CountDue(uint64_t n) {
+    stats().Add(Counter::kMessagesDue, n);
+    if (Full()) stats().Add(Counter::kPipelineFull, n);
   }
   void Arm() {
     open_->timer = engine().ScheduleAt(open_->schedule.next_ns(), this);
