@@ -230,20 +230,36 @@ int main(int argc, char** argv) {
 
   salvo::controller::DeployConfig deploy;
   CLI::App* deploy_cmd = app.add_subcommand(
-      "deploy", "copy salvo-agent to hosts over ssh, start it detached, wait until it answers");
+      "deploy",
+      "install salvo-agent on hosts over ssh (the .deb, or the binary), start it, wait until it "
+      "answers on each host's address, print the --agents list");
   deploy_cmd->add_option("--hosts", deploy.hosts_file, "file: one [user@]host[:sshport] per line")
       ->required();
-  deploy_cmd->add_option("--ssh-key", deploy.ssh_key, "private key for ssh and scp");
+  deploy_cmd->add_option("--ssh-key", deploy.ssh_key, "private key for ssh");
+  deploy_cmd->add_option("--package", deploy.package,
+                         "the salvo .deb to install (root or sudo -n on the host); the agent runs "
+                         "as the systemd unit");
+  deploy_cmd->add_flag("--binary", deploy.binary,
+                       "copy only the salvo-agent binary and run it detached (the host needs the "
+                       "same libraries)");
   deploy_cmd->add_option("--agent-binary", deploy.agent_binary,
-                         "the salvo-agent to copy (default: the one beside salvo)");
+                         "with --binary: the salvo-agent to copy (default: the one beside salvo)");
   deploy_cmd->add_option("--agent-args", deploy.agent_args,
-                         "arguments for the remote agent, e.g. \"--listen 0.0.0.0:7100\"");
+                         "arguments for the remote agent (default --listen 0.0.0.0:7100), e.g. "
+                         "\"--listen 0.0.0.0:7100 --allow-target 10.0.0.0/8\"");
+  deploy_cmd->add_option("--agent-tls-cert", deploy.agent_tls_cert,
+                         "the agents' TLS certificate, copied with mode 0600 ({host}: the host)");
+  deploy_cmd->add_option("--agent-tls-key", deploy.agent_tls_key, "and its private key");
+  deploy_cmd->add_option("--agent-tls-ca", deploy.agent_tls_ca,
+                         "mutual TLS: the CA the agents require of controllers");
   deploy_cmd
       ->add_option("--remote-dir", deploy.remote_dir,
-                   "directory on the host for the agent, its log and pid file")
+                   "directory on the host for the package or binary, the log and the pid file")
       ->capture_default_str();
   deploy_cmd->add_option("--known-hosts", deploy.known_hosts, "known_hosts file for ssh");
-  deploy_cmd->add_flag("--stop", deploy.stop, "stop the agents deployed before");
+  deploy_cmd->add_flag("--stop", deploy.stop, "stop the agents (and disable the unit)");
+  deploy_cmd->add_flag("--status", deploy.status,
+                       "whether each agent runs and answers; deploys nothing");
   SecurityFlags deploy_security;
   deploy_security.AddTo(deploy_cmd);
 

@@ -20,9 +20,15 @@
 namespace salvo::process {
 
 absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<std::string>& args,
-                                   const std::string& log_path, const std::string& err_path) {
+                                   const std::string& log_path, const std::string& err_path,
+                                   const std::string& in_path) {
   if (::access(path.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat("cannot run ", path, ": not found or not executable"));
+  }
+  int in_fd = -1;
+  if (!in_path.empty()) {
+    in_fd = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot read ", in_path));
   }
   std::vector<std::string> argv_storage = {path};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -31,7 +37,10 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   argv.push_back(nullptr);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
+  if (pid < 0) {
+    if (in_fd >= 0) ::close(in_fd);
+    return absl::ErrnoToStatus(errno, "fork");
+  }
   if (pid == 0) {
     // Only async-signal-safe calls between fork and exec.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -50,9 +59,11 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
       const int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd >= 0) ::dup2(fd, STDERR_FILENO);
     }
+    if (in_fd >= 0) ::dup2(in_fd, STDIN_FILENO);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  if (in_fd >= 0) ::close(in_fd);
   return Child(pid);
 }
 

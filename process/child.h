@@ -22,10 +22,11 @@ class Child {
  public:
   // Starts `path` with `args`. The child gets SIGKILL if this process dies first. stdout goes
   // to `log_path` when given, stderr to `err_path` (or with stdout); otherwise both are
-  // inherited.
+  // inherited. stdin reads `in_path` when given (it must exist), else is inherited.
   static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& args,
                                      const std::string& log_path = "",
-                                     const std::string& err_path = "");
+                                     const std::string& err_path = "",
+                                     const std::string& in_path = "");
   Child(Child&& other) noexcept;
   Child& operator=(Child&& other) noexcept;
   ~Child();

@@ -10,6 +10,7 @@ packages=(
   util-linux iproute2 openssl openssh-server openssh-client
   clang-14 libclang-rt-14-dev
   redis-server socat libcpp-httplib-dev prometheus chromium
+  help2man file man-db systemd strace ansible-core
 )
 
 missing=()
