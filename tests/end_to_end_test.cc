@@ -339,6 +339,25 @@ TEST_F(EndToEnd, InstallPutsBinariesUnitAndDocsUnderThePrefixAndDestdir) {
   const std::string unit = ReadFile(prefix + "/lib/systemd/system/salvo-agent.service");
   EXPECT_NE(unit.find("ExecStart=" + prefix + "/bin/salvo-agent "), std::string::npos) << unit;
   EXPECT_FALSE(ReadFile(prefix + "/share/doc/salvo/user-guide.md").empty());
+  for (const char* page : {"salvo", "salvo-agent", "salvo-target"}) {
+    // help2man's page: the program's own help, and for salvo each command's as a section.
+    const Output man = RunTool(
+        "/bin/sh", {"-c", absl::StrCat("zcat ", prefix, "/share/man/man1/", page, ".1.gz")});
+    EXPECT_EQ(man.code, 0) << page;
+    EXPECT_TRUE(absl::StrContains(man.out, ".SH OPTIONS")) << page << man.out;
+  }
+  const Output salvo_man =
+      RunTool("/bin/sh", {"-c", absl::StrCat("zcat ", prefix, "/share/man/man1/salvo.1.gz")});
+  EXPECT_TRUE(absl::StrContains(salvo_man.out, "COMMAND: SALVO DEPLOY")) << salvo_man.out;
+  EXPECT_TRUE(absl::StrContains(salvo_man.out, "\\-\\-package")) << salvo_man.out;
+  // Outside /usr, the options file goes under the prefix, and a second install keeps an edit.
+  EXPECT_TRUE(
+      absl::StrContains(ReadFile(prefix + "/etc/default/salvo-agent"), "SALVO_AGENT_ARGS="));
+  std::ofstream(prefix + "/etc/default/salvo-agent")
+      << "SALVO_AGENT_ARGS=\"--listen 0.0.0.0:7100\"\n";
+  ASSERT_EQ(RunTool("/usr/bin/cmake", {"--install", SALVO_BINARY_DIR, "--prefix", prefix}).code, 0);
+  EXPECT_EQ(ReadFile(prefix + "/etc/default/salvo-agent"),
+            "SALVO_AGENT_ARGS=\"--listen 0.0.0.0:7100\"\n");
   // DESTDIR stages the same tree under another root, with the paths inside still the prefix's.
   const std::string stage = dir_ + "/stage";
   o = RunTool("/usr/bin/env", {"DESTDIR=" + stage, "/usr/bin/cmake", "--install", SALVO_BINARY_DIR,
@@ -348,6 +367,9 @@ TEST_F(EndToEnd, InstallPutsBinariesUnitAndDocsUnderThePrefixAndDestdir) {
   EXPECT_NE(ReadFile(stage + "/usr/lib/systemd/system/salvo-agent.service")
                 .find("ExecStart=/usr/bin/salvo-agent "),
             std::string::npos);
+  // With the prefix /usr, configuration goes to /etc (under DESTDIR), as Debian has it.
+  EXPECT_FALSE(ReadFile(stage + "/etc/default/salvo-agent").empty());
+  EXPECT_EQ(::access((stage + "/usr/share/man/man1/salvo-agent.1.gz").c_str(), R_OK), 0);
 }
 
 TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
