@@ -1,9 +1,5 @@
 #include "net/address.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -98,6 +94,7 @@ std::string JoinHostPort(absl::string_view host, uint16_t port) {
 
 absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow_zero_port,
                                               HostLookup lookup) {
+  SALVO_RETURN_IF_ERROR(StartSockets());
   std::string host;
   uint16_t port = 0;
   SALVO_RETURN_IF_ERROR(SplitHostPort(text, &host, &port, allow_zero_port));
@@ -122,8 +119,8 @@ absl::StatusOr<SocketAddress> ResolveHostPort(absl::string_view text, bool allow
 absl::StatusOr<SocketAddress> LocalAddress(int fd) {
   SocketAddress addr;
   addr.length = sizeof(addr.storage);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr.storage), &addr.length) != 0) {
-    return absl::ErrnoToStatus(errno, "getsockname");
+  if (getsockname(Native(fd), reinterpret_cast<sockaddr*>(&addr.storage), &addr.length) != 0) {
+    return SocketErrorStatus(LastSocketError(), "getsockname");
   }
   return addr;
 }

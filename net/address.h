@@ -1,13 +1,12 @@
 // Socket addresses as the user writes them: "127.0.0.1:7000", "[::1]:7000", "localhost:7000".
 #pragma once
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "net/platform.h"
 
 namespace salvo::net {
 

@@ -1,8 +1,5 @@
 #include "net/cidr.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
 #include <optional>
 
@@ -12,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "net/platform.h"
 
 namespace salvo::net {
 

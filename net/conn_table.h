@@ -6,13 +6,12 @@
 // std::deque where a Conn's address must survive the table growing.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "net/engine.h"
+#include "net/platform.h"
 
 namespace salvo::net {
 
@@ -42,14 +41,14 @@ struct ConnBase {
     if (sending) {
       shutdown_after_send = true;
     } else {
-      ::shutdown(fd, SHUT_WR);
+      ShutdownSend(fd);
     }
   }
   // The send is over: a deferred half-close happens, and the handler gets the buffer back (it may
   // Send() again from the call).
   void FinishSend(ConnId id) {
     sending = false;
-    if (shutdown_after_send) ::shutdown(fd, SHUT_WR);
+    if (shutdown_after_send) ShutdownSend(fd);
     handler->OnSendDone(id);
   }
 };

@@ -1,5 +1,6 @@
 // The I/O engine seam. A workload talks to connections only through this interface, so the same
-// workload runs on every backend: io_uring (completions) and epoll (readiness) today.
+// workload runs on every backend: io_uring (completions) and epoll (readiness) on Linux, I/O
+// completion ports on Windows.
 //
 // An engine is one event loop owned by one thread: every call below, and every callback, happens
 // on that thread. The model is completion-style, which both readiness and completion backends
@@ -84,12 +85,16 @@ enum class SendMode {
   kZeroCopy,
   // io_uring SEND_ZC; done at its F_NOTIF completion.
   kUringZc,
+  // Windows, IOCP engine: SO_SNDBUF = 0, so WSASend takes no copy and completes only once the
+  // stack is done with the caller's buffer (the origin notes' "direct I/O").
+  kDirect,
 };
 
-inline constexpr enums::EnumTable<SendMode, 3> kSendModes{"send mode",
+inline constexpr enums::EnumTable<SendMode, 4> kSendModes{"send mode",
                                                           {{{SendMode::kCopy, "copy"},
                                                             {SendMode::kZeroCopy, "zerocopy"},
-                                                            {SendMode::kUringZc, "uring-zc"}}}};
+                                                            {SendMode::kUringZc, "uring-zc"},
+                                                            {SendMode::kDirect, "direct"}}}};
 
 struct EngineOptions {
   SendMode send_mode = SendMode::kCopy;

@@ -1,8 +1,5 @@
 #include "net/engine_base.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
@@ -15,6 +12,7 @@ namespace salvo::net {
 EngineBase::EngineBase(metrics::Timings* timings)
     : timings_(timings), reserve_fd_(ReserveDescriptor()) {}
 
+#ifndef _WIN32
 bool EngineBase::RefuseOneAccept(int listen_fd) {
   reserve_fd_.Reset();
   const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -25,11 +23,12 @@ bool EngineBase::RefuseOneAccept(int listen_fd) {
   reserve_fd_ = ReserveDescriptor();
   return fd >= 0;
 }
+#endif
 
 void EngineBase::Reset(ConnId id) {
   if (absl::StatusOr<int> fd = FdOf(id); fd.ok()) {
     const linger l{1, 0};
-    ::setsockopt(*fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    ::setsockopt(Native(*fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof(l));
   }
   Close(id);
 }
@@ -45,6 +44,7 @@ absl::StatusOr<uint16_t> EngineBase::LocalPort(ConnId id) const {
   return local.port();
 }
 
+#ifndef _WIN32
 ssize_t EngineBase::SendNow(ConnBase& c, int flags, uint64_t* started_ns) {
   const uint64_t started = metrics::MonoNanos();
   const ssize_t n = ::send(c.fd, c.send_data + c.send_off, c.send_len - c.send_off,
@@ -58,6 +58,7 @@ ssize_t EngineBase::SendNow(ConnBase& c, int flags, uint64_t* started_ns) {
   c.send_off += static_cast<size_t>(n);
   return n;
 }
+#endif
 
 void EngineBase::Time(metrics::Timing t, uint64_t ns) {
   if (timings_ != nullptr) timings_->Record(t, ns);

@@ -35,6 +35,8 @@ class EngineBase : public Engine {
   void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
   void Time(metrics::Timing t, uint64_t ns);
 
+#ifndef _WIN32
+
   // After an accept on `listen_fd` failed with EMFILE or ENFILE: frees the reserve descriptor,
   // accepts the oldest waiting connection and closes it (counted as refused), and takes the
   // reserve back, so the queue moves instead of the loop spinning on the same error. Returns
@@ -45,6 +47,7 @@ class EngineBase : public Engine {
   // wrote, counted and applied to c.send_off: the bytes written, or -errno (-EAGAIN when the
   // socket's buffer is full). `started_ns` receives the call's start time.
   ssize_t SendNow(ConnBase& c, int flags, uint64_t* started_ns = nullptr);
+#endif
 
   TimerQueue timers_;
 

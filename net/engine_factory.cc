@@ -5,8 +5,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#ifdef _WIN32
+#include "net/iocp_engine.h"
+#else
 #include "net/epoll_engine.h"
 #include "net/io_uring_engine.h"
+#endif
 #include "status/status_macros.h"
 #include "units/units.h"
 
@@ -15,11 +19,17 @@ namespace salvo::net {
 bool EngineSupports(EngineKind kind, SendMode mode) {
   switch (kind) {
     case EngineKind::kEpoll:
-      return mode != SendMode::kUringZc;
+      return mode == SendMode::kCopy || mode == SendMode::kZeroCopy;
     case EngineKind::kIoUring:
-      return mode != SendMode::kZeroCopy;
+      return mode == SendMode::kCopy || mode == SendMode::kUringZc;
+    case EngineKind::kIocp:
+      return mode == SendMode::kCopy || mode == SendMode::kDirect;
     case EngineKind::kAuto:
-      return true;
+#ifdef _WIN32
+      return EngineSupports(EngineKind::kIocp, mode);
+#else
+      return mode != SendMode::kDirect;
+#endif
   }
   return false;
 }
@@ -30,10 +40,57 @@ absl::Status CheckEngineSupports(EngineKind kind, SendMode mode) {
     return absl::InvalidArgumentError(
         "--send-mode uring-zc is io_uring's SEND_ZC and needs --engine io_uring (or auto)");
   }
+  if (mode == SendMode::kDirect) {
+    return absl::InvalidArgumentError(
+        "--send-mode direct is the IOCP engine's SO_SNDBUF=0 send (Windows); on Linux the "
+        "zero-copy sends are zerocopy (epoll) and uring-zc (io_uring)");
+  }
+  if (kind == EngineKind::kIocp) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--engine iocp sends with copy or direct, not ", kSendModes.Name(mode)));
+  }
   return absl::InvalidArgumentError(
       "--send-mode zerocopy is MSG_ZEROCOPY on the epoll engine; io_uring's zero-copy is "
       "--send-mode uring-zc");
 }
+
+#ifdef _WIN32
+
+absl::Status IoUringAvailable() {
+  return absl::UnimplementedError("io_uring is Linux's; this is Windows");
+}
+
+absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mode) {
+  SALVO_RETURN_IF_ERROR(CheckEngineSupports(requested, send_mode));
+  if (requested == EngineKind::kAuto || requested == EngineKind::kIocp) {
+    return EngineChoice{EngineKind::kIocp, ""};
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "--engine ", kEngineKinds.Name(requested), " runs on Linux; on Windows the engine is iocp"));
+}
+
+absl::StatusOr<EnginePtr> CreateEngine(EngineKind kind, const EngineOptions& options) {
+  if (kind == EngineKind::kIocp) {
+    SALVO_ASSIGN_OR_RETURN(std::unique_ptr<IocpEngine> e, IocpEngine::Create(options));
+    return EnginePtr(std::move(e));
+  }
+  return absl::InvalidArgumentError("resolve the engine with ChooseEngine first");
+}
+
+std::vector<EngineKind> AvailableEngines() { return {EngineKind::kIocp}; }
+
+uint64_t EngineMemoryBytes(EngineKind kind, const EngineOptions& options) {
+  // The receive buffer each connection slot holds for its posted WSARecv.
+  return uint64_t{std::max<uint32_t>(options.expected_connections, 1)} * options.recv_chunk_bytes;
+}
+
+uint64_t AvailableMemoryBytes() {
+  MEMORYSTATUSEX status{};
+  status.dwLength = sizeof(status);
+  return ::GlobalMemoryStatusEx(&status) ? status.ullAvailPhys : 0;
+}
+
+#else
 
 absl::Status IoUringAvailable() {
   static const absl::Status* status = [] {
@@ -58,6 +115,10 @@ absl::StatusOr<EngineChoice> ChooseEngine(EngineKind requested, SendMode send_mo
             absl::StrCat("--engine io_uring is not available here: ", uring.message()));
       }
       return EngineChoice{EngineKind::kIoUring, ""};
+    case EngineKind::kIocp:
+      return absl::FailedPreconditionError(
+          "--engine iocp is Windows's I/O completion ports; on Linux the engines are io_uring "
+          "and epoll");
     case EngineKind::kAuto:
       if (!EngineSupports(EngineKind::kIoUring, send_mode)) {
         return EngineChoice{EngineKind::kEpoll, "engine auto: epoll, where MSG_ZEROCOPY runs"};
@@ -115,6 +176,8 @@ uint64_t AvailableMemoryBytes() {
   }
   return 0;
 }
+
+#endif  // _WIN32
 
 absl::Status CheckMemory(uint64_t needed, absl::string_view what) {
   const uint64_t available = AvailableMemoryBytes();

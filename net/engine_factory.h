@@ -17,15 +17,17 @@
 
 namespace salvo::net {
 
-enum class EngineKind { kAuto, kIoUring, kEpoll };
+enum class EngineKind { kAuto, kIoUring, kEpoll, kIocp };
 
-inline constexpr enums::EnumTable<EngineKind, 3> kEngineKinds{"engine",
+inline constexpr enums::EnumTable<EngineKind, 4> kEngineKinds{"engine",
                                                               {{{EngineKind::kAuto, "auto"},
                                                                 {EngineKind::kIoUring, "io_uring"},
-                                                                {EngineKind::kEpoll, "epoll"}}}};
+                                                                {EngineKind::kEpoll, "epoll"},
+                                                                {EngineKind::kIocp, "iocp"}}}};
 
 // The one compatibility rule between engines and send modes: copy runs everywhere, MSG_ZEROCOPY
-// on epoll, SEND_ZC on io_uring; auto supports what either concrete engine supports.
+// on epoll, SEND_ZC on io_uring, direct on IOCP; auto supports what this platform's engines
+// support.
 bool EngineSupports(EngineKind kind, SendMode mode);
 
 // Why `kind` cannot send in `mode`, as a user would want to read it; OK when it can. The

@@ -1,9 +1,9 @@
-// An owned file descriptor, closed when dropped.
+// An owned file descriptor, closed when dropped. On Windows it holds only sockets.
 #pragma once
 
-#include <unistd.h>
-
 #include <utility>
+
+#include "net/platform.h"
 
 namespace salvo::net {
 
@@ -24,11 +24,18 @@ class Fd {
   bool valid() const { return fd_ >= 0; }
   int Release() { return std::exchange(fd_, -1); }
   void Reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) Close(fd_);
     fd_ = fd;
   }
 
  private:
+  static void Close(int fd) {
+#ifdef _WIN32
+    CloseSocket(fd);
+#else
+    ::close(fd);
+#endif
+  }
   int fd_ = -1;
 };
 

@@ -1,5 +1,17 @@
 #include "net/tcp_info.h"
 
+#ifdef _WIN32
+
+namespace salvo::net {
+
+absl::StatusOr<TcpInfo> ReadTcpInfo(int fd) {
+  return absl::UnimplementedError("TCP_INFO is Linux's (Windows' SIO_TCP_INFO is not read yet)");
+}
+
+}  // namespace salvo::net
+
+#else
+
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -57,3 +69,5 @@ absl::StatusOr<TcpInfo> ReadTcpInfo(int fd) {
 }
 
 }  // namespace salvo::net
+
+#endif  // _WIN32

@@ -11,6 +11,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   redis-server socat libcpp-httplib-dev prometheus chromium
   help2man file man-db systemd strace ansible-core
+  g++-mingw-w64-x86-64-posix wine wine64 googletest dpkg-dev
 )
 
 missing=()
