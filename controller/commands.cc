@@ -104,7 +104,10 @@ bool WriteOutput(std::optional<std::ofstream>& file, const std::string& path,
       file, path, [&text](std::ostream& o) { o << text; }, out, err);
 }
 
-int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& err) {
+}  // namespace
+
+int RunThrough(const RunConfig& config, const AgentAccess& access, absl::string_view command,
+               std::ostream& out, std::ostream& err) {
   // `--json -`: standard output carries the JSON alone, and what a person reads goes to standard
   // error.
   const bool json_to_stdout = config.json_path == "-";
@@ -121,7 +124,7 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
     absl::StatusOr<std::unique_ptr<MetricsExporter>> m =
         MetricsExporter::Listen(config.metrics_listen);
     if (!m.ok()) {
-      err << "salvo run: " << m.status().message() << "\n";
+      err << command << ": " << m.status().message() << "\n";
       return 2;
     }
     exporter = *std::move(m);
@@ -136,11 +139,11 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
       exporter->AddInterval(p, parts);
     };
   }
-  v1::RunReport report = DriveRun(config, hooks);
+  v1::RunReport report = DriveRun(config, hooks, access);
   if (exporter != nullptr) exporter->Finish(report);
   if (NeverStarted(report)) {
     // Nothing ran: the reasons are the whole story, one line each.
-    for (const std::string& reason : report.reasons()) err << "salvo run: " << reason << "\n";
+    for (const std::string& reason : report.reasons()) err << command << ": " << reason << "\n";
   } else {
     // Whatever was measured, even nothing from an agent lost before its first interval, is
     // shown with its status and reasons.
@@ -182,8 +185,6 @@ int ExecuteAndReport(const RunConfig& config, std::ostream& out, std::ostream& e
   }
   return code;
 }
-
-}  // namespace
 
 int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err) {
   if (absl::Status s = Validate(config); !s.ok()) {
@@ -232,7 +233,7 @@ int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
     err << "salvo run: " << s.message() << "\n";
     return 2;
   }
-  return ExecuteAndReport(config, out, err);
+  return RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
 }
 
 int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
@@ -339,7 +340,7 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
       << " --size " << config.message_size << " --duration "
       << absl::FormatDuration(config.duration) << " --warmup "
       << absl::FormatDuration(config.warmup) << " --verify\n\n";
-  const int code = ExecuteAndReport(config, out, err);
+  const int code = RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
   for (process::StartedServer& p : started) p.child.Terminate(absl::Seconds(3));
   std::error_code ignored;
   for (const char* f : {"target", "agent1", "agent2"}) {

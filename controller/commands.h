@@ -9,11 +9,16 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "controller/run_config.h"
+#include "controller/run_driver.h"
 #include "controller/sweep.h"
 
 namespace salvo::controller {
 
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
+// A checked run through `access` (gRPC agents, or salvo-load's agent in this process): drives it,
+// prints the report, writes the files asked for. `command` prefixes error lines ("salvo run").
+int RunThrough(const RunConfig& config, const AgentAccess& access, absl::string_view command,
+               std::ostream& out, std::ostream& err);
 // `salvo run --print-scenario`: the run spec `config` makes, as the JSON --scenario reads; exit
 // code 0, or 2 (and one line) when the flags are not a valid run.
 int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err);

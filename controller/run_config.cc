@@ -145,6 +145,7 @@ absl::Status Validate(const RunConfig& config) {
   std::string host;
   uint16_t port = 0;
   for (const std::string& agent : config.agents) {
+    if (config.local) break;
     if (absl::Status s = net::SplitHostPort(agent, &host, &port); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("--agents: ", s.message()));
     }

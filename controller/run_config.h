@@ -22,6 +22,8 @@ namespace salvo::controller {
 
 struct RunConfig {
   std::vector<std::string> agents;
+  // salvo-load: the one agent runs in this process and is named "local", not HOST:PORT.
+  bool local = false;
   // One weight per agent (all 1 when empty): connections are split in these proportions.
   std::vector<double> agent_weights;
   // What a lost agent does to the run: continue (the report is partial) or abort.

@@ -1,0 +1,93 @@
+#include "load/local_agent.h"
+
+#include <thread>
+
+#include "agent/agent_run.h"
+#include "net/cidr.h"
+#include "net/engine_factory.h"
+#include "net/platform.h"
+#include "wire/enums.h"
+#include "wire/protocol.h"
+
+namespace salvo::load {
+namespace {
+
+std::string Hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+
+// The agent's side of the Run stream, in this process: requests become RunSignals, responses
+// go straight to the driver's sink.
+class LocalLink final : public controller::AgentLink {
+ public:
+  explicit LocalLink(size_t index) : index_(index) {}
+  ~LocalLink() override {
+    Cancel();
+    Join();
+  }
+
+  void Open(const v1::RunSpec& spec, std::function<void(controller::LinkEvent)> sink) override {
+    thread_ = std::thread([this, spec, sink = std::move(sink)] {
+      // The user runs this load themselves, from their own machine: no target is off limits
+      // here, unlike an agent that takes orders over the network.
+      std::vector<net::Cidr> anywhere = {*net::Cidr::Parse("0.0.0.0/0"), *net::Cidr::Parse("::/0")};
+      absl::StatusOr<agent::LoadPlan> plan = agent::PrepareRun(spec, anywhere);
+      absl::Status status = plan.status();
+      if (plan.ok()) {
+        status = agent::CarryOutRun(spec, *plan, agent::AgentIdentity{Hostname()}, signals_,
+                                    [&](const v1::RunResponse& r) {
+                                      sink(controller::LinkEvent{index_, r, absl::OkStatus()});
+                                      return true;
+                                    });
+      }
+      sink(controller::LinkEvent{index_, std::nullopt, status});
+    });
+  }
+  void Send(const v1::RunRequest& request) override {
+    if (request.has_start()) {
+      signals_.start_at_unix_ns.store(request.start().start_at_unix_ns());
+      signals_.NotifyStart();
+    }
+    if (request.has_stop()) signals_.NotifyStop(/*abort_now=*/false);
+  }
+  void CloseSend() override {}
+  void Cancel() override { signals_.NotifyStop(/*abort_now=*/true); }
+  void Join() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  const size_t index_;
+  agent::RunSignals signals_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+controller::AgentAccess LocalAgentAccess() {
+  controller::AgentAccess access;
+  access.probe = [](const std::vector<std::string>& agents) {
+    std::vector<controller::AgentProbe> probes;
+    for (const std::string& name : agents) {
+      controller::AgentProbe p;
+      p.agent = name;
+      p.reachable = true;
+      p.info.set_version(SALVO_VERSION);
+      p.info.set_hostname(Hostname());
+      p.info.set_cores(std::thread::hardware_concurrency());
+      for (net::EngineKind e : net::AvailableEngines()) p.info.add_engines(wire::ToProto(e));
+      p.info.set_protocol_major(wire::kProtocolMajor);
+      p.info.set_protocol_minor(wire::kProtocolMinor);
+      probes.push_back(std::move(p));
+    }
+    return probes;
+  };
+  access.link = [](size_t index, const std::string&) -> controller::AgentLinkPtr {
+    return std::make_unique<LocalLink>(index);
+  };
+  return access;
+}
+
+}  // namespace salvo::load
