@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <vector>
 
-#include <sys/resource.h>
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "agent/load_run.h"
-#include "agent/security.h"
 #include "host/environment.h"
 #include "metrics/thread_stats.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
+#include "net/tcp_info.h"
 #include "process/schedstat.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
@@ -139,20 +138,25 @@ class StallTracker {
   uint32_t intervals_ = 0;
 };
 
-// CPU seconds (user + system) this process has used so far.
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 // Waits until `deadline` or a stop; returns true if stopped.
 bool WaitUntil(RunSignals& signals, absl::Time deadline) {
   return signals.stop.WaitForNotificationWithDeadline(deadline);
 }
 
 }  // namespace
+
+absl::Status CheckTargetAllowed(const net::SocketAddress& target,
+                                const std::vector<net::Cidr>& allowed) {
+  if (std::any_of(allowed.begin(), allowed.end(),
+                  [&](const net::Cidr& c) { return c.Contains(target); })) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> ranges;
+  for (const net::Cidr& c : allowed) ranges.push_back(c.text());
+  return absl::PermissionDeniedError(absl::StrCat("target ", target.ToString(),
+                                                  " is outside this agent's --allow-target (",
+                                                  absl::StrJoin(ranges, ", "), ")"));
+}
 
 void RunSignals::StopByAgent(const std::string& why) {
   {
@@ -176,6 +180,16 @@ absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<n
                                     net::HostLookup lookup) {
   SALVO_ASSIGN_OR_RETURN(LoadPlan plan, PlanFromSpec(spec, lookup));
   SALVO_RETURN_IF_ERROR(CheckTargetAllowed(plan.target, allowed));
+  if (plan.workload.kind == workload::Kind::kStreamOut) {
+    // Delivered bytes are what the peer's TCP acknowledged; without TCP_INFO there is no such
+    // count, and a stream-out run would report its connections as stalled.
+    if (absl::Status s = net::TcpInfoAvailable(); !s.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "stream-out counts the bytes the peer acknowledged from TCP_INFO, which is not "
+          "available here: ",
+          s.message()));
+    }
+  }
   SALVO_RETURN_IF_ERROR(net::CheckFdBudget(plan.connections));
   // Before anything is allocated: the one message buffer every worker sends from, and each
   // worker's engine sized for its share of the connections.
@@ -232,7 +246,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   } else {
     stopped = WaitUntil(signals, start_at);
   }
-  const double cpu_at_start = ProcessCpuSeconds();
+  const double cpu_at_start = process::ProcessCpuSeconds();
 
   v1::AgentResult result;
   StatsSnapshot previous = baseline;
@@ -264,7 +278,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
     boundary = next;
   }
   const absl::Time measure_end = std::max(measure_from, std::min(absl::Now(), measure_until));
-  const double cpu_s = ProcessCpuSeconds() - cpu_at_start;
+  const double cpu_s = process::ProcessCpuSeconds() - cpu_at_start;
   run.Finish(/*drain=*/!signals.abort.load());
   const StatsSnapshot final_snapshot = run.Snapshot();
   StatsSnapshot total = final_snapshot.Since(baseline);

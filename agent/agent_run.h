@@ -59,6 +59,10 @@ using Emit = std::function<bool(const v1::RunResponse&)>;
 absl::StatusOr<LoadPlan> PrepareRun(const v1::RunSpec& spec, const std::vector<net::Cidr>& allowed,
                                     net::HostLookup lookup = net::HostLookup::kSystem);
 
+// PERMISSION_DENIED, naming the ranges, when `target` is outside them.
+absl::Status CheckTargetAllowed(const net::SocketAddress& target,
+                                const std::vector<net::Cidr>& allowed);
+
 // Connects, emits Ready, waits for start, runs warm-up and intervals, emits one IntervalReport
 // per interval and the final AgentResult. An error status means the run could not be carried
 // out (a worker could not start, or it was stopped before it started).

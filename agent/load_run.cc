@@ -12,6 +12,7 @@
 #include "net/socket.h"
 #include "plan/limits.h"
 #include "plan/split.h"
+#include "process/schedstat.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
 
@@ -330,7 +331,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections) {
     return;
   }
   ctx.engine = engine->get();
-  tids_[index].store(static_cast<int>(::gettid()));
+  tids_[index].store(process::CurrentThreadId());
   std::vector<std::unique_ptr<workload::Session>> sessions;
   // One loop turn: poll, publish the engine's counters, answer a sample request, and stop this
   // worker if the loop failed.

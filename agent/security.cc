@@ -42,19 +42,6 @@ std::vector<net::Cidr> AllowedTargets(const AgentSecurity& security) {
   return net::LoopbackRanges();
 }
 
-absl::Status CheckTargetAllowed(const net::SocketAddress& target,
-                                const std::vector<net::Cidr>& allowed) {
-  if (std::any_of(allowed.begin(), allowed.end(),
-                  [&](const net::Cidr& c) { return c.Contains(target); })) {
-    return absl::OkStatus();
-  }
-  std::vector<std::string> ranges;
-  for (const net::Cidr& c : allowed) ranges.push_back(c.text());
-  return absl::PermissionDeniedError(absl::StrCat("target ", target.ToString(),
-                                                  " is outside this agent's --allow-target (",
-                                                  absl::StrJoin(ranges, ", "), ")"));
-}
-
 std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const AgentSecurity& sec) {
   if (sec.tls_cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions tls(

@@ -46,10 +46,6 @@ absl::StatusOr<AgentSecurity> LoadAgentSecurity(const std::vector<std::string>& 
 // The ranges in force: the configured ones, or loopback.
 std::vector<net::Cidr> AllowedTargets(const AgentSecurity& security);
 
-// PERMISSION_DENIED, naming the ranges, when `target` is outside them.
-absl::Status CheckTargetAllowed(const net::SocketAddress& target,
-                                const std::vector<net::Cidr>& allowed);
-
 // Plaintext, TLS or mutual TLS, as configured.
 std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const AgentSecurity& security);
 

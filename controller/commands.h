@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "controller/run_command.h"
 #include "controller/run_config.h"
 #include "controller/run_driver.h"
 #include "controller/sweep.h"
@@ -15,20 +16,6 @@
 namespace salvo::controller {
 
 int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
-// A checked run through `access` (gRPC agents, or salvo-load's agent in this process): drives it,
-// prints the report, writes the files asked for. `command` prefixes error lines ("salvo run").
-int RunThrough(const RunConfig& config, const AgentAccess& access, absl::string_view command,
-               std::ostream& out, std::ostream& err);
-// `salvo run --print-scenario`: the run spec `config` makes, as the JSON --scenario reads; exit
-// code 0, or 2 (and one line) when the flags are not a valid run.
-int PrintScenario(const RunConfig& config, std::ostream& out, std::ostream& err);
-// rr's --request-file (its bytes, at most 1 MiB) and --response-until (C escapes such as \r\n
-// unescaped) into `config`; empty arguments change nothing.
-absl::Status LoadRequest(const std::string& request_file, const std::string& response_until,
-                         RunConfig* config);
-// `salvo run --scenario FILE`: the file's run spec into `config`.
-absl::Status LoadScenario(const std::string& path, RunConfig* config);
-
 // Probes each agent and prints one line per agent; 0 when all are reachable, 1 otherwise.
 int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
                   std::ostream& out, std::ostream& err);

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -151,10 +152,14 @@ std::string RenderReport(const v1::RunReport& r, bool bits) {
   }
   if (r.has_environment()) {
     const v1::Environment& e = r.environment();
+    // Linux reports its kernel release; Windows its own name and version.
+    const std::string system =
+        absl::StartsWith(e.kernel(), "Windows") ? e.kernel() : absl::StrCat("Linux ", e.kernel());
+    absl::StrAppend(&out, absl::StrFormat("controller on %s: %s, %u x %s", e.hostname(), system,
+                                          e.cpus(), e.cpu_model()));
+    if (!e.congestion_control().empty()) absl::StrAppend(&out, ", ", e.congestion_control());
     absl::StrAppend(&out,
-                    absl::StrFormat("controller on %s: Linux %s, %u x %s, %s; salvo %s (%s)\n\n",
-                                    e.hostname(), e.kernel(), e.cpus(), e.cpu_model(),
-                                    e.congestion_control(), e.salvo_version(), e.build_commit()));
+                    absl::StrFormat("; salvo %s (%s)\n\n", e.salvo_version(), e.build_commit()));
   }
   if (s.stages_size() > 0) {
     absl::StrAppend(&out,

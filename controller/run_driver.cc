@@ -440,24 +440,9 @@ class RunDriver {
 
 }  // namespace
 
-AgentAccess GrpcAgentAccess(const ControlSecurity& security) {
-  AgentAccess access;
-  access.probe = [security](const std::vector<std::string>& agents) {
-    return ProbeAgents(agents, security);
-  };
-  access.link = [security](size_t index, const std::string& address) {
-    return MakeGrpcAgentLink(index, address, security);
-  };
-  return access;
-}
-
 v1::RunReport DriveRun(const RunConfig& config, const RunHooks& hooks, const AgentAccess& access) {
   RunDriver driver(config, hooks, access);
   return driver.Execute();
-}
-
-v1::RunReport DriveRun(const RunConfig& config, const RunHooks& hooks) {
-  return DriveRun(config, hooks, GrpcAgentAccess(config.security));
 }
 
 }  // namespace salvo::controller

@@ -165,7 +165,9 @@ absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& 
   // Windows' SO_REUSEADDR would let another process take the port; exclusive use instead.
   (void)SetOption(fd.get(), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1, "setsockopt(SO_EXCLUSIVEADDRUSE)");
   if (options.reuse_port) {
-    return absl::UnimplementedError("SO_REUSEPORT is Linux's; on Windows one listener per port");
+    return absl::UnimplementedError(
+        "several listeners on one port (--threads above 1) need Linux's SO_REUSEPORT; on "
+        "Windows use --threads 1");
   }
   if (::bind(Native(fd.get()), address.get(), address.length) != 0) {
     return SocketErrorStatus(LastSocketError(), absl::StrCat("bind ", address.ToString()));

@@ -38,4 +38,8 @@ struct TcpInfo {
 
 absl::StatusOr<TcpInfo> ReadTcpInfo(int fd);
 
+// OK where ReadTcpInfo works: always on Linux; on Windows where SIO_TCP_INFO answers (probed
+// once, on a loopback connection of its own).
+absl::Status TcpInfoAvailable();
+
 }  // namespace salvo::net

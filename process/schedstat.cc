@@ -1,5 +1,8 @@
 #include "process/schedstat.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 
@@ -16,6 +19,15 @@ absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid) {
   std::fclose(f);
   if (n != 2) return absl::DataLossError(absl::StrCat(path, ": unexpected format"));
   return SchedStat{cpu, wait};
+}
+
+int CurrentThreadId() { return static_cast<int>(::gettid()); }
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace salvo::process

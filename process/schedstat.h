@@ -13,7 +13,13 @@ struct SchedStat {
   uint64_t runqueue_ns = 0;  // time runnable, waiting for a CPU
 };
 
-// For a thread of this process (gettid()).
+// For a thread of this process (CurrentThreadId()).
 absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid);
+
+// The calling thread's id, as ReadThreadSchedStat takes it.
+int CurrentThreadId();
+
+// CPU seconds (user + system) this process has used so far.
+double ProcessCpuSeconds();
 
 }  // namespace salvo::process

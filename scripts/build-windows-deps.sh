@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libraries salvo's Windows binaries need, for x86_64-w64-mingw32, from Debian's own
-# source package of the version installed here (Abseil) and from the googletest package's
+# source packages of the versions installed here (Abseil, Protobuf) and from the googletest package's
 # sources, into DIR/prefix. Each is built once; later runs find it and return at once, so DIR is
 # best outside the checkout (scripts/build-windows.sh keeps it in ~/.cache/salvo).
 # Usage: scripts/build-windows-deps.sh DIR
@@ -60,6 +60,11 @@ build() {
 
 fetch_source abseil libabsl-dev
 build abseil "-DABSL_PROPAGATE_CXX_STD=ON -DBUILD_TESTING=OFF -DABSL_BUILD_TESTING=OFF"
+
+# The library only: the host's protoc (the same version) generates the code.
+fetch_source protobuf libprotobuf-dev
+build protobuf "-Dprotobuf_BUILD_TESTS=OFF -Dprotobuf_BUILD_PROTOC_BINARIES=OFF \
+  -Dprotobuf_BUILD_LIBPROTOC=OFF -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_SHARED_LIBS=OFF"
 
 if [ ! -f "$prefix/.built-googletest" ]; then
   rm -rf "$deps/googletest" && cp -r /usr/src/googletest "$deps/googletest"

@@ -19,8 +19,16 @@ export WINEPREFIX=$cache/wine WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot --init >/dev/null 2>&1
 fi
-wineserver --persistent=60 >/dev/null 2>&1 || true
 status=0
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 300 || status=$?
+# The Windows binaries against the Linux ones (from the Linux build beside this one).
+linux_build=${SALVO_LINUX_BUILD:-$root/build}
+if [ -f "$linux_build/CTestTestfile.cmake" ]; then
+  SALVO_WINDOWS_BUILD=$build ctest --test-dir "$linux_build" --output-on-failure -L windows \
+    --timeout 300 || status=$?
+else
+  echo "windows interop tests: SKIPPED: no Linux build in $linux_build"
+fi
+# Nothing of wine outlives the tests.
 wineserver --kill >/dev/null 2>&1 || true
 exit $status

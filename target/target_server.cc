@@ -1,7 +1,5 @@
 #include "target/target_server.h"
 
-#include <signal.h>
-
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -12,7 +10,7 @@
 #include "host/environment.h"
 #include "net/socket.h"
 #include "plan/limits.h"
-#include "process/signals.h"
+#include "process/stop_signal.h"
 #include "proto/json.h"
 #include "status/status_macros.h"
 #include "units/units.h"
@@ -255,7 +253,7 @@ std::string RateLine(const metrics::StatsSnapshot& d, double seconds, uint64_t o
 }  // namespace
 
 int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& err) {
-  const sigset_t signals = process::BlockStopSignals();
+  process::BlockStop();
   // Opened now, so an unwritable path is said before serving instead of lost at the end.
   std::optional<std::ofstream> json;
   if (!config.json_out.empty()) {
@@ -293,9 +291,7 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   metrics::StatsSnapshot last = s.Snapshot();
   absl::Time last_time = absl::Now();
   for (;;) {
-    timespec one_second{1, 0};
-    const int sig = sigtimedwait(&signals, nullptr, &one_second);
-    if (sig == SIGINT || sig == SIGTERM) break;
+    if (!process::WaitForStop(absl::Seconds(1)).empty()) break;
     if (absl::Status e = s.error(); !e.ok()) {
       err << "salvo-target: a worker's event loop failed: " << e.message() << "\n";
       break;
