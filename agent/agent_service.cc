@@ -17,6 +17,7 @@
 #include "net/cidr.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
+#include "host/environment.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
@@ -24,11 +25,6 @@
 namespace salvo::agent {
 namespace {
 
-std::string Hostname() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
 
 // gRPC logs a refused TLS handshake (a controller without a trusted certificate) only to stderr
 // in its own format; the agent's log should say it was refused and why. The service that last
@@ -61,7 +57,7 @@ grpc::Status ToGrpc(const absl::Status& s) {
 }  // namespace
 
 AgentService::AgentService(std::ostream* log, AgentSecurity security)
-    : log_(log), security_(std::move(security)), hostname_(Hostname()) {}
+    : log_(log), security_(std::move(security)), hostname_(host::Hostname()) {}
 
 void AgentService::Log(const std::string& line) {
   if (log_ == nullptr) return;

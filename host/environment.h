@@ -17,6 +17,9 @@ namespace salvo::host {
 // is left unset (absent in JSON).
 v1::Environment ReadEnvironment();
 
+// This machine's name; "unknown" when it cannot be read.
+std::string Hostname();
+
 // Arguments as one line, each quoted for a POSIX shell where it needs it.
 std::string ShellLine(const std::vector<std::string>& args);
 

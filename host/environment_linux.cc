@@ -43,10 +43,15 @@ std::string CpuModel() {
 
 }  // namespace
 
+std::string Hostname() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+
 v1::Environment ReadEnvironment() {
   v1::Environment e;
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) == 0) e.set_hostname(name);
+  e.set_hostname(Hostname());
   utsname u{};
   if (uname(&u) == 0) {
     e.set_kernel(u.release);

@@ -35,11 +35,15 @@ std::string WindowsVersion() {
 
 }  // namespace
 
-v1::Environment ReadEnvironment() {
-  v1::Environment e;
+std::string Hostname() {
   char name[MAX_COMPUTERNAME_LENGTH + 1] = {};
   DWORD size = sizeof(name);
-  if (::GetComputerNameA(name, &size)) e.set_hostname(name);
+  return ::GetComputerNameA(name, &size) ? std::string(name) : std::string("unknown");
+}
+
+v1::Environment ReadEnvironment() {
+  v1::Environment e;
+  e.set_hostname(Hostname());
   if (std::string version = WindowsVersion(); !version.empty()) e.set_kernel(version);
   SYSTEM_INFO info{};
   ::GetNativeSystemInfo(&info);

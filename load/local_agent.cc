@@ -5,18 +5,13 @@
 #include "agent/agent_run.h"
 #include "net/cidr.h"
 #include "net/engine_factory.h"
-#include "net/platform.h"
+#include "host/environment.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
 
 namespace salvo::load {
 namespace {
 
-std::string Hostname() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
 
 // The agent's side of the Run stream, in this process: requests become RunSignals, responses
 // go straight to the driver's sink.
@@ -36,7 +31,7 @@ class LocalLink final : public controller::AgentLink {
       absl::StatusOr<agent::LoadPlan> plan = agent::PrepareRun(spec, anywhere);
       absl::Status status = plan.status();
       if (plan.ok()) {
-        status = agent::CarryOutRun(spec, *plan, agent::AgentIdentity{Hostname()}, signals_,
+        status = agent::CarryOutRun(spec, *plan, agent::AgentIdentity{host::Hostname()}, signals_,
                                     [&](const v1::RunResponse& r) {
                                       sink(controller::LinkEvent{index_, r, absl::OkStatus()});
                                       return true;
@@ -75,7 +70,7 @@ controller::AgentAccess LocalAgentAccess() {
       p.agent = name;
       p.reachable = true;
       p.info.set_version(SALVO_VERSION);
-      p.info.set_hostname(Hostname());
+      p.info.set_hostname(host::Hostname());
       p.info.set_cores(std::thread::hardware_concurrency());
       for (net::EngineKind e : net::AvailableEngines()) p.info.add_engines(wire::ToProto(e));
       p.info.set_protocol_major(wire::kProtocolMajor);
