@@ -26,8 +26,8 @@ int RunAgentMain(const AgentConfig& config, std::ostream& out, std::ostream& err
     std::ofstream port_file(config.port_file, std::ios::trunc);
     port_file << (*server)->port() << "\n";
     if (!port_file.flush()) {
-      err << "salvo-agent: cannot write --port-file " << config.port_file << ": " << std::strerror(errno)
-          << "\n";
+      err << "salvo-agent: cannot write --port-file " << config.port_file << ": "
+          << std::strerror(errno) << "\n";
       return 1;
     }
   }

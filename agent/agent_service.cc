@@ -1,7 +1,5 @@
 #include "agent/agent_service.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <thread>
 
@@ -13,18 +11,17 @@
 #include "agent/run_stream.h"
 #include "grpc/support/log.h"
 #include "grpcpp/grpcpp.h"
+#include "host/environment.h"
 #include "net/address.h"
 #include "net/cidr.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
-#include "host/environment.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
 
 namespace salvo::agent {
 namespace {
-
 
 // gRPC logs a refused TLS handshake (a controller without a trusted certificate) only to stderr
 // in its own format; the agent's log should say it was refused and why. The service that last

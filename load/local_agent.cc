@@ -3,15 +3,14 @@
 #include <thread>
 
 #include "agent/agent_run.h"
+#include "host/environment.h"
 #include "net/cidr.h"
 #include "net/engine_factory.h"
-#include "host/environment.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
 
 namespace salvo::load {
 namespace {
-
 
 // The agent's side of the Run stream, in this process: requests become RunSignals, responses
 // go straight to the driver's sink.
