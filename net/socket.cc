@@ -23,8 +23,6 @@ namespace {
 // Descriptors a process needs besides its connections: gRPC, epoll, eventfds, logs.
 constexpr uint64_t kReservedFds = 64;
 
-constexpr absl::string_view kErrnoPayload = "salvo.dev/errno";
-
 }  // namespace
 
 std::string ErrnoText(int err) { return std::strerror(err); }
@@ -99,26 +97,7 @@ absl::Status ConnectError(int err, const SocketAddress* to) {
   } else {
     status = absl::ErrnoToStatus(err, what);
   }
-  status.SetPayload(kErrnoPayload, absl::Cord(absl::StrCat(err)));
-  return status;
-}
-
-int ConnectErrno(const absl::Status& status) {
-  const absl::optional<absl::Cord> payload = status.GetPayload(kErrnoPayload);
-  int err = 0;
-  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &err)) return 0;
-  return err;
-}
-
-AppliedBuffers ProbeBufferSizes(const SocketOptions& options) {
-  AppliedBuffers applied;
-  absl::StatusOr<Fd> fd = NewTcpSocket(AF_INET, options);
-  if (!fd.ok()) return applied;
-  socklen_t len = sizeof(int);
-  ::getsockopt(fd->get(), SOL_SOCKET, SO_SNDBUF, &applied.sndbuf, &len);
-  len = sizeof(int);
-  ::getsockopt(fd->get(), SOL_SOCKET, SO_RCVBUF, &applied.rcvbuf, &len);
-  return applied;
+  return WithConnectErrno(std::move(status), err);
 }
 
 absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& options) {

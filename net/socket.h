@@ -49,6 +49,8 @@ absl::Status ConnectError(int err, const SocketAddress* to);
 // The errno a ConnectError status carries (0 for any other status), so that failures are
 // counted by kind without parsing messages.
 int ConnectErrno(const absl::Status& status);
+// `status` carrying `posix_errno` for ConnectErrno (a Windows error is given as its POSIX kind).
+absl::Status WithConnectErrno(absl::Status status, int posix_errno);
 
 // The SO_SNDBUF and SO_RCVBUF the kernel actually applies for `options` (Linux doubles the
 // request for its own bookkeeping and clamps it to net.core.[wr]mem_max), read back from a

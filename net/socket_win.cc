@@ -16,8 +16,6 @@
 namespace salvo::net {
 namespace {
 
-constexpr absl::string_view kErrnoPayload = "salvo.dev/errno";
-
 // The POSIX errno a Winsock or Win32 error stands for, where the workloads count it by kind.
 int PosixErrno(int err) {
   switch (err) {
@@ -136,28 +134,7 @@ absl::Status ConnectError(int err, const SocketAddress* to) {
   } else {
     status = SocketErrorStatus(err, what);
   }
-  status.SetPayload(kErrnoPayload, absl::Cord(absl::StrCat(posix)));
-  return status;
-}
-
-int ConnectErrno(const absl::Status& status) {
-  const absl::optional<absl::Cord> payload = status.GetPayload(kErrnoPayload);
-  int err = 0;
-  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &err)) return 0;
-  return err;
-}
-
-AppliedBuffers ProbeBufferSizes(const SocketOptions& options) {
-  AppliedBuffers applied;
-  absl::StatusOr<Fd> fd = NewTcpSocket(AF_INET, options);
-  if (!fd.ok()) return applied;
-  int len = sizeof(int);
-  ::getsockopt(Native(fd->get()), SOL_SOCKET, SO_SNDBUF, reinterpret_cast<char*>(&applied.sndbuf),
-               &len);
-  len = sizeof(int);
-  ::getsockopt(Native(fd->get()), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<char*>(&applied.rcvbuf),
-               &len);
-  return applied;
+  return WithConnectErrno(std::move(status), posix);
 }
 
 absl::StatusOr<Fd> ListenTcp(const SocketAddress& address, const ListenOptions& options) {

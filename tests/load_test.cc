@@ -19,12 +19,6 @@ using process::Child;
 using testing::Binary;
 using testing::ReadFile;
 
-struct Output {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
 class SalvoLoad : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = *process::MakeTempDir("salvo-load-test-"); }
@@ -32,17 +26,8 @@ class SalvoLoad : public ::testing::Test {
     for (Child& c : children_) c.Kill();
     testing::Sh("rm -rf " + dir_);
   }
-  Output Load(std::vector<std::string> args) {
-    const std::string tag = absl::StrCat(runs_++);
-    const std::string out = dir_ + "/out" + tag, err = dir_ + "/err" + tag;
-    absl::StatusOr<Child> c = Child::Spawn(Binary("salvo-load"), args, out, err);
-    EXPECT_TRUE(c.ok()) << c.status();
-    Output o;
-    o.code = c->Wait(absl::Seconds(60));
-    if (o.code == -1) c->Kill();
-    o.out = ReadFile(out);
-    o.err = ReadFile(err);
-    return o;
+  testing::ToolOutput Load(const std::vector<std::string>& args) {
+    return testing::RunTool(Binary("salvo-load"), args, dir_, absl::Seconds(60));
   }
   // A salvo-target in `mode` that writes its totals to dir_/target.json when stopped.
   std::string StartTarget(const std::string& mode) {
@@ -75,8 +60,9 @@ class SalvoLoad : public ::testing::Test {
 
 TEST_F(SalvoLoad, EchoWithVerifyReconcilesEveryByteWithTheTargetsOwnCount) {
   const std::string target = StartTarget("echo");
-  const Output o = Load({"--target", target, "--connections", "6", "--size", "1k", "--duration",
-                         "1s", "--warmup", "0", "--verify", "--json", dir_ + "/report.json"});
+  const testing::ToolOutput o =
+      Load({"--target", target, "--connections", "6", "--size", "1k", "--duration", "1s",
+            "--warmup", "0", "--verify", "--json", dir_ + "/report.json"});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_TRUE(absl::StrContains(o.out, "status: ok")) << o.out;
   const v1::RunReport report = Report();
@@ -99,9 +85,9 @@ TEST_F(SalvoLoad, StreamOutOnEachLinuxEngineMatchesWhatTheSinkRead) {
   for (const char* engine : {"epoll", "io_uring"}) {
     SCOPED_TRACE(engine);
     const std::string target = StartTarget("sink");
-    const Output o = Load({"--target", target, "--workload", "stream-out", "--engine", engine,
-                           "--connections", "3", "--size", "64k", "--duration", "1s", "--warmup",
-                           "0", "--json", dir_ + "/report.json"});
+    const testing::ToolOutput o = Load({"--target", target, "--workload", "stream-out", "--engine",
+                                        engine, "--connections", "3", "--size", "64k", "--duration",
+                                        "1s", "--warmup", "0", "--json", dir_ + "/report.json"});
     if (o.code == 2 && absl::StrContains(o.err, "not available")) continue;  // no io_uring
     ASSERT_EQ(o.code, 0) << o.out << o.err;
     const v1::RunReport report = Report();
@@ -118,8 +104,8 @@ TEST_F(SalvoLoad, ARefusedTargetFailsWithTheReasonAndMisuseIsOneLine) {
     net::Fd fd = *net::ListenTcp(*net::ResolveHostPort("127.0.0.1:0", true), {});
     closed = net::LocalAddress(fd.get())->port();
   }
-  const Output refused = Load({"--target", absl::StrCat("127.0.0.1:", closed), "--duration", "1s",
-                               "--connect-timeout", "2s"});
+  const testing::ToolOutput refused = Load({"--target", absl::StrCat("127.0.0.1:", closed),
+                                            "--duration", "1s", "--connect-timeout", "2s"});
   EXPECT_EQ(refused.code, 1) << refused.out << refused.err;
   EXPECT_TRUE(absl::StrContains(refused.err, "refused")) << refused.err;
 
@@ -127,7 +113,7 @@ TEST_F(SalvoLoad, ARefusedTargetFailsWithTheReasonAndMisuseIsOneLine) {
            {{"--duration", "1s"}, "--target is required"},
            {{"--target", "127.0.0.1:1", "--agents", "127.0.0.1:7100"}, "--agents"},
            {{"--target", "127.0.0.1:1", "--send-mode", "direct"}, "--send-mode direct"}}) {
-    const Output o = Load(args);
+    const testing::ToolOutput o = Load(args);
     EXPECT_EQ(o.code, 2) << o.out << o.err;
     EXPECT_TRUE(absl::StrContains(o.err, says)) << o.err;
     EXPECT_EQ(std::vector<std::string>(absl::StrSplit(o.err, '\n', absl::SkipEmpty())).size(), 1u)

@@ -26,6 +26,7 @@ using process::Child;
 using testing::Binary;
 using testing::ReadFile;
 
+// Standard output and error together: these tools say what went wrong on either.
 struct Output {
   int code = -1;
   std::string out;
@@ -33,13 +34,8 @@ struct Output {
 
 Output RunIn(const std::string& dir, const std::string& program,
              const std::vector<std::string>& args, absl::Duration timeout = absl::Seconds(120)) {
-  const std::string log = dir + "/tool.out";
-  absl::StatusOr<Child> c = Child::Spawn(program, args, log);
-  if (!c.ok()) return {-1, std::string(c.status().message())};
-  Output o{c->Wait(timeout), ""};
-  if (o.code == -1) c->Kill();
-  o.out = ReadFile(log);
-  return o;
+  const testing::ToolOutput o = testing::RunTool(program, args, dir, timeout);
+  return {o.code, o.out + o.err};
 }
 
 std::string Deb() {
@@ -116,8 +112,9 @@ TEST_F(Packaging, DebianPackageInstallsRunsTheDemoAndPurgesCleanly) {
   EXPECT_NE(::access("/usr/lib/systemd/system/salvo-agent.service", R_OK), -1);
   EXPECT_EQ(::access("/etc/systemd/system/multi-user.target.wants/salvo-agent.service", F_OK), -1);
   // Slim container images tell dpkg to leave out man pages; then verify cannot look them up.
-  const bool man_pages = testing::Sh("grep -qs '^path-exclude=/usr/share/man' "
-                                     "/etc/dpkg/dpkg.cfg.d/*") != 0;
+  const bool man_pages = testing::Sh(
+                             "grep -qs '^path-exclude=/usr/share/man' "
+                             "/etc/dpkg/dpkg.cfg.d/*") != 0;
   const Output verify =
       Tool("/usr/bin/systemd-analyze", {"verify", man_pages ? "--man=yes" : "--man=no",
                                         "/usr/lib/systemd/system/salvo-agent.service"});

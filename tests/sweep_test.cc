@@ -218,8 +218,9 @@ TEST(SweepAxes, RejectsBadAxes) {
   EXPECT_FALSE(ParseSweepLists("1k", "copy", "0", "auto", "stream-out", &s).ok());
   EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto", "ping", &s).ok());
   const absl::Status mode = ParseSweepLists("1k", "copy,telepathy", "1", "auto", "echo", &s);
-  EXPECT_EQ(mode.message(),
-            "--send-modes: unknown send mode 'telepathy' (expected copy, zerocopy, uring-zc or direct)");
+  EXPECT_EQ(
+      mode.message(),
+      "--send-modes: unknown send mode 'telepathy' (expected copy, zerocopy, uring-zc or direct)");
   EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto,fast", "echo", &s).ok());
   ASSERT_TRUE(ParseSweepLists("1k", "copy", "1", "auto", "echo", &s).ok());
   EXPECT_TRUE(ValidateSweep(s).ok());

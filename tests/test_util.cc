@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "process/child.h"
 
 namespace salvo::testing {
 
@@ -72,6 +73,24 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+ToolOutput RunTool(const std::string& binary, const std::vector<std::string>& args,
+                   const std::string& dir, absl::Duration timeout) {
+  static int runs = 0;
+  const std::string tag = absl::StrCat(dir, "/tool", runs++);
+  ToolOutput o;
+  absl::StatusOr<process::Child> c =
+      process::Child::Spawn(binary, args, tag + ".out", tag + ".err");
+  if (!c.ok()) {
+    o.err = std::string(c.status().message());
+    return o;
+  }
+  o.code = c->Wait(timeout);
+  if (o.code == -1) c->Kill();
+  o.out = ReadFile(tag + ".out");
+  o.err = ReadFile(tag + ".err");
+  return o;
 }
 
 }  // namespace salvo::testing

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -30,5 +31,14 @@ int Sh(const std::string& command);
 
 // Reads a whole file; empty if missing.
 std::string ReadFile(const std::string& path);
+
+struct ToolOutput {
+  int code = -1;  // the exit code; -1 when it had to be killed after the timeout
+  std::string out;
+  std::string err;
+};
+// Runs a program to completion, its standard output and error kept apart (in files under `dir`).
+ToolOutput RunTool(const std::string& binary, const std::vector<std::string>& args,
+                   const std::string& dir, absl::Duration timeout = absl::Seconds(120));
 
 }  // namespace salvo::testing
