@@ -411,9 +411,10 @@ void IocpEngine::OnSendDone(ConnId id, DWORD bytes, DWORD error) {
     Fail(id, SocketErrorStatus(static_cast<int>(error), "WSASend"));
     return;
   }
+  // In direct mode too this completion is the only news: there is no separate buffer-free
+  // notification to count as a zero-copy completion (and no way to learn whether Windows copied).
   Count(Counter::kSendCalls);
   Count(Counter::kBytesSent, bytes);
-  if (options_.send_mode == SendMode::kDirect) Count(Counter::kZcSends);
   c.send_off += bytes;
   if (c.send_off < c.send_len) {
     write_queue_.Add(id, c);  // the rest goes out on the next flush
