@@ -35,6 +35,7 @@ std::string RepeatRequest(const workload::Options& o) {
 absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lookup) {
   const v1::LoadSpec& spec = run.load();
   LoadPlan plan;
+  plan.agent_name = run.agent_name();
   if (spec.target().empty()) return absl::InvalidArgumentError("the run spec has no target");
   SALVO_ASSIGN_OR_RETURN(net::SocketAddress target,
                          net::ResolveHostPort(spec.target(), false, lookup));
@@ -317,6 +318,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections) {
   ctx.pattern = &pattern_;
   if (!requests_.empty()) ctx.requests = reinterpret_cast<const uint8_t*>(requests_.data());
   ctx.options = plan_.workload;
+  ctx.options.schedule_seed = workload::ScheduleSeed(plan_.agent_name, first);
 
   absl::StatusOr<net::EnginePtr> engine = net::CreateEngine(plan_.engine.kind, engine_options);
   if (!engine.ok()) {

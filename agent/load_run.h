@@ -31,6 +31,8 @@ namespace salvo::agent {
 
 // A run spec checked and turned into what the workers need.
 struct LoadPlan {
+  // This agent's name in the run (seeds its connections' arrival schedules).
+  std::string agent_name;
   std::string target_text;
   net::SocketAddress target;
   // Where connects come from: connection k (over all workers) uses sources[k % size]; empty: the

@@ -74,6 +74,15 @@ double RateProfile::TimeFor(double count) const {
   return k.t_ns + 2 * need / denominator;
 }
 
+uint64_t ScheduleSeed(absl::string_view agent, uint32_t index) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across processes and builds
+  for (char c : agent) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return (hash << 32) | index;
+}
+
 Schedule::Schedule(std::shared_ptr<const RateProfile> profile, Arrival arrival, uint64_t start_ns,
                    uint64_t seed)
     : profile_(std::move(profile)),
@@ -81,8 +90,10 @@ Schedule::Schedule(std::shared_ptr<const RateProfile> profile, Arrival arrival, 
       start_(static_cast<double>(start_ns)),
       rng_(SeedFor(seed)) {
   if (arrival_ == Arrival::kUniform) {
-    // A phase from the golden-ratio sequence spreads any number of connections evenly.
-    const double phase = static_cast<double>(seed) * 0.6180339887498949;
+    // A phase from the golden-ratio sequence spreads any number of connections evenly: by the
+    // connection's index, offset by its agent (small enough that a double keeps the fraction).
+    const uint64_t spread = (seed & 0xffffffffu) + (seed >> 44);
+    const double phase = static_cast<double>(spread) * 0.6180339887498949;
     position_ = phase - std::floor(phase);
   } else {
     position_ = Gap();

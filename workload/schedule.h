@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/strings/string_view.h"
 
 #include "enums/enum_table.h"
 
@@ -63,6 +64,12 @@ class RateProfile {
 
   std::vector<Knot> knots_;
 };
+
+// The seed of an agent's connection `index` (counted over all its workers): the agent's name in
+// the high bits, so that the connections of different agents differ too. Without it every
+// worker's first connection drew the same arrivals, and a "Poisson" run was several copies of
+// one Poisson process, bursts in step.
+uint64_t ScheduleSeed(absl::string_view agent, uint32_t index);
 
 class Schedule {
  public:

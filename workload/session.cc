@@ -42,8 +42,9 @@ class ScheduledSession : public Session, public net::TimerHandler {
   virtual void StartClosedLoop() = 0;
   bool open_loop() const { return options().rate != nullptr; }
   void StartSchedule() {
-    open_ = std::make_unique<OpenLoopState>(
-        Schedule(options().rate, options().arrival, options().schedule_start_ns, slot_));
+    open_ = std::make_unique<OpenLoopState>(Schedule(options().rate, options().arrival,
+                                                     options().schedule_start_ns,
+                                                     options().schedule_seed + slot_));
     open_->intended.resize(options().pipeline);
     if (open_->schedule.next_ns() <= options().schedule_until_ns) Arm();
   }

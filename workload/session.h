@@ -74,6 +74,9 @@ struct Options {
   // Open loop: no message comes due after this instant (CLOCK_MONOTONIC ns): the end of the
   // measured span, so that what came due is counted over the span its rate is divided by.
   uint64_t schedule_until_ns = UINT64_MAX;
+  // Open loop: connection `slot` of this worker seeds its schedule with schedule_seed + slot
+  // (see ScheduleSeed), so that no two connections of a run share a sequence of arrivals.
+  uint64_t schedule_seed = 0;
   // The bytes the sender's pattern must span: one send's worth.
   size_t SendSpan() const { return message_size * messages_per_send; }
 };
