@@ -1,6 +1,7 @@
 // What users meet when they install salvo: the Debian package (built by the ctest fixture
 // `package_deb` with cpack), the install rules, the systemd unit's hardening and the Ansible
 // role. The package test installs the .deb into this machine with dpkg and purges it again.
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -250,7 +251,15 @@ TEST_F(Packaging, UnitSystemCallFilterAllowsEveryCallTheAgentMakesOnBothEngines)
                                "--connections", "4", "--warmup", "0s", "--duration", "1s"});
     EXPECT_EQ(run.code, 0) << engine << " " << mode << ": " << run.out;
   }
-  agent->Terminate(absl::Seconds(10));
+  // The agent is strace's child: stopping strace alone would detach and leave it running. Its
+  // own SIGTERM ends it (and its shutdown's calls are traced too), then strace exits by itself.
+  const std::string children =
+      ReadFile(absl::StrCat("/proc/", agent->pid(), "/task/", agent->pid(), "/children"));
+  int agent_pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(children), &agent_pid)) << children;
+  ::kill(agent_pid, SIGTERM);
+  EXPECT_EQ(agent->Wait(absl::Seconds(20)), 0) << ReadFile(dir_ + "/agent.log");
+  EXPECT_EQ(::kill(agent_pid, 0), -1);  // gone
   target->Terminate(absl::Seconds(5));
 
   std::set<std::string> calls, families;
