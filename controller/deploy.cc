@@ -250,12 +250,14 @@ class Remote {
       if (r.code != 0) return absl::StrCat("error: copying the token: ", r.reason);
       command.insert(command.end(), {"--token-file", etc + "/token"});
     }
-    std::string drop_in;
+    // The same files for systemd: loaded as credentials, named on the agent's command line.
+    std::string credentials, credential_flags;
     for (const TlsFile& f : TlsFiles(c_, h_)) {
       r = Put(f.local, etc + "/" + f.name, "600", package);
       if (r.code != 0) return absl::StrCat("error: copying ", f.local, ": ", r.reason);
       command.insert(command.end(), {f.flag, etc + "/" + f.name});
-      absl::StrAppend(&drop_in, "LoadCredential=", f.credential, ":", etc, "/", f.name, "\n");
+      absl::StrAppend(&credentials, "LoadCredential=", f.credential, ":", etc, "/", f.name, "\n");
+      absl::StrAppend(&credential_flags, " ", f.flag, " ${CREDENTIALS_DIRECTORY}/", f.credential);
     }
     if (package) {
       r = Put(c_.package, c_.remote_dir + "/salvo.deb", "600", false);
@@ -269,22 +271,19 @@ class Remote {
           "--no-install-recommends -o Dpkg::Options::=--force-confold \"$PWD/salvo.deb\"; "
           "else $S dpkg -i --force-confold salvo.deb; fi"));
       if (r.code != 0) return absl::StrCat("error: installing the package: ", r.reason);
-      std::vector<std::string> options = words;
       r = PutText(absl::StrCat("# Written by salvo deploy.\nSALVO_AGENT_ARGS=\"",
                                absl::StrJoin(words, " "), "\"\n"),
                   "/etc/default/salvo-agent", "644", true);
       if (r.code != 0) return absl::StrCat("error: writing /etc/default/salvo-agent: ", r.reason);
       // Under systemd the TLS files reach the dynamic user as credentials, like the token.
-      if (drop_in.empty()) {
+      if (credentials.empty()) {
         r = Ssh(absl::StrCat("$S rm -f ", kDropIn));
       } else {
-        std::string exec =
-            "ExecStart=/usr/bin/salvo-agent --token-file ${CREDENTIALS_DIRECTORY}/token";
-        for (const TlsFile& f : TlsFiles(c_, h_)) {
-          absl::StrAppend(&exec, " ", f.flag, " ${CREDENTIALS_DIRECTORY}/", f.credential);
-        }
         r = PutText(absl::StrCat("# Written by salvo deploy: the agent's TLS files.\n[Service]\n",
-                                 drop_in, "ExecStart=\n", exec, " $SALVO_AGENT_ARGS\n"),
+                                 credentials,
+                                 "ExecStart=\nExecStart=/usr/bin/salvo-agent --token-file "
+                                 "${CREDENTIALS_DIRECTORY}/token",
+                                 credential_flags, " $SALVO_AGENT_ARGS\n"),
                     kDropIn, "644", true);
       }
       if (r.code != 0) return absl::StrCat("error: the unit's TLS drop-in: ", r.reason);

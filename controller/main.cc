@@ -172,14 +172,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   salvo::v1::QuietGrpcLogs();
-  if (run_cmd->parsed() && !run_flags.scenario.empty()) {
-    // The file first, then every flag given beside it again, on top of it.
-    if (absl::Status s = salvo::controller::LoadScenario(run_flags.scenario, &run); !s.ok()) {
-      std::cerr << "salvo run: " << s.message() << "\n";
-      return 2;
+  if (run_cmd->parsed()) {
+    if (auto code =
+            salvo::controller::ApplyScenario(app, argc, argv, "salvo run", &run_flags, std::cerr)) {
+      return *code;
     }
-    app.clear();
-    if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   }
   if (run_cmd->parsed()) {
     if (!run_security.Load("run", &run.security)) return 2;

@@ -1,7 +1,7 @@
 #include "controller/run_flags.h"
 
 #include "cli/cli.h"
-#include "controller/commands.h"
+#include "controller/run_command.h"
 #include "controller/threshold.h"
 #include "net/engine_factory.h"
 #include "plan/policy.h"
@@ -120,6 +120,17 @@ void AddRunFlags(CLI::App& cmd, RunFlags* f, bool distributed) {
          "--units", [f](const std::string& v) { f->run.bits = v == "bits"; },
          "throughput in bytes (decimal MB/s, default) or bits (Gbit/s, as iperf3)")
       ->check(CLI::IsMember({"bytes", "bits"}));
+}
+
+std::optional<int> ApplyScenario(CLI::App& app, int argc, char** argv, absl::string_view command,
+                                 RunFlags* f, std::ostream& err) {
+  if (f->scenario.empty()) return std::nullopt;
+  if (absl::Status s = LoadScenario(f->scenario, &f->run); !s.ok()) {
+    err << command << ": " << s.message() << "\n";
+    return 2;
+  }
+  app.clear();
+  return cli::Parse(app, argc, argv);
 }
 
 absl::Status FinishRunFlags(const CLI::App& cmd, RunFlags* f) {

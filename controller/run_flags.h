@@ -7,6 +7,8 @@
 //   if (absl::Status s = FinishRunFlags(*run_cmd, &flags); !s.ok()) ...   // flags.run is ready
 #pragma once
 
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,12 @@ struct RunFlags {
 // `distributed` adds what only a run through agents has: --agents, --on-agent-loss,
 // --min-agents, --lease.
 void AddRunFlags(CLI::App& cmd, RunFlags* f, bool distributed);
+
+// `--scenario FILE`, after a first parse: the file's spec into f->run, then the command line
+// parsed again (`app`, the root) so that every flag given beside it lands on top. Returns an
+// exit code when the program must end (a bad file: one line to `err` prefixed by `command`).
+std::optional<int> ApplyScenario(CLI::App& app, int argc, char** argv, absl::string_view command,
+                                 RunFlags* f, std::ostream& err);
 
 // After parsing: the agents, thresholds, stages (and the duration they imply), source addresses
 // and rr's request, into f->run. The error is one line for the user.

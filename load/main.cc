@@ -16,14 +16,9 @@ int main(int argc, char** argv) {
   salvo::controller::AddRunFlags(app, &flags, /*distributed=*/false);
   if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
   salvo::controller::RunConfig& run = flags.run;
-  if (!flags.scenario.empty()) {
-    // The file first, then every flag given beside it again, on top of it.
-    if (absl::Status s = salvo::controller::LoadScenario(flags.scenario, &run); !s.ok()) {
-      std::cerr << "salvo-load: " << s.message() << "\n";
-      return 2;
-    }
-    app.clear();
-    if (auto code = salvo::cli::Parse(app, argc, argv)) return *code;
+  if (auto code =
+          salvo::controller::ApplyScenario(app, argc, argv, "salvo-load", &flags, std::cerr)) {
+    return *code;
   }
   if (absl::Status s = salvo::controller::FinishRunFlags(app, &flags); !s.ok()) {
     std::cerr << "salvo-load: " << s.message() << "\n";

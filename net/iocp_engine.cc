@@ -78,7 +78,7 @@ IocpEngine::~IocpEngine() {
   size_t posted = 0;
   for (Conn& c : conns_.slots()) {
     if (c.fd >= 0) CloseSocket(c.fd);
-    posted += c.posted;
+    posted += c.Posted();
   }
   for (Listener& l : listeners_) {
     for (uint32_t i = 0; i < kAcceptSlots; ++i) {
@@ -159,7 +159,6 @@ absl::StatusOr<ConnId> IocpEngine::ConnectFrom(const SocketAddress& to, const So
     return ConnectError(err, &to);
   }
   c.connect_op.posted = true;
-  ++c.posted;
   return id;
 }
 
@@ -216,7 +215,6 @@ void IocpEngine::PostRecv(ConnId id) {
     inline_.push_back({&c.recv_op, 0, static_cast<DWORD>(err)});
   }
   c.recv_op.posted = true;
-  ++c.posted;
 }
 
 void IocpEngine::PostSend(ConnId id) {
@@ -236,7 +234,6 @@ void IocpEngine::PostSend(ConnId id) {
     inline_.push_back({&c.send_op, 0, static_cast<DWORD>(err)});
   }
   c.send_op.posted = true;
-  ++c.posted;
 }
 
 void IocpEngine::Send(ConnId id, const uint8_t* data, size_t len) {
@@ -252,7 +249,6 @@ void IocpEngine::SetReceiving(ConnId id, bool on) {
     // Bytes a receive brought while paused: delivered from the next Poll, as a completion.
     if (!c.recv_op.posted) {
       c.recv_op.posted = true;
-      ++c.posted;
       inline_.push_back({&c.recv_op, c.held, kReplay});
     }
     return;
@@ -268,7 +264,7 @@ void IocpEngine::Release(ConnId id) {
   Conn& c = conns_[id];
   if (c.fd < 0) return;
   CloseSocket(c.fd);  // cancels what is posted
-  if (c.posted == 0) {
+  if (c.Posted() == 0) {
     conns_.Free(id);
     return;
   }
@@ -326,11 +322,10 @@ void IocpEngine::Dispatch(Operation* op, DWORD bytes, DWORD error) {
   }
   const ConnId id = op->index;
   Conn& c = conns_[id];
-  --c.posted;
   if (c.closing) {
     // The owner closed the connection; whatever this completion says, the slot is free once
     // nothing of it is posted any more.
-    if (c.posted == 0) {
+    if (c.Posted() == 0) {
       c.closing = false;
       --closing_;
       c.fd = -1;

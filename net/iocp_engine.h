@@ -81,7 +81,8 @@ class IocpEngine final : public EngineBase {
     uint64_t send_posted_ns = 0;
     // Closed by the owner while operations were still posted: the slot waits for them.
     bool closing = false;
-    uint8_t posted = 0;
+    // Operations whose completion has not been handled yet (from the port or the inline list).
+    int Posted() const { return recv_op.posted + send_op.posted + connect_op.posted; }
   };
 
   struct AcceptSlot {
