@@ -76,8 +76,9 @@ std::string SweepCsv(const v1::SweepReport& r) {
     header.push_back(absl::StrCat(t.name, "_p50_us"));
     header.push_back(absl::StrCat(t.name, "_p99_us"));
   }
-  // With --repeat: each spread figure's lowest and highest run (the medians are the columns
-  // above).
+  // With --repeat: each spread figure's lowest and highest run. The columns above are the
+  // median-throughput run's own figures, so its completion rate sits inside its spread but need
+  // not be that spread's median.
   const std::pair<const char*, const v1::Spread& (*)(const v1::SweepPoint&)> spreads[] = {
       {"mb_per_sec",
        [](const v1::SweepPoint& p) -> const v1::Spread& { return p.mb_per_sec_spread(); }},
