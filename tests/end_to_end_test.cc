@@ -35,6 +35,7 @@
 #include "process/child.h"
 #include "proto/json.h"
 #include "salvo/v1/report.pb.h"
+#include "tests/report_files.h"
 #include "tests/test_util.h"
 #include "wire/figures.h"
 
@@ -146,7 +147,7 @@ TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
                "--size", "128k", "--duration", "2", "--warmup", "0", "--json", report_json});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   v1::RunReport report;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  ASSERT_EQ(testing::ReadJsonFile(report_json, &report), absl::OkStatus());
   EXPECT_EQ(report.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(report.agents_size(), 2);
   const v1::Counters& sent = report.totals().counters();
@@ -157,8 +158,7 @@ TEST_F(EndToEnd, StreamOutThroughRealBinariesMatchesTheTargetsOwnCount) {
 
   ASSERT_EQ(target_process.Terminate(absl::Seconds(5)), 0);
   v1::TargetTotals totals;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(target_json), &totals).ok())
-      << ReadFile(target_json);
+  ASSERT_EQ(testing::ReadJsonFile(target_json, &totals), absl::OkStatus());
   EXPECT_EQ(totals.counters().bytes_received(), sent.bytes_sent());
   EXPECT_EQ(totals.counters().connections_established(), 4u);
   EXPECT_GT(totals.counters().recv_calls(), 0u);
@@ -282,14 +282,14 @@ TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
   Output o = RunTool(Binary("salvo"), {"run", "--scenario", scenario, "--json", report_json});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   v1::RunReport report;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  ASSERT_EQ(testing::ReadJsonFile(report_json, &report), absl::OkStatus());
   EXPECT_EQ(report.spec().SerializeAsString(), spec.SerializeAsString());
   EXPECT_GT(report.totals().counters().messages_due(), 0u);
 
   o = RunTool(Binary("salvo"),
               {"run", "--scenario", scenario, "--size", "200", "--json", report_json});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(report_json), &report).ok());
+  ASSERT_EQ(testing::ReadJsonFile(report_json, &report), absl::OkStatus());
   v1::RunSpecSummary expected = spec;
   expected.mutable_load()->set_message_size(200);
   EXPECT_EQ(report.spec().SerializeAsString(), expected.SerializeAsString());
@@ -510,7 +510,7 @@ TEST_F(EndToEnd, RefusedTargetFailsTheRunAndSaysSo) {
   ExpectOneLineError(o, 1, "8 of 8 connections to 127.0.0.1:1 failed");
   EXPECT_TRUE(absl::StrContains(o.err, "refused")) << o.err;
   v1::RunReport report;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &report).ok());
+  ASSERT_EQ(testing::ReadJsonFile(json, &report), absl::OkStatus());
   EXPECT_EQ(report.status(), v1::RUN_STATUS_FAILED);
   EXPECT_EQ(report.totals().counters().connect_errors(), 8u);
   // A script's next run, started the moment the failed one returned, finds the agent free.
@@ -714,7 +714,7 @@ TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierInterv
   const int code = controller->Wait(absl::Seconds(30));
   EXPECT_EQ(code, 3) << ReadFile(log);  // partial
   v1::RunReport r;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &r).ok());
+  ASSERT_EQ(testing::ReadJsonFile(json, &r), absl::OkStatus());
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   ASSERT_EQ(r.lost_agents_size(), 1);
   EXPECT_TRUE(absl::StrContains(r.lost_agents(0), agents[2])) << r.lost_agents(0);
@@ -794,7 +794,7 @@ TEST_F(EndToEnd, AnAgentToldToStopMidRunStopsAtOnceAndStillReports) {
   EXPECT_LT(absl::Now() - told, absl::Seconds(5)) << "the agent kept going after SIGTERM";
   EXPECT_EQ(controller->Wait(absl::Seconds(10)), 1) << ReadFile(log);
   v1::RunReport r;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ReadFile(json), &r).ok());
+  ASSERT_EQ(testing::ReadJsonFile(json, &r), absl::OkStatus());
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.agents_size(), 1);
   EXPECT_FALSE(r.agents(0).lost()) << "its result arrived";

@@ -5,11 +5,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
 #include "process/child.h"
 #include "salvo/v1/report.pb.h"
+#include "tests/report_files.h"
 #include "tests/test_util.h"
 
 namespace salvo {
@@ -17,7 +17,6 @@ namespace {
 
 using process::Child;
 using testing::Binary;
-using testing::ReadFile;
 
 class SalvoLoad : public ::testing::Test {
  protected:
@@ -43,14 +42,12 @@ class SalvoLoad : public ::testing::Test {
   v1::TargetTotals StopTarget() {
     EXPECT_EQ(children_.back().Terminate(absl::Seconds(5)), 0);
     v1::TargetTotals totals;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(ReadFile(dir_ + "/target.json"), &totals).ok());
+    EXPECT_EQ(testing::ReadJsonFile(dir_ + "/target.json", &totals), absl::OkStatus());
     return totals;
   }
   v1::RunReport Report() {
     v1::RunReport report;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(ReadFile(dir_ + "/report.json"), &report).ok());
+    EXPECT_EQ(testing::ReadJsonFile(dir_ + "/report.json", &report), absl::OkStatus());
     return report;
   }
   std::string dir_;
@@ -69,16 +66,7 @@ TEST_F(SalvoLoad, EchoWithVerifyReconcilesEveryByteWithTheTargetsOwnCount) {
   EXPECT_EQ(report.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(report.agents_size(), 1);
   EXPECT_EQ(report.agents(0).agent(), "local");
-  const v1::Counters& c = report.totals().counters();
-  EXPECT_GT(c.messages(), 0u);
-  EXPECT_EQ(c.verify_errors(), 0u);
-  const v1::TargetTotals totals = StopTarget();
-  // Echo drained: every byte sent was read by the target, returned, and read back.
-  EXPECT_EQ(totals.counters().bytes_received(), c.bytes_sent());
-  EXPECT_EQ(totals.counters().bytes_sent(), c.bytes_received());
-  EXPECT_EQ(c.bytes_sent(), c.bytes_received());
-  EXPECT_EQ(c.bytes_sent(), c.messages() * 1024);
-  EXPECT_EQ(totals.counters().connections_established(), 6u);
+  testing::ExpectEchoReconciled(report.totals().counters(), StopTarget(), 1024, 6);
 }
 
 TEST_F(SalvoLoad, StreamOutOnEachLinuxEngineMatchesWhatTheSinkRead) {
