@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "agent/agent_run.h"
 #include "agent/run_stream.h"
 #include "grpc/support/log.h"
 #include "grpcpp/grpcpp.h"
@@ -19,6 +18,7 @@
 #include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
+#include "worker/agent_run.h"
 
 namespace salvo::agent {
 namespace {
@@ -112,20 +112,21 @@ grpc::Status AgentService::Run(grpc::ServerContext* context,
   const v1::RunSpec& spec = first.spec();
   // Checked before the stream's reader thread exists, so the error reaches the caller as the
   // call's status.
-  absl::StatusOr<LoadPlan> plan = PrepareRun(spec, AllowedTargets(security_));
+  absl::StatusOr<worker::LoadPlan> plan = worker::PrepareRun(spec, AllowedTargets(security_));
   if (!plan.ok()) {
     Log(absl::StrCat("refused a run from ", context->peer(), ": ", plan.status().message()));
     return ToGrpc(plan.status());
   }
   Log(absl::StrCat("run from ", context->peer(), ": ", wire::Name(spec.load().workload()), " ",
                    spec.connections(), " connections to ", spec.load().target()));
-  RunSignals signals;
+  worker::RunSignals signals;
   {
     absl::MutexLock lock(&runs_mu_);
     active_ = &signals;
   }
-  const absl::Status status = ServeRunStream(context, stream, spec, *plan, AgentIdentity{hostname_},
-                                             signals, [this](std::string line) { Log(line); });
+  const absl::Status status =
+      ServeRunStream(context, stream, spec, *plan, worker::AgentIdentity{hostname_}, signals,
+                     [this](std::string line) { Log(line); });
   {
     absl::MutexLock lock(&runs_mu_);
     active_ = nullptr;

@@ -16,10 +16,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "agent/agent_run.h"
 #include "agent/security.h"
 #include "net/fd.h"
 #include "salvo/v1/agent.grpc.pb.h"
+#include "worker/agent_run.h"
 
 namespace grpc {
 class Server;
@@ -64,7 +64,7 @@ class AgentService final : public v1::Agent::Service {
   const std::string hostname_;
   std::atomic<bool> busy_{false};
   absl::Mutex runs_mu_;
-  RunSignals* active_ ABSL_GUARDED_BY(runs_mu_) = nullptr;
+  worker::RunSignals* active_ ABSL_GUARDED_BY(runs_mu_) = nullptr;
 };
 
 class AgentServer {

@@ -17,8 +17,8 @@ constexpr absl::Duration kHeartbeatEvery = absl::Seconds(1);
 }  // namespace
 
 absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
-                            const v1::RunSpec& spec, const LoadPlan& plan,
-                            const AgentIdentity& identity, RunSignals& signals,
+                            const v1::RunSpec& spec, const worker::LoadPlan& plan,
+                            const worker::AgentIdentity& identity, worker::RunSignals& signals,
                             const std::function<void(std::string)>& log) {
   std::atomic<bool> result_sent{false};
   absl::Notification reader_done;
@@ -79,7 +79,7 @@ absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
     }
   });
 
-  const absl::Status status = CarryOutRun(spec, plan, identity, signals, write);
+  const absl::Status status = worker::CarryOutRun(spec, plan, identity, signals, write);
   run_done.Notify();
   watchdog.join();
   // A heartbeat blocked on a stream the controller no longer reads ends when the call is

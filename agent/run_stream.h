@@ -11,8 +11,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "agent/agent_run.h"
 #include "salvo/v1/agent.grpc.pb.h"
+#include "worker/agent_run.h"
 
 namespace salvo::agent {
 
@@ -22,8 +22,8 @@ using RunStream = grpc::ServerReaderWriter<v1::RunResponse, v1::RunRequest>;
 // the run was carried out (even if the controller went away during it; the log says so).
 // `signals` may also be notified by the agent itself (RunSignals::StopByAgent).
 absl::Status ServeRunStream(grpc::ServerContext* context, RunStream* stream,
-                            const v1::RunSpec& spec, const LoadPlan& plan,
-                            const AgentIdentity& identity, RunSignals& signals,
+                            const v1::RunSpec& spec, const worker::LoadPlan& plan,
+                            const worker::AgentIdentity& identity, worker::RunSignals& signals,
                             const std::function<void(std::string)>& log);
 
 }  // namespace salvo::agent

@@ -71,4 +71,20 @@ bool TokenMatches(absl::string_view presented, absl::string_view token) {
   return diff == 0;
 }
 
+absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_file,
+                                                    const std::string& tls_ca,
+                                                    const std::string& tls_cert,
+                                                    const std::string& tls_key) {
+  SALVO_ASSIGN_OR_RETURN(TlsFiles tls, ReadTlsFiles(tls_cert, tls_key, tls_ca));
+  if (!tls.cert.empty() && tls.ca.empty()) {
+    return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
+  }
+  ControlSecurity s{"", tls.ca, tls.cert, tls.key};
+  if (!token_file.empty()) {
+    SALVO_ASSIGN_OR_RETURN(std::string token, ReadTokenFile(token_file));
+    s.token = token;
+  }
+  return s;
+}
+
 }  // namespace salvo::auth

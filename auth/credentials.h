@@ -33,6 +33,22 @@ struct TlsFiles {
 absl::StatusOr<TlsFiles> ReadTlsFiles(const std::string& cert, const std::string& key,
                                       const std::string& ca);
 
+// What the controller presents to its agents: the token and, for TLS, the CA that signed the
+// agents' certificates and its own certificate and key for mutual TLS. TLS is on when tls_ca is
+// set. PEM contents, not paths.
+struct ControlSecurity {
+  std::string token;  // empty: none
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// The controller's --token-file / --tls-ca / --tls-cert / --tls-key (any may be empty).
+absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_file,
+                                                    const std::string& tls_ca,
+                                                    const std::string& tls_cert,
+                                                    const std::string& tls_key);
+
 // "Bearer <token>": what the controller sends in kTokenHeader.
 std::string BearerValue(absl::string_view token);
 

@@ -11,24 +11,8 @@ constexpr int kMaxReportBytes = 64 << 20;
 
 }  // namespace
 
-absl::StatusOr<ControlSecurity> LoadControlSecurity(const std::string& token_file,
-                                                    const std::string& tls_ca,
-                                                    const std::string& tls_cert,
-                                                    const std::string& tls_key) {
-  SALVO_ASSIGN_OR_RETURN(auth::TlsFiles tls, auth::ReadTlsFiles(tls_cert, tls_key, tls_ca));
-  if (!tls.cert.empty() && tls.ca.empty()) {
-    return absl::InvalidArgumentError("--tls-cert needs --tls-ca to check the agents with");
-  }
-  ControlSecurity s{"", tls.ca, tls.cert, tls.key};
-  if (!token_file.empty()) {
-    SALVO_ASSIGN_OR_RETURN(std::string token, auth::ReadTokenFile(token_file));
-    s.token = token;
-  }
-  return s;
-}
-
 std::shared_ptr<grpc::Channel> MakeAgentChannel(const std::string& address,
-                                                const ControlSecurity& security) {
+                                                const auth::ControlSecurity& security) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxReportBytes);
   // Keepalive pings find a dead path even while no run is talking on it.
@@ -50,7 +34,7 @@ std::shared_ptr<grpc::Channel> MakeAgentChannel(const std::string& address,
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 
-void Authorize(grpc::ClientContext* context, const ControlSecurity& security) {
+void Authorize(grpc::ClientContext* context, const auth::ControlSecurity& security) {
   if (!security.token.empty()) {
     context->AddMetadata(auth::kTokenHeader, auth::BearerValue(security.token));
   }

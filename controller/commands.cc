@@ -15,14 +15,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "controller/html_report.h"
-#include "controller/metrics_exporter.h"
+#include "controller/grpc_agent_link.h"
 #include "controller/probe.h"
-#include "controller/render.h"
-#include "controller/run_driver.h"
-#include "controller/sweep_output.h"
+#include "driver/run_driver.h"
 #include "metrics/hgrm.h"
 #include "net/address.h"
+#include "output/file_output.h"
+#include "output/render.h"
+#include "output/sweep_output.h"
 #include "process/child.h"
 #include "proto/json.h"
 #include "status/status_macros.h"
@@ -40,15 +40,15 @@ std::string EngineList(const v1::InfoResponse& info) {
 
 }  // namespace
 
-int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err) {
-  if (absl::Status s = Validate(config); !s.ok()) {
+int RunCommand(const driver::RunConfig& config, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = driver::Validate(config); !s.ok()) {
     err << "salvo run: " << s.message() << "\n";
     return 2;
   }
-  return RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
+  return run::RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
 }
 
-int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
+int AgentsCommand(const std::vector<std::string>& agents, const auth::ControlSecurity& security,
                   std::ostream& out, std::ostream& err) {
   if (agents.empty()) {
     err << "salvo agents: --agents: give at least one agent\n";
@@ -63,7 +63,7 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
     }
   }
   int code = 0;
-  for (const AgentProbe& p : ProbeAgents(agents, security)) {
+  for (const driver::AgentProbe& p : ProbeAgents(agents, security)) {
     if (!p.reachable) {
       out << p.agent << (p.refused ? "  refused: " : "  unreachable: ") << p.error << "\n";
       code = 1;
@@ -84,26 +84,41 @@ int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity&
   return code;
 }
 
-int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err) {
-  if (absl::Status s = ValidateSweep(config); !s.ok()) {
+int SweepCommand(const driver::SweepConfig& config, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = driver::ValidateSweep(config); !s.ok()) {
     err << "salvo sweep: " << s.message() << "\n";
     return 2;
   }
-  std::optional<std::ofstream> json, csv, svg;
-  if (!OpenOutput(config.json_path, "--json", &json, err) ||
-      !OpenOutput(config.csv_path, "--csv", &csv, err) ||
-      !OpenOutput(config.svg_path, "--svg", &svg, err)) {
-    return 2;
+  // Opened before any load, so an unwritable path fails before anything is measured.
+  std::optional<output::FileOutput> json, csv, svg;
+  for (auto [path, flag, file] :
+       {std::tuple{&config.json_path, "--json", &json}, std::tuple{&config.csv_path, "--csv", &csv},
+        std::tuple{&config.svg_path, "--svg", &svg}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<output::FileOutput> f = output::FileOutput::Open(*path, flag);
+    if (!f.ok()) {
+      err << "salvo sweep: " << f.status().message() << "\n";
+      return 2;
+    }
+    file->emplace(*std::move(f));
   }
-  InstallInterruptHandler();
-  RunHooks hooks;
-  hooks.interrupts = &g_interrupts;
+  run::InstallInterruptHandler();
+  driver::RunHooks hooks;
+  hooks.interrupts = &run::g_interrupts;
   hooks.print = [&out](const std::string& line) { out << line << std::endl; };
-  const v1::SweepReport report = ExecuteSweep(config, hooks);
-  out << "\n" << SweepTable(report);
-  const bool written = WriteOutput(json, config.json_path, v1::ToJson(report), out, err) &&
-                       WriteOutput(csv, config.csv_path, SweepCsv(report), out, err) &&
-                       WriteOutput(svg, config.svg_path, SweepSvg(report), out, err);
+  const v1::SweepReport report =
+      driver::ExecuteSweep(config, hooks, GrpcAgentAccess(config.base.security));
+  out << "\n" << output::SweepTable(report);
+  bool written = true;
+  for (auto [file, text] :
+       {std::pair{&json, v1::ToJson(report)}, std::pair{&csv, output::SweepCsv(report)},
+        std::pair{&svg, output::SweepSvg(report)}}) {
+    if (!file->has_value()) continue;
+    if (absl::Status s = (*file)->Write(text, out); !s.ok()) {
+      err << "salvo sweep: " << s.message() << "\n";
+      written = false;
+    }
+  }
   return written && report.status() == v1::RUN_STATUS_OK ? 0 : 1;
 }
 
@@ -131,7 +146,7 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
     err << "salvo demo: " << s.message() << "\n";
     return 1;
   }
-  RunConfig config;
+  driver::RunConfig config;
   config.target = absl::StrCat("127.0.0.1:", started[0].port);
   config.agents = {absl::StrCat("127.0.0.1:", started[1].port),
                    absl::StrCat("127.0.0.1:", started[2].port)};
@@ -152,7 +167,7 @@ int DemoCommand(const DemoConfig& demo, std::ostream& out, std::ostream& err) {
       << " --size " << config.message_size << " --duration "
       << absl::FormatDuration(config.duration) << " --warmup "
       << absl::FormatDuration(config.warmup) << " --verify\n\n";
-  const int code = RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
+  const int code = run::RunThrough(config, GrpcAgentAccess(config.security), "salvo run", out, err);
   for (process::StartedServer& p : started) p.child.Terminate(absl::Seconds(3));
   std::error_code ignored;
   for (const char* f : {"target", "agent1", "agent2"}) {

@@ -8,20 +8,20 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "controller/run_command.h"
-#include "controller/run_config.h"
-#include "controller/run_driver.h"
-#include "controller/sweep.h"
+#include "driver/run_config.h"
+#include "driver/run_driver.h"
+#include "driver/sweep.h"
+#include "run/run_command.h"
 
 namespace salvo::controller {
 
-int RunCommand(const RunConfig& config, std::ostream& out, std::ostream& err);
+int RunCommand(const driver::RunConfig& config, std::ostream& out, std::ostream& err);
 // Probes each agent and prints one line per agent; 0 when all are reachable, 1 otherwise.
-int AgentsCommand(const std::vector<std::string>& agents, const ControlSecurity& security,
+int AgentsCommand(const std::vector<std::string>& agents, const auth::ControlSecurity& security,
                   std::ostream& out, std::ostream& err);
 
 // Runs the sweep, prints its table and findings, writes --json, --csv and --svg.
-int SweepCommand(const SweepConfig& config, std::ostream& out, std::ostream& err);
+int SweepCommand(const driver::SweepConfig& config, std::ostream& out, std::ostream& err);
 
 struct DemoConfig {
   uint32_t connections = 20;

@@ -3,9 +3,9 @@
 #include "absl/strings/str_split.h"
 #include "cli/cli.h"
 #include "controller/commands.h"
-#include "controller/deploy.h"
-#include "controller/run_flags.h"
+#include "deploy/deploy.h"
 #include "proto/grpc_logging.h"
+#include "run/run_flags.h"
 
 namespace {
 
@@ -20,9 +20,9 @@ struct SecurityFlags {
     cmd->add_option("--tls-key", tls_key, "mutual TLS: this controller's private key");
   }
   // Loads the files; on error prints one line and returns false.
-  bool Load(const char* command, salvo::controller::ControlSecurity* out) const {
-    absl::StatusOr<salvo::controller::ControlSecurity> s =
-        salvo::controller::LoadControlSecurity(token_file, tls_ca, tls_cert, tls_key);
+  bool Load(const char* command, salvo::auth::ControlSecurity* out) const {
+    absl::StatusOr<salvo::auth::ControlSecurity> s =
+        salvo::auth::LoadControlSecurity(token_file, tls_ca, tls_cert, tls_key);
     if (!s.ok()) {
       std::cerr << "salvo " << command << ": " << s.status().message() << "\n";
       return false;
@@ -35,7 +35,7 @@ struct SecurityFlags {
 // "a:1@2,b:1" into agents and weights; on error prints one line and returns false.
 bool ParseAgents(const char* command, const std::string& list, std::vector<std::string>* agents,
                  std::vector<double>* weights) {
-  if (absl::Status s = salvo::controller::ParseAgentList(list, agents, weights); !s.ok()) {
+  if (absl::Status s = salvo::driver::ParseAgentList(list, agents, weights); !s.ok()) {
     std::cerr << "salvo " << command << ": " << s.message() << "\n";
     return false;
   }
@@ -50,14 +50,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   salvo::cli::AddVersionFlag(app);
 
-  salvo::controller::RunFlags run_flags;
-  salvo::controller::RunConfig& run = run_flags.run;
+  salvo::run::RunFlags run_flags;
+  salvo::driver::RunConfig& run = run_flags.run;
   CLI::App* run_cmd = app.add_subcommand("run", "drive a run through one or more agents");
-  salvo::controller::AddRunFlags(*run_cmd, &run_flags, /*distributed=*/true);
+  salvo::run::AddRunFlags(*run_cmd, &run_flags, /*distributed=*/true);
   SecurityFlags run_security;
   run_security.AddTo(run_cmd);
 
-  salvo::controller::SweepConfig sweep;
+  salvo::driver::SweepConfig sweep;
   std::string sweep_agents, sizes = "1k,4k,16k,64k,256k", modes = "copy,zerocopy,uring-zc",
                             conns = "10", engines = "auto", workloads = "stream-out";
   sweep.base.duration = absl::Seconds(3);
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   SecurityFlags agents_security;
   agents_security.AddTo(agents_cmd);
 
-  salvo::controller::DeployConfig deploy;
+  salvo::deploy::DeployConfig deploy;
   CLI::App* deploy_cmd = app.add_subcommand(
       "deploy",
       "install salvo-agent on hosts over ssh (the .deb, or the binary), start it, wait until it "
@@ -174,18 +174,18 @@ int main(int argc, char** argv) {
   salvo::v1::QuietGrpcLogs();
   if (run_cmd->parsed()) {
     if (auto code =
-            salvo::controller::ApplyScenario(app, argc, argv, "salvo run", &run_flags, std::cerr)) {
+            salvo::run::ApplyScenario(app, argc, argv, "salvo run", &run_flags, std::cerr)) {
       return *code;
     }
   }
   if (run_cmd->parsed()) {
     if (!run_security.Load("run", &run.security)) return 2;
-    if (absl::Status s = salvo::controller::FinishRunFlags(*run_cmd, &run_flags); !s.ok()) {
+    if (absl::Status s = salvo::run::FinishRunFlags(*run_cmd, &run_flags); !s.ok()) {
       std::cerr << "salvo run: " << s.message() << "\n";
       return 2;
     }
     if (run_flags.print_scenario) {
-      return salvo::controller::PrintScenario(run, std::cout, std::cerr);
+      return salvo::run::PrintScenario(run, std::cout, std::cerr);
     }
     return salvo::controller::RunCommand(run, std::cout, std::cerr);
   }
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (absl::Status s =
-            salvo::controller::ParseSweepLists(sizes, modes, conns, engines, workloads, &sweep);
+            salvo::driver::ParseSweepLists(sizes, modes, conns, engines, workloads, &sweep);
         !s.ok()) {
       std::cerr << "salvo sweep: " << s.message() << "\n";
       return 2;
@@ -204,12 +204,12 @@ int main(int argc, char** argv) {
   }
   if (deploy_cmd->parsed()) {
     if (!deploy_security.Load("deploy", &deploy.security)) return 2;
-    return salvo::controller::DeployCommand(deploy, std::cout, std::cerr);
+    return salvo::deploy::DeployCommand(deploy, std::cout, std::cerr);
   }
   if (agents_cmd->parsed()) {
     std::vector<std::string> list;
     std::vector<double> weights;
-    salvo::controller::ControlSecurity security;
+    salvo::auth::ControlSecurity security;
     if (!ParseAgents("agents", probe_agents, &list, &weights) ||
         !agents_security.Load("agents", &security)) {
       return 2;

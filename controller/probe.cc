@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auth/tls_probe.h"
+#include "controller/channel.h"
 #include "grpcpp/grpcpp.h"
 #include "net/address.h"
 #include "salvo/v1/agent.grpc.pb.h"
@@ -25,7 +26,8 @@ constexpr absl::Duration kInfoRetryAfter = absl::Milliseconds(150);
 
 // NTP-style: several Clock round trips, keeping the one with the smallest round trip, whose
 // midpoint is the best estimate of when the agent read its clock.
-absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security, AgentProbe* p) {
+absl::Status MeasureClock(v1::Agent::Stub& stub, const auth::ControlSecurity& security,
+                          driver::AgentProbe* p) {
   int64_t best_rtt = -1;
   for (int i = 0; i < kClockSamples; ++i) {
     grpc::ClientContext ctx;
@@ -49,7 +51,7 @@ absl::Status MeasureClock(v1::Agent::Stub& stub, const ControlSecurity& security
 
 // OK when a TLS handshake with the agent succeeds, or when it cannot be tried (the agent is
 // not there at all): only a handshake that was refused is news.
-absl::Status DiagnoseTls(const std::string& agent, const ControlSecurity& security) {
+absl::Status DiagnoseTls(const std::string& agent, const auth::ControlSecurity& security) {
   std::string host;
   uint16_t port = 0;
   if (!net::SplitHostPort(agent, &host, &port).ok()) return absl::OkStatus();
@@ -60,7 +62,8 @@ absl::Status DiagnoseTls(const std::string& agent, const ControlSecurity& securi
   return absl::StartsWith(s.message(), "TLS handshake failed") ? s : absl::OkStatus();
 }
 
-void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentProbe* p) {
+void ProbeOne(const std::string& agent, const auth::ControlSecurity& security,
+              driver::AgentProbe* p) {
   p->agent = agent;
   auto stub = v1::Agent::NewStub(MakeAgentChannel(agent, security));
   grpc::Status s;
@@ -98,9 +101,9 @@ void ProbeOne(const std::string& agent, const ControlSecurity& security, AgentPr
 
 }  // namespace
 
-std::vector<AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
-                                    const ControlSecurity& security) {
-  std::vector<AgentProbe> probes(agents.size());
+std::vector<driver::AgentProbe> ProbeAgents(const std::vector<std::string>& agents,
+                                            const auth::ControlSecurity& security) {
+  std::vector<driver::AgentProbe> probes(agents.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < agents.size(); ++i) {
     threads.emplace_back([&, i] { ProbeOne(agents[i], security, &probes[i]); });

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "controller/render.h"
-#include "controller/report.h"
+#include "driver/report.h"
 #include "fuzz/fuzz_check.h"
+#include "output/render.h"
 #include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"
 
@@ -40,10 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   v1::RunSpecSummary spec;
   ConsumeMessage(in, &spec);
-  std::vector<controller::AgentOutcome> agents(in.ConsumeIntegralInRange<int>(1, 3));
+  std::vector<driver::AgentOutcome> agents(in.ConsumeIntegralInRange<int>(1, 3));
   bool any_failed = false;
   for (size_t i = 0; i < agents.size(); ++i) {
-    controller::AgentOutcome& a = agents[i];
+    driver::AgentOutcome& a = agents[i];
     a.name = "agent" + std::to_string(i);
     a.connections = in.ConsumeIntegral<uint32_t>();
     a.weight = in.ConsumeFloatingPoint<double>();
@@ -72,13 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     any_failed = any_failed || a.lost || !a.error.empty() || !a.result.has_value() ||
                  !a.result->error().empty();
   }
-  const v1::RunReport report = controller::BuildReport(spec, agents, {});
+  const v1::RunReport report = driver::BuildReport(spec, agents, {});
   if (any_failed) SALVO_FUZZ_CHECK(report.status() != v1::RUN_STATUS_OK);
   SALVO_FUZZ_CHECK(std::isfinite(report.totals().measured_s()) &&
                    report.totals().measured_s() >= 0);
   CheckRates(report.totals().rates());
   for (const v1::IntervalPoint& p : report.intervals()) CheckRates(p.rates());
-  SALVO_FUZZ_CHECK(!controller::RenderReport(report).empty());
-  SALVO_FUZZ_CHECK(!controller::ReportToJson(report).empty());
+  SALVO_FUZZ_CHECK(!output::RenderReport(report).empty());
+  SALVO_FUZZ_CHECK(!output::ReportToJson(report).empty());
   return 0;
 }

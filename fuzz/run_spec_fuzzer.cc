@@ -4,19 +4,19 @@
 #include <cstdint>
 #include <vector>
 
-#include "agent/agent_run.h"
 #include "fuzz/fuzz_check.h"
 #include "net/cidr.h"
 #include "plan/limits.h"
 #include "salvo/v1/agent.pb.h"
+#include "worker/agent_run.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace salvo;
   v1::RunSpec spec;
   if (!spec.ParseFromArray(data, static_cast<int>(size))) return 0;
   static const std::vector<net::Cidr> allowed = net::LoopbackRanges();
-  absl::StatusOr<agent::LoadPlan> plan =
-      agent::PrepareRun(spec, allowed, net::HostLookup::kNumericOnly);
+  absl::StatusOr<worker::LoadPlan> plan =
+      worker::PrepareRun(spec, allowed, net::HostLookup::kNumericOnly);
   if (!plan.ok()) {
     SALVO_FUZZ_CHECK(!plan.status().message().empty());
     return 0;

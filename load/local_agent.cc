@@ -2,19 +2,19 @@
 
 #include <thread>
 
-#include "agent/agent_run.h"
 #include "host/environment.h"
 #include "net/cidr.h"
 #include "net/engine_factory.h"
 #include "wire/enums.h"
 #include "wire/protocol.h"
+#include "worker/agent_run.h"
 
 namespace salvo::load {
 namespace {
 
 // The agent's side of the Run stream, in this process: requests become RunSignals, responses
 // go straight to the driver's sink.
-class LocalLink final : public controller::AgentLink {
+class LocalLink final : public driver::AgentLink {
  public:
   explicit LocalLink(size_t index) : index_(index) {}
   ~LocalLink() override {
@@ -22,21 +22,21 @@ class LocalLink final : public controller::AgentLink {
     Join();
   }
 
-  void Open(const v1::RunSpec& spec, std::function<void(controller::LinkEvent)> sink) override {
+  void Open(const v1::RunSpec& spec, std::function<void(driver::LinkEvent)> sink) override {
     thread_ = std::thread([this, spec, sink = std::move(sink)] {
       // The user runs this load themselves, from their own machine: no target is off limits
       // here, unlike an agent that takes orders over the network.
       std::vector<net::Cidr> anywhere = {*net::Cidr::Parse("0.0.0.0/0"), *net::Cidr::Parse("::/0")};
-      absl::StatusOr<agent::LoadPlan> plan = agent::PrepareRun(spec, anywhere);
+      absl::StatusOr<worker::LoadPlan> plan = worker::PrepareRun(spec, anywhere);
       absl::Status status = plan.status();
       if (plan.ok()) {
-        status = agent::CarryOutRun(spec, *plan, agent::AgentIdentity{host::Hostname()}, signals_,
-                                    [&](const v1::RunResponse& r) {
-                                      sink(controller::LinkEvent{index_, r, absl::OkStatus()});
-                                      return true;
-                                    });
+        status = worker::CarryOutRun(spec, *plan, worker::AgentIdentity{host::Hostname()}, signals_,
+                                     [&](const v1::RunResponse& r) {
+                                       sink(driver::LinkEvent{index_, r, absl::OkStatus()});
+                                       return true;
+                                     });
       }
-      sink(controller::LinkEvent{index_, std::nullopt, status});
+      sink(driver::LinkEvent{index_, std::nullopt, status});
     });
   }
   void Send(const v1::RunRequest& request) override {
@@ -54,18 +54,18 @@ class LocalLink final : public controller::AgentLink {
 
  private:
   const size_t index_;
-  agent::RunSignals signals_;
+  worker::RunSignals signals_;
   std::thread thread_;
 };
 
 }  // namespace
 
-controller::AgentAccess LocalAgentAccess() {
-  controller::AgentAccess access;
+driver::AgentAccess LocalAgentAccess() {
+  driver::AgentAccess access;
   access.probe = [](const std::vector<std::string>& agents) {
-    std::vector<controller::AgentProbe> probes;
+    std::vector<driver::AgentProbe> probes;
     for (const std::string& name : agents) {
-      controller::AgentProbe p;
+      driver::AgentProbe p;
       p.agent = name;
       p.reachable = true;
       p.info.set_version(SALVO_VERSION);
@@ -78,7 +78,7 @@ controller::AgentAccess LocalAgentAccess() {
     }
     return probes;
   };
-  access.link = [](size_t index, const std::string&) -> controller::AgentLinkPtr {
+  access.link = [](size_t index, const std::string&) -> driver::AgentLinkPtr {
     return std::make_unique<LocalLink>(index);
   };
   return access;

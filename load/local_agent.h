@@ -6,7 +6,7 @@
 //   int code = RunThrough(config, LocalAgentAccess(), "salvo-load", std::cout, std::cerr);
 #pragma once
 
-#include "controller/run_driver.h"
+#include "driver/run_driver.h"
 
 namespace salvo::load {
 
@@ -15,6 +15,6 @@ inline constexpr char kLocalAgent[] = "local";
 
 // Probes answer for this process (reachable, its engines, no clock offset); each link runs the
 // agent's side of a run on a thread of its own.
-controller::AgentAccess LocalAgentAccess();
+driver::AgentAccess LocalAgentAccess();
 
 }  // namespace salvo::load

@@ -78,6 +78,14 @@ ThreadStats& StatsRegistry::Local(size_t connection_slots) {
   return *raw;
 }
 
+ThreadStats& StatsRegistry::Add(size_t connection_slots) {
+  auto block = std::make_unique<ThreadStats>(connection_slots);
+  ThreadStats* raw = block.get();
+  absl::MutexLock lock(&mu_);
+  blocks_.push_back(std::move(block));
+  return *raw;
+}
+
 StatsSnapshot StatsRegistry::Snapshot() const {
   StatsSnapshot s;
   absl::MutexLock lock(&mu_);

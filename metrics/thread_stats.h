@@ -88,8 +88,8 @@ class ThreadStats {
 struct StatsSnapshot {
   CounterValues counters;
   std::array<Histogram, kNumTimings> timings;
-  // Every connection's latest sample, all threads' slots in registration order (so a
-  // connection's index is its place in the agent's connect order).
+  // Every connection's latest sample, all blocks' slots in registration order (a worker's
+  // connections follow the earlier workers': see worker::LoadRun).
   std::vector<ConnectionSample> connections;
 
   uint64_t Get(Counter c) const { return counters[c]; }
@@ -115,6 +115,9 @@ class StatsRegistry {
   // The calling thread's block in this registry, created on the first call from the thread.
   // `connection_slots` sizes the per-connection counters on that first call.
   ThreadStats& Local(size_t connection_slots = 0);
+  // A new block, registered now, for a thread that is about to start: blocks added in a fixed
+  // order keep their connections in that order in every snapshot, whichever thread runs first.
+  ThreadStats& Add(size_t connection_slots);
 
   // Sums every registered block. Safe from any thread, at any time.
   StatsSnapshot Snapshot() const;

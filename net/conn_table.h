@@ -15,6 +15,32 @@
 
 namespace salvo::net {
 
+// What a completion (io_uring's user_data) or an event (epoll's data.u64) carries to find its
+// connection again, in 64 bits: an operation (engine-defined, 4 bits), a small slot (4 bits: an
+// io_uring send's start-time slot), the low 24 bits of the connection's generation, and the
+// connection id (or a listener's index). Encode and Decode are the only code that knows the
+// layout; ConnTable::Current is the one comparison of a tag's generation with a slot's.
+struct ConnTag {
+  static constexpr uint32_t kGenerationMask = (1u << 24) - 1;
+
+  uint32_t op = 0;
+  uint32_t slot = 0;
+  uint32_t generation = 0;  // as tagged: the low 24 bits
+  ConnId id = 0;
+
+  // A slot's full generation as a tag carries it.
+  static uint32_t Tagged(uint32_t generation) { return generation & kGenerationMask; }
+  uint64_t Encode() const {
+    return (static_cast<uint64_t>(op & 0xf) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
+           (static_cast<uint64_t>(Tagged(generation)) << 32) | id;
+  }
+  static ConnTag Decode(uint64_t v) {
+    return ConnTag{static_cast<uint32_t>(v >> 60), static_cast<uint32_t>((v >> 56) & 0xf),
+                   static_cast<uint32_t>((v >> 32) & kGenerationMask),
+                   static_cast<ConnId>(v & 0xffffffff)};
+  }
+};
+
 // What every engine keeps for a connection, and the send bookkeeping they share: one Send() at
 // a time, handed over from `send_data`, `send_off` bytes of `send_len` taken so far.
 struct ConnBase {
@@ -74,6 +100,13 @@ class ConnTable {
     c.handler = handler;
     ++open_;
     return id;
+  }
+
+  // Whether `id` still holds the connection a tag of `tagged_generation` was made for (and it is
+  // open): false for a completion or event that arrives after its connection was released.
+  bool Current(ConnId id, uint32_t tagged_generation) const {
+    return id < slots_.size() && slots_[id].fd >= 0 &&
+           ConnTag::Tagged(slots_[id].generation) == tagged_generation;
   }
 
   // Marks the slot free; the caller has closed the descriptor.

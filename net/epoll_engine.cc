@@ -18,8 +18,6 @@ namespace {
 using metrics::Counter;
 using metrics::Timing;
 
-// Listener tags live above every connection tag's generation range.
-constexpr uint64_t kListenerTag = uint64_t{1} << 63;
 constexpr int kMaxEvents = 1024;
 
 absl::Status SocketError(int fd, absl::string_view what) {
@@ -64,15 +62,32 @@ void EpollEngine::Release(ConnId id) {
   conns_.Free(id);
 }
 
-void EpollEngine::SetInterest(ConnId id, uint32_t events) {
+absl::Status EpollEngine::SetInterest(ConnId id, uint32_t events) {
   Conn& c = conns_[id];
-  if (c.registered && c.interest == events) return;
+  if (c.registered && c.interest == events) return absl::OkStatus();
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = Tag(id, c.generation);
-  ::epoll_ctl(epoll_.get(), c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
+  if (::epoll_ctl(epoll_.get(), c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev) != 0) {
+    const int err = errno;
+    absl::Status why = absl::ErrnoToStatus(
+        err, err == ENOSPC ? "epoll_ctl (fs.epoll.max_user_watches reached)" : "epoll_ctl");
+    unwatched_.push_back(Unwatched{id, ConnTag::Tagged(c.generation), why});
+    return why;
+  }
   c.interest = events;
   c.registered = true;
+  return absl::OkStatus();
+}
+
+void EpollEngine::FailUnwatched() {
+  while (!unwatched_.empty()) {
+    Unwatched u = std::move(unwatched_.back());
+    unwatched_.pop_back();
+    if (Alive(u.id, u.generation)) {
+      Fail(u.id, std::move(u.why));
+    }
+  }
 }
 
 void EpollEngine::Enqueue(ConnId id) { write_queue_.Add(id, conns_[id]); }
@@ -86,7 +101,11 @@ absl::StatusOr<ConnId> EpollEngine::ConnectFrom(const SocketAddress& to, const S
   const ConnId id = conns_.Allocate(fd.Release(), handler);
   conns_[id].connecting = true;
   // Only writability (connect finished) is watched until the handshake is done.
-  SetInterest(id, EPOLLOUT);
+  if (absl::Status watched = SetInterest(id, EPOLLOUT); !watched.ok()) {
+    unwatched_.pop_back();  // failed here and now instead
+    Release(id);
+    return watched;
+  }
   return id;
 }
 
@@ -94,7 +113,7 @@ absl::Status EpollEngine::Listen(Fd listener, AcceptHandler* handler) {
   const size_t index = listeners_.size();
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = kListenerTag | index;
+  ev.data.u64 = ConnTag{kListener, 0, 0, static_cast<ConnId>(index)}.Encode();
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener.get(), &ev) != 0) {
     return absl::ErrnoToStatus(errno, "epoll_ctl(listener)");
   }
@@ -148,17 +167,15 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
   }
   if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");
   for (int i = 0; i < n; ++i) {
-    const uint64_t tag = events_[i].data.u64;
-    if (tag & kListenerTag) {
-      AcceptAll(listeners_[tag & ~kListenerTag]);
+    const ConnTag tag = ConnTag::Decode(events_[i].data.u64);
+    if (tag.op == kListener) {
+      AcceptAll(listeners_[tag.id]);
       continue;
     }
-    const ConnId id = static_cast<ConnId>(tag & 0xffffffff);
-    if (id >= conns_.size() || !Alive(id, static_cast<uint32_t>(tag >> 32))) {
-      continue;  // released earlier in this batch
-    }
-    HandleEvent(id, events_[i].events);
+    if (!Alive(tag.id, tag.generation)) continue;  // released earlier in this batch
+    HandleEvent(tag.id, events_[i].events);
   }
+  FailUnwatched();
   timers_.RunDue(metrics::MonoNanos());
   FlushWrites();
   return absl::OkStatus();
@@ -169,7 +186,7 @@ void EpollEngine::HandleEvent(ConnId id, uint32_t events) {
     HandleConnect(id, events);
     return;
   }
-  const uint32_t generation = conns_[id].generation;
+  const uint32_t generation = ConnTag::Tagged(conns_[id].generation);
   if ((events & EPOLLERR) && socket_options_.zerocopy) {
     // Most EPOLLERRs of a zero-copy socket are completions, not errors.
     if (!DrainErrorQueue(id)) return;
@@ -314,7 +331,7 @@ void EpollEngine::FlushOne(ConnId id) {
   const int flags = zerocopy ? MSG_ZEROCOPY : 0;
   size_t budget = options_.send_budget_bytes;
   uint32_t calls = options_.send_budget_calls;
-  const uint32_t generation = conns_[id].generation;
+  const uint32_t generation = ConnTag::Tagged(conns_[id].generation);
   while (Alive(id, generation) && conns_[id].sending) {
     Conn& c = conns_[id];
     if (c.send_off == c.send_len) return;  // waiting for zero-copy completions

@@ -68,7 +68,12 @@ class EpollEngine final : public EngineBase {
 
   EpollEngine(Fd epoll_fd, const EngineOptions& options);
   void Release(ConnId id);
-  void SetInterest(ConnId id, uint32_t events);
+  // Watches `events` on the connection. epoll_ctl can fail (ENOSPC: fs.epoll.max_user_watches
+  // reached; ENOMEM): the connection is then failed with that error at the end of the turn, never
+  // left unwatched to look like a timeout. Returns the error as well, for the connect path.
+  absl::Status SetInterest(ConnId id, uint32_t events);
+  // Fails the connections SetInterest could not watch (from the loop, not from inside a handler).
+  void FailUnwatched();
   void HandleEvent(ConnId id, uint32_t events);
   void HandleConnect(ConnId id, uint32_t events);
   void HandleRecv(ConnId id);
@@ -79,11 +84,12 @@ class EpollEngine final : public EngineBase {
   void FlushWrites();
   void Enqueue(ConnId id);
   void Fail(ConnId id, absl::Status why);
-  bool Alive(ConnId id, uint32_t generation) const {
-    return conns_[id].fd >= 0 && conns_[id].generation == generation;
-  }
+  // `generation` as a tag carries it (ConnTag::Tagged).
+  bool Alive(ConnId id, uint32_t generation) const { return conns_.Current(id, generation); }
+  // An event's data.u64 (net::ConnTag): a connection's, or a listener's by its index.
+  enum TagOp : uint32_t { kConnection = 0, kListener = 1 };
   static uint64_t Tag(ConnId id, uint32_t generation) {
-    return (static_cast<uint64_t>(generation) << 32) | id;
+    return ConnTag{kConnection, 0, generation, id}.Encode();
   }
 
   Fd epoll_;
@@ -92,6 +98,12 @@ class EpollEngine final : public EngineBase {
   ConnTable<Conn> conns_;
   std::vector<Listener> listeners_;
   WriteQueue write_queue_;
+  struct Unwatched {
+    ConnId id;
+    uint32_t generation;  // tagged
+    absl::Status why;
+  };
+  std::vector<Unwatched> unwatched_;
   std::vector<epoll_event> events_;
   std::vector<uint8_t> recv_buffer_;
   bool have_pwait2_ = true;

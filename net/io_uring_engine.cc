@@ -287,7 +287,7 @@ void IoUringEngine::FlushSends() {
 void IoUringEngine::FlushOne(ConnId id) {
   size_t budget = options_.send_budget_bytes;
   uint32_t calls = options_.send_budget_calls;
-  const uint32_t generation = conns_[id].generation & 0xffffff;
+  const uint32_t generation = ConnTag::Tagged(conns_[id].generation);
   while (Alive(id, generation) && conns_[id].sending && !conns_[id].send_in_flight) {
     Conn& c = conns_[id];
     const ssize_t n = SendNow(c, 0);
@@ -388,8 +388,8 @@ absl::Status IoUringEngine::Poll(absl::Duration timeout) {
 }
 
 void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
-  const UserData tag = UserData::Decode(cqe.user_data);
-  const Op op = tag.op;
+  const ConnTag tag = ConnTag::Decode(cqe.user_data);
+  const Op op = static_cast<Op>(tag.op);
   const ConnId id = tag.id;
   const uint32_t generation = tag.generation;
   if (op == kAccept) {
@@ -446,7 +446,7 @@ void IoUringEngine::Deliver(ConnId id, uint16_t bid, uint32_t len) {
 
 void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
   Conn& c = conns_[id];
-  const uint32_t generation = c.generation;
+  const uint32_t generation = ConnTag::Tagged(c.generation);
   if (!(cqe.flags & IORING_CQE_F_MORE)) c.recv_armed = false;
   if (cqe.res > 0) {
     const uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
@@ -476,7 +476,7 @@ void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
   if (cqe.res == -ENOBUFS || cqe.res == -ECANCELED) {
     // The buffer ring ran dry (buffers come back during this batch) or a pause cancelled it.
     if (cqe.res == -ENOBUFS) {
-      Count(Counter::kRecvWouldBlock);
+      Count(Counter::kRecvNoBuffer);
       window_ = std::min(window_ * 2, sizes_.buffers);
     }
     rearm_.push_back(id);
@@ -561,7 +561,7 @@ void IoUringEngine::HandleAccept(size_t index, const io_uring_cqe& cqe) {
     Release(id);
     return;
   }
-  if (Alive(id, conns_[id].generation & 0xffffff)) {
+  if (Alive(id, ConnTag::Tagged(conns_[id].generation))) {
     conns_[id].handler = handler;
     if (conns_[id].receiving && !conns_[id].recv_armed) ArmRecv(id);
   }
@@ -571,15 +571,15 @@ void IoUringEngine::AfterCompletions() {
   for (size_t i = 0; i < resume_.size(); ++i) {
     const ConnId id = resume_[i];
     if (id >= conns_.size() || conns_[id].fd < 0) continue;
-    const uint32_t generation = conns_[id].generation;
+    const uint32_t generation = ConnTag::Tagged(conns_[id].generation);
     // Deliver what arrived while paused, in order, until the handler pauses again. Each item
     // leaves the list before delivery, so a Close from the handler cannot return it twice.
-    while (Alive(id, generation & 0xffffff) && conns_[id].receiving && !conns_[id].held.empty()) {
+    while (Alive(id, generation) && conns_[id].receiving && !conns_[id].held.empty()) {
       const Held h = conns_[id].held.front();
       conns_[id].held.erase(conns_[id].held.begin());
       Deliver(id, h.bid, h.len);
     }
-    if (!Alive(id, generation & 0xffffff)) continue;
+    if (!Alive(id, generation)) continue;
     Conn& c = conns_[id];
     if (c.receiving && c.held.empty() && !c.recv_armed) ArmRecv(id);
   }

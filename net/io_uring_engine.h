@@ -63,24 +63,6 @@ class IoUringEngine final : public EngineBase {
 
  private:
   enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel, kAcceptPoll };
-  // What a request's user_data carries. Encode and Decode are the only code that knows the bit
-  // layout: op (4 bits) | send slot (4 bits) | generation (24 bits) | connection (32 bits).
-  struct UserData {
-    Op op;
-    uint32_t slot;        // send start-time slot (sends only)
-    uint32_t generation;  // low 24 bits of the connection's generation
-    ConnId id;            // connection, or listener index for accepts
-
-    uint64_t Encode() const {
-      return (static_cast<uint64_t>(op) << 60) | (static_cast<uint64_t>(slot & 0xf) << 56) |
-             (static_cast<uint64_t>(generation & 0xffffff) << 32) | id;
-    }
-    static UserData Decode(uint64_t v) {
-      return UserData{static_cast<Op>(v >> 60), static_cast<uint32_t>((v >> 56) & 0xf),
-                      static_cast<uint32_t>((v >> 32) & 0xffffff),
-                      static_cast<ConnId>(v & 0xffffffff)};
-    }
-  };
   // Sends of one connection that may be in flight or awaiting their notification; each has a
   // slot for its start time, carried in its tag.
   static constexpr uint32_t kSendSlots = 4;
@@ -115,15 +97,14 @@ class IoUringEngine final : public EngineBase {
   // A free submission entry; never null (the queue is flushed to make room, and a ring that
   // cannot take submissions any more is a broken invariant that aborts loudly).
   io_uring_sqe* Sqe();
+  // A request's user_data (net::ConnTag).
   static uint64_t Tag(Op op, ConnId id, uint32_t generation, uint32_t slot = 0) {
-    return UserData{op, slot, generation, id}.Encode();
+    return ConnTag{op, slot, generation, id}.Encode();
   }
   void Release(ConnId id);
   void Fail(ConnId id, absl::Status why);
-  bool Alive(ConnId id, uint32_t generation) const {
-    return id < conns_.size() && conns_[id].fd >= 0 &&
-           (conns_[id].generation & 0xffffff) == generation;
-  }
+  // `generation` as a tag carries it (ConnTag::Tagged).
+  bool Alive(ConnId id, uint32_t generation) const { return conns_.Current(id, generation); }
   void ArmRecv(ConnId id);
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);

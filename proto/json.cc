@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/util/field_mask_util.h"
 
 namespace salvo::v1 {
 namespace {
@@ -270,10 +273,23 @@ void WriteJsonArray(size_t count, const std::function<std::string(size_t)>& elem
   out << "\n" << std::string(static_cast<size_t>(depth), ' ') << "]";
 }
 
-void WriteJsonWithArrays(const google::protobuf::Message& shell,
+void WriteJsonWithArrays(const google::protobuf::Message& message,
                          const std::vector<std::pair<absl::string_view, JsonArrayWriter>>& arrays,
                          int depth, std::ostream& out) {
-  const std::string json = ToJson(shell);
+  // A copy of every other top-level field: the arrays are the long part, left where they are.
+  google::protobuf::FieldMask others;
+  const google::protobuf::Descriptor* d = message.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const std::string& name = d->field(i)->name();
+    if (std::none_of(arrays.begin(), arrays.end(),
+                     [&name](const auto& a) { return a.first == name; })) {
+      others.add_paths(name);
+    }
+  }
+  std::unique_ptr<google::protobuf::Message> shell(message.New());
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+      message, others, google::protobuf::util::FieldMaskUtil::MergeOptions(), shell.get());
+  const std::string json = ToJson(*shell);
   // Where each array goes: a top-level key is the only one that follows a newline and exactly
   // one space.
   std::vector<std::pair<size_t, const JsonArrayWriter*>> at;

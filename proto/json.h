@@ -41,9 +41,9 @@ void WriteCompactJsonArray(const google::protobuf::RepeatedPtrField<T>& items, i
 // Writes a repeated field's elements: given the field's nesting level.
 using JsonArrayWriter = std::function<void(int depth, std::ostream& out)>;
 
-// Writes `shell` as ToJson prints it at nesting level `depth`, with each named top-level
-// repeated field (empty in `shell`) written by its writer instead.
-void WriteJsonWithArrays(const google::protobuf::Message& shell,
+// Writes `message` as ToJson prints it at nesting level `depth`, with each named top-level
+// repeated field written by its writer instead (the printer never sees those fields).
+void WriteJsonWithArrays(const google::protobuf::Message& message,
                          const std::vector<std::pair<absl::string_view, JsonArrayWriter>>& arrays,
                          int depth, std::ostream& out);
 

@@ -7,8 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "controller/render.h"
+#include "controller/grpc_agent_link.h"
 #include "net/socket.h"
+#include "output/render.h"
 #include "tests/test_util.h"
 
 namespace salvo::testing {
@@ -66,9 +67,8 @@ void Cluster::StartAgents(int n) {
   for (int i = 0; i < n; ++i) StartAgent();
 }
 
-controller::RunConfig Cluster::Config(workload::Kind kind, uint16_t target_port,
-                                      uint32_t connections) {
-  controller::RunConfig c;
+driver::RunConfig Cluster::Config(workload::Kind kind, uint16_t target_port, uint32_t connections) {
+  driver::RunConfig c;
   for (auto& a : agents_) c.agents.push_back(a->address());
   c.target = absl::StrCat("127.0.0.1:", target_port);
   c.workload = kind;
@@ -81,32 +81,33 @@ controller::RunConfig Cluster::Config(workload::Kind kind, uint16_t target_port,
   return c;
 }
 
-v1::RunReport Cluster::Run(const controller::RunConfig& config, const controller::RunHooks& hooks) {
-  v1::RunReport report = controller::DriveRun(config, hooks);
+v1::RunReport Cluster::Run(const driver::RunConfig& config, const driver::RunHooks& hooks) {
+  v1::RunReport report =
+      driver::DriveRun(config, hooks, controller::GrpcAgentAccess(config.security));
   if (HasFailure() || report.status() != v1::RUN_STATUS_OK) {
-    std::cerr << controller::RenderReport(report);
+    std::cerr << output::RenderReport(report);
   }
   return report;
 }
 
-v1::RunReport Cluster::RunUntilIntervals(controller::RunConfig config, int lines,
+v1::RunReport Cluster::RunUntilIntervals(driver::RunConfig config, int lines,
                                          const std::function<void()>& action) {
-  config.live = true;
   absl::Notification reached;
-  std::atomic<int> seen{0};
-  controller::RunHooks hooks;
-  hooks.print = [&](const std::string& line) {
-    if (line.rfind("[", 0) == 0 && ++seen == lines) reached.Notify();
-  };
+  int seen = 0;
+  IntervalHook hook([&](const v1::IntervalPoint&) {
+    if (++seen == lines) reached.Notify();
+  });
+  driver::RunHooks hooks;
+  hooks.sinks = {&hook};
   std::thread actor([&] {
     if (reached.WaitForNotificationWithTimeout(absl::Seconds(30))) action();
   });
-  v1::RunReport r = controller::DriveRun(config, hooks);
+  v1::RunReport r = driver::DriveRun(config, hooks, controller::GrpcAgentAccess(config.security));
   if (!reached.HasBeenNotified()) reached.Notify();
   actor.join();
   // The caller's expectations come after this returns: show the report whenever the run was not
   // ok, so a failure is explained.
-  if (HasFailure() || r.status() != v1::RUN_STATUS_OK) std::cerr << controller::RenderReport(r);
+  if (HasFailure() || r.status() != v1::RUN_STATUS_OK) std::cerr << output::RenderReport(r);
   return r;
 }
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "agent/agent_service.h"
-#include "controller/run_driver.h"
+#include "driver/run_driver.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "salvo/v1/agent.grpc.pb.h"
@@ -49,6 +49,20 @@ struct RawRun {
 // for a minute, with 200 ms intervals and no lease.
 v1::RunRequest SpecRequest(uint16_t target_port, v1::Workload workload, uint32_t connections);
 
+// A sink that calls `f` with each merged interval as the driver hands it out: how a test acts
+// on a run at a given interval.
+class IntervalHook final : public driver::ReportSink {
+ public:
+  explicit IntervalHook(std::function<void(const v1::IntervalPoint&)> f) : f_(std::move(f)) {}
+  void OnInterval(const v1::IntervalPoint& merged, const driver::IntervalParts&) override {
+    f_(merged);
+  }
+  absl::Status OnReport(const v1::RunReport&) override { return absl::OkStatus(); }
+
+ private:
+  std::function<void(const v1::IntervalPoint&)> f_;
+};
+
 class Cluster : public ::testing::Test {
  protected:
   target::TargetServer& StartTarget(target::TargetMode mode, const TargetOptions& options = {});
@@ -57,16 +71,16 @@ class Cluster : public ::testing::Test {
 
   // A run through every agent started so far: `connections` to 127.0.0.1:`target_port`, 2 s,
   // no warm-up, 1 s intervals, 2 threads per agent, no live lines.
-  controller::RunConfig Config(workload::Kind kind, uint16_t target_port, uint32_t connections);
+  driver::RunConfig Config(workload::Kind kind, uint16_t target_port, uint32_t connections);
 
   // Runs and, when the test has failed or the run was not ok, prints the report a user would
   // have seen.
-  v1::RunReport Run(const controller::RunConfig& config,
-                    const controller::RunHooks& hooks = controller::RunHooks());
+  v1::RunReport Run(const driver::RunConfig& config,
+                    const driver::RunHooks& hooks = driver::RunHooks());
 
   // Runs `config` with live lines and calls `action` once `lines` intervals have been reported
   // by every agent, however long the set-up took.
-  v1::RunReport RunUntilIntervals(controller::RunConfig config, int lines,
+  v1::RunReport RunUntilIntervals(driver::RunConfig config, int lines,
                                   const std::function<void()>& action);
 
   // A loopback port nothing listens on.

@@ -5,8 +5,8 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
@@ -17,7 +17,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 using metrics::Timing;
 using testing::WaitFor;
 
@@ -37,7 +37,7 @@ TEST_P(ConnectRr, EachRequestOnItsOwnConnectionAsTheTargetCountsIt) {
   c.close = close;
   c.verify = true;
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 500u);
   EXPECT_EQ(t.connect_errors() + t.send_errors() + t.recv_errors() + t.verify_errors(), 0u);
@@ -68,7 +68,7 @@ TEST_P(ConnectRr, EachRequestOnItsOwnConnectionAsTheTargetCountsIt) {
   } else {
     EXPECT_EQ(time_wait, 0);
   }
-  const std::string shown = controller::RenderReport(r);
+  const std::string shown = output::RenderReport(r);
   EXPECT_NE(shown.find("connect time"), std::string::npos) << shown;
 }
 
@@ -102,7 +102,7 @@ TEST_F(ConnectRrSocat, ChurnAgainstSocatCompletesEveryRequestWithoutErrors) {
   c.response_until = "\n";
   const v1::RunReport r = Run(c);
   socat->Kill();
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 20u);
   EXPECT_EQ(t.connect_errors() + t.send_errors() + t.recv_errors(), 0u);
@@ -118,12 +118,11 @@ TEST(ConnectRrConfig, RefusesWhatChurnCannotDo) {
   c.target = "127.0.0.1:7000";
   c.workload = workload::Kind::kConnectRr;
   c.pipeline = 4;
-  EXPECT_NE(controller::Validate(c).message().find("one request per connection"),
-            std::string::npos);
+  EXPECT_NE(driver::Validate(c).message().find("one request per connection"), std::string::npos);
   c.pipeline = 1;
   c.workload = workload::Kind::kEcho;
   c.close = workload::CloseMode::kRst;
-  EXPECT_NE(controller::Validate(c).message().find("--close is for"), std::string::npos);
+  EXPECT_NE(driver::Validate(c).message().find("--close is for"), std::string::npos);
 }
 
 }  // namespace

@@ -12,13 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "controller/deploy.h"
+#include "deploy/deploy.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
 #include "process/child.h"
 #include "tests/test_util.h"
 
-namespace salvo::controller {
+namespace salvo::deploy {
 namespace {
 
 using process::Child;
@@ -317,4 +317,4 @@ TEST(DeployHosts, ParsesUsersPortsAndComments) {
 }
 
 }  // namespace
-}  // namespace salvo::controller
+}  // namespace salvo::deploy

@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "tests/cluster.h"
 #include "tests/test_util.h"
@@ -17,7 +17,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 
 using testing::Binary;
 
@@ -49,7 +49,9 @@ class Diagnosis : public testing::Cluster {
     RunConfig c = Cluster::Config(kind, port, connections);
     c.message_size = 4096;
     c.duration = absl::Seconds(3);
-    c.threads = 1;
+    // Two workers: the connect order the diagnosis names runs across workers, whose threads
+    // connect at once and register in either order.
+    c.threads = 2;
     c.drain = absl::Milliseconds(300);
     return c;
   }
@@ -81,7 +83,7 @@ TEST_P(Starved, AServerThatReadsOnlyTheFirst64Of600IsNamed) {
   StartAgent();
   const v1::RunReport r = Run(Config(GetParam(), port, 600));
   const std::string starved = Line(r, "starved");
-  ASSERT_FALSE(starved.empty()) << controller::RenderReport(r);
+  ASSERT_FALSE(starved.empty()) << output::RenderReport(r);
   // Named from the first or second interval on.
   EXPECT_TRUE(absl::StrContains(starved,
                                 "starved: 536 of 600 connections delivered nothing from "
@@ -105,7 +107,7 @@ TEST_P(Starved, AServerThatReadsOnlyTheFirst64Of600IsNamed) {
   EXPECT_LT(r.agents(0).worst_connections(0).bytes_delivered(), 4u << 20);
   EXPECT_GE(r.agents(0).worst_connections(0).index(), 64u);
   EXPECT_GE(r.agents(0).worst_connections(0).longest_stall_intervals(), 2u);
-  std::cerr << controller::RenderReport(r);
+  std::cerr << output::RenderReport(r);
 }
 
 TEST_F(Diagnosis, ThirtyConnectionsToTheSameServerDrawNoDiagnosis) {
@@ -114,7 +116,7 @@ TEST_F(Diagnosis, ThirtyConnectionsToTheSameServerDrawNoDiagnosis) {
   const v1::RunReport r = Run(Config(workload::Kind::kStreamOut, port, 30));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
   for (const char* kind : {"starved", "stall", "unfair", "drain"}) {
-    EXPECT_EQ(Line(r, kind), "") << controller::RenderReport(r);
+    EXPECT_EQ(Line(r, kind), "") << output::RenderReport(r);
   }
 }
 
@@ -125,7 +127,7 @@ TEST_F(Diagnosis, AServerThatStopsReadingForThreeSecondsIsAStallWithItsTimeRange
   c.duration = absl::Seconds(6);
   const v1::RunReport r = Run(c);
   const std::string stall = Line(r, "stall");
-  ASSERT_FALSE(stall.empty()) << controller::RenderReport(r);
+  ASSERT_FALSE(stall.empty()) << output::RenderReport(r);
   // The pause is t=1.5 s to 4.5 s (from the first accept); within one interval of that.
   double from = -1, to = -1;
   ASSERT_EQ(std::sscanf(stall.c_str(),
@@ -150,9 +152,9 @@ TEST_F(Diagnosis, AFairServerWith600ConnectionsDrawsNoAccusationFiveTimesInARow)
     const v1::RunReport r = Run(c);
     EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
     for (const char* kind : {"starved", "stall", "unfair"}) {
-      EXPECT_EQ(Line(r, kind), "") << "run " << run << "\n" << controller::RenderReport(r);
+      EXPECT_EQ(Line(r, kind), "") << "run " << run << "\n" << output::RenderReport(r);
     }
-    EXPECT_GT(r.fairness().jain(), 0.9) << controller::RenderReport(r);
+    EXPECT_GT(r.fairness().jain(), 0.9) << output::RenderReport(r);
   }
 }
 
@@ -165,13 +167,13 @@ TEST_F(Diagnosis, ATargetKilledMidRunFailsTheRunNamingTheClosedConnections) {
   c.duration = absl::Seconds(4);
   c.interval = absl::Milliseconds(500);
   const v1::RunReport r = RunUntilIntervals(c, 2, [&] { ::kill(victim.pid(), SIGKILL); });
-  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << controller::RenderReport(r);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << output::RenderReport(r);
   bool named = false;
   for (const std::string& reason : r.reasons()) {
     named |= absl::StrContains(reason, "the target closed") &&
              absl::StrContains(reason, "during the measured time");
   }
-  EXPECT_TRUE(named) << controller::RenderReport(r);
+  EXPECT_TRUE(named) << output::RenderReport(r);
 }
 
 TEST_F(Diagnosis, AnAgentSharingItsCpuWithABusyLoopIsCalledGeneratorBound) {
@@ -199,7 +201,7 @@ TEST_F(Diagnosis, AnAgentSharingItsCpuWithABusyLoopIsCalledGeneratorBound) {
   c.agents = {absl::StrCat("127.0.0.1:", agent_port)};
   const v1::RunReport r = Run(c);
   const std::string line = Line(r, "generator-bound");
-  ASSERT_FALSE(line.empty()) << controller::RenderReport(r);
+  ASSERT_FALSE(line.empty()) << output::RenderReport(r);
   EXPECT_TRUE(absl::StrContains(line, "waited for a CPU")) << line;
   EXPECT_TRUE(absl::StrContains(line, "these intervals say nothing about the target")) << line;
   std::cerr << line << "\n";

@@ -10,7 +10,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 using testing::WaitFor;
 
 class InProcess : public testing::Cluster {};

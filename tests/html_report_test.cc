@@ -1,7 +1,7 @@
 // The HTML report of a real run, opened in headless Chromium (Debian's package): it loads
 // without a console error, Chromium's DOM holds every chart with its series drawn, and it
 // renders to a screenshot.
-#include "controller/html_report.h"
+#include "output/html_report.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -11,8 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
@@ -47,11 +47,11 @@ TEST_F(Html, ARealRunsReportOpensInChromiumWithEveryChartDrawn) {
   }
   target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgents(2);
-  controller::RunConfig c = Config(workload::Kind::kEcho, target.port(), 6);
+  driver::RunConfig c = Config(workload::Kind::kEcho, target.port(), 6);
   c.duration = absl::Seconds(3);
   const v1::RunReport r = Run(c);
   ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
-  const std::string html = controller::ReportHtml(r);
+  const std::string html = output::ReportHtml(r);
   // Throughput, completions, round trip, connections, distribution, bytes per connection.
   const std::vector<int> drawn = DrawnSeries(html);
   ASSERT_EQ(drawn.size(), 6u) << html;

@@ -11,12 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
-#include "controller/render.h"
-#include "controller/run_driver.h"
+#include "controller/grpc_agent_link.h"
+#include "driver/run_driver.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
+#include "output/render.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
@@ -27,7 +28,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 using testing::CountEstablishedTo;
 using testing::WaitFor;
 
@@ -93,7 +94,7 @@ TEST_P(Coalesce, SmallMessagesAreCountedWholeAndMatchTheTargetsBytes) {
   c.message_size = 64;
   c.coalesce = GetParam();
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 1000u);
   EXPECT_EQ(t.bytes_sent(), t.messages() * 64);
@@ -104,8 +105,7 @@ TEST_P(Coalesce, SmallMessagesAreCountedWholeAndMatchTheTargetsBytes) {
                    static_cast<double>(t.messages()) / static_cast<double>(t.send_calls()));
   if (GetParam()) {
     EXPECT_GT(r.totals().messages_per_send(), 100) << "sends did not coalesce";
-    EXPECT_TRUE(
-        absl::StrContains(controller::RenderReport(r), "messages per send (--coalesce on)"));
+    EXPECT_TRUE(absl::StrContains(output::RenderReport(r), "messages per send (--coalesce on)"));
   } else {
     EXPECT_LE(r.totals().messages_per_send(), 1.0);
     EXPECT_GT(r.totals().messages_per_send(), 0.9);
@@ -123,7 +123,7 @@ TEST_P(Coalesce, PipelinedEchoSendsTheFreeSlotsTogetherAndTimesEveryMessage) {
   c.verify = true;
   c.coalesce = GetParam();
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 1000u);
   EXPECT_EQ(t.verify_errors(), 0u);
@@ -199,7 +199,7 @@ TEST_F(InProcess, SocketBuffersAreAppliedAndReportedAsTheKernelSetThem) {
   // Linux doubles a request below net.core.wmem_max / rmem_max (4 MiB here and by default).
   EXPECT_EQ(r.agents(0).sndbuf_applied(), 2u * 64 * 1024);
   EXPECT_EQ(r.agents(0).rcvbuf_applied(), 2u * 32 * 1024);
-  EXPECT_NE(controller::RenderReport(r).find("SO_SNDBUF asked 64KiB, applied 128KiB"),
+  EXPECT_NE(output::RenderReport(r).find("SO_SNDBUF asked 64KiB, applied 128KiB"),
             std::string::npos);
 }
 
@@ -447,16 +447,16 @@ TEST_F(InProcess, StoppingEarlyKeepsEverythingMeasured) {
   c.duration = absl::Seconds(30);
   c.interval = absl::Milliseconds(250);
   // Ctrl-C once four intervals have been reported, however long the set-up took.
-  c.live = true;
   std::atomic<int> interrupts{0};
-  int lines = 0;
-  controller::RunHooks hooks;
+  int intervals = 0;
+  testing::IntervalHook hook([&](const v1::IntervalPoint&) {
+    if (++intervals == 4) interrupts = 1;
+  });
+  driver::RunHooks hooks;
   hooks.interrupts = &interrupts;
-  hooks.print = [&](const std::string& line) {
-    if (line.rfind("[", 0) == 0 && ++lines == 4) interrupts = 1;
-  };
+  hooks.sinks = {&hook};
   const absl::Time began = absl::Now();
-  const v1::RunReport r = controller::DriveRun(c, hooks);
+  const v1::RunReport r = driver::DriveRun(c, hooks, controller::GrpcAgentAccess(c.security));
   EXPECT_LT(absl::Now() - began, absl::Seconds(10));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.agents_size(), 2);

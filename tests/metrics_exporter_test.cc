@@ -1,7 +1,7 @@
 // The Prometheus endpoint, checked by Prometheus's own tools: the exposition passes
 // `promtool check metrics`, and a real prometheus server (Debian's package) scraping a run's
 // endpoint on loopback then answers a query for a salvo counter with the run's own figure.
-#include "controller/metrics_exporter.h"
+#include "output/metrics_exporter.h"
 
 #include <cstdio>
 #include <fstream>
@@ -11,9 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
@@ -23,7 +23,7 @@
 namespace salvo {
 namespace {
 
-using controller::MetricsExporter;
+using output::MetricsExporter;
 using testing::WaitFor;
 
 // Runs `promtool check metrics` on `text`; returns its exit code and output.
@@ -84,17 +84,27 @@ TEST_F(Metrics, ARunsEndpointPassesPromtoolAndIsScrapedByARealPrometheus) {
   ASSERT_TRUE(prometheus.ok()) << prometheus.status();
 
   // The run feeds the endpoint interval by interval.
-  controller::RunConfig c = Config(workload::Kind::kEcho, target.port(), 4);
+  driver::RunConfig c = Config(workload::Kind::kEcho, target.port(), 4);
   c.duration = absl::Seconds(3);
-  controller::RunHooks hooks;
-  int intervals_seen = 0;
-  std::string during;
-  hooks.interval = [&](const v1::IntervalPoint& p, const controller::IntervalParts& parts) {
-    m.AddInterval(p, parts);
-    if (++intervals_seen == 2) during = m.Text();
-  };
+  class Feed final : public driver::ReportSink {
+   public:
+    explicit Feed(output::MetricsExporter& m) : m_(m) {}
+    void OnInterval(const v1::IntervalPoint& p, const driver::IntervalParts& parts) override {
+      m_.AddInterval(p, parts);
+      if (++intervals_seen == 2) during = m_.Text();
+    }
+    absl::Status OnReport(const v1::RunReport&) override { return absl::OkStatus(); }
+    int intervals_seen = 0;
+    std::string during;
+
+   private:
+    output::MetricsExporter& m_;
+  } feed(m);
+  driver::RunHooks hooks;
+  hooks.sinks = {&feed};
   const v1::RunReport r = Run(c, hooks);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  const std::string& during = feed.during;
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   m.Finish(r);
 
   // While it ran: the running sums, and the run's status "running".

@@ -12,12 +12,13 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "agent/agent_service.h"
+#include "controller/grpc_agent_link.h"
 #include "controller/probe.h"
-#include "controller/render.h"
-#include "controller/run_driver.h"
+#include "driver/run_driver.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "net/socket.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "salvo/v1/agent.grpc.pb.h"
 #include "target/target_server.h"
@@ -28,8 +29,8 @@
 namespace salvo {
 namespace {
 
-using controller::ControlSecurity;
-using controller::RunConfig;
+using auth::ControlSecurity;
+using driver::RunConfig;
 using testing::CountEstablishedTo;
 using testing::WaitFor;
 
@@ -327,7 +328,7 @@ TEST_F(MultiAgent, MutualTlsAdmitsOnlyControllersWithATrustedCertificate) {
       << r.reasons(0);
 
   // Plaintext against a TLS agent: refused.
-  c.security = ControlSecurity();
+  c.security = auth::ControlSecurity();
   EXPECT_EQ(Run(c).status(), v1::RUN_STATUS_FAILED);
   EXPECT_EQ(target.Totals().counters().connections_established(),
             2u);  // only the trusted run reached it
@@ -425,7 +426,7 @@ TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
   c.duration = absl::Seconds(8);
   absl::Notification running;
   absl::Time froze_at;
-  controller::RunHooks hooks;
+  driver::RunHooks hooks;
   hooks.print = [&](const std::string& line) {
     if (absl::StrContains(line, "connections up; running") && !running.HasBeenNotified()) {
       running.Notify();
@@ -437,10 +438,10 @@ TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
     froze_at = absl::Now();
     ::kill(frozen.pid(), SIGSTOP);
   });
-  const v1::RunReport r = controller::DriveRun(c, hooks);
+  const v1::RunReport r = driver::DriveRun(c, hooks, controller::GrpcAgentAccess(c.security));
   const absl::Time ended = absl::Now();
   freezer.join();
-  ASSERT_EQ(r.lost_agents_size(), 1) << controller::RenderReport(r);
+  ASSERT_EQ(r.lost_agents_size(), 1) << output::RenderReport(r);
   EXPECT_TRUE(absl::StrContains(r.lost_agents(0), "silent for 5s")) << r.lost_agents(0);
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   // The healthy agent, silent but for heartbeats all run long, finished its part.
@@ -463,7 +464,7 @@ TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {
   StartAgent();
   StartAgent();
   std::vector<std::string> names = {agents_[0]->address(), agents_[1]->address(), "127.0.0.1:1"};
-  const std::vector<controller::AgentProbe> probes = controller::ProbeAgents(names, {});
+  const std::vector<driver::AgentProbe> probes = controller::ProbeAgents(names, {});
   ASSERT_EQ(probes.size(), 3u);
   for (int i = 0; i < 2; ++i) {
     EXPECT_TRUE(probes[i].reachable);

@@ -11,9 +11,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
 #include "net/fd.h"
+#include "output/render.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
 #include "tests/test_util.h"
@@ -23,7 +23,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 using metrics::Timing;
 
 class OpenLoop : public testing::Cluster {};
@@ -100,7 +100,7 @@ TEST_F(OpenLoop, OfferedAndAchievedRatesAgreeWhenTheTargetKeepsUp) {
   c.arrival = workload::Arrival::kPoisson;
   c.verify = true;
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Totals& t = r.totals();
   EXPECT_NEAR(t.rates().offered_per_sec(), 4000, 4000 * 0.05);
   EXPECT_NEAR(t.rates().messages_per_sec(), t.rates().offered_per_sec(),
@@ -118,7 +118,7 @@ TEST_F(OpenLoop, OfferedAndAchievedRatesAgreeWhenTheTargetKeepsUp) {
                 static_cast<double>(t.counters().messages_due()) / 2,
                 static_cast<double>(t.counters().messages_due()) * 0.1);
   }
-  const std::string text = controller::RenderReport(r);
+  const std::string text = output::RenderReport(r);
   EXPECT_TRUE(absl::StrContains(text, "open loop: offered")) << text;
   EXPECT_TRUE(absl::StrContains(text, "service time")) << text;
 }
@@ -137,14 +137,14 @@ TEST_F(OpenLoop, ATargetThatSlowsDownShowsInTheCorrectedLatencyNotInTheServiceTi
   c.duration = absl::Seconds(4);
   c.drain = absl::Seconds(2);
   const v1::RunReport r = Run(c);
-  ASSERT_NE(r.status(), v1::RUN_STATUS_FAILED) << controller::RenderReport(r);
+  ASSERT_NE(r.status(), v1::RUN_STATUS_FAILED) << output::RenderReport(r);
   const v1::LatencySummary& corrected = Summary(r, Timing::kRoundTrip);
   const v1::LatencySummary& service = Summary(r, Timing::kServiceTime);
-  EXPECT_GT(corrected.max_us(), 300'000) << controller::RenderReport(r);
-  EXPECT_LT(corrected.max_us(), 1'500'000) << controller::RenderReport(r);
-  EXPECT_GT(corrected.p99_us(), 100'000) << controller::RenderReport(r);
+  EXPECT_GT(corrected.max_us(), 300'000) << output::RenderReport(r);
+  EXPECT_LT(corrected.max_us(), 1'500'000) << output::RenderReport(r);
+  EXPECT_GT(corrected.p99_us(), 100'000) << output::RenderReport(r);
   EXPECT_GE(service.max_us(), 1000);
-  EXPECT_LT(service.p99_us(), 20'000) << controller::RenderReport(r);
+  EXPECT_LT(service.p99_us(), 20'000) << output::RenderReport(r);
   EXPECT_GT(r.totals().counters().pipeline_full(), 500u);
   // After the slow second the target catches up: nearly everything due was sent and answered.
   EXPECT_GE(r.totals().counters().messages(), r.totals().counters().messages_due() * 95 / 100);
@@ -157,7 +157,7 @@ TEST_F(OpenLoop, PacedStreamOutSendsWhatIsDueAndTheTargetReadsIt) {
   c.rate = 10000;
   c.message_size = 100;
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Totals& t = r.totals();
   EXPECT_NEAR(t.rates().messages_per_sec(), 10000, 10000 * 0.05);
   EXPECT_EQ(t.counters().bytes_sent(), t.counters().messages() * 100);
@@ -182,7 +182,7 @@ TEST_F(OpenLoop, AGeneratorThatCannotKeepItsScheduleFailsTheRunAndSaysSo) {
   for (const std::string& reason : r.reasons()) {
     said |= absl::StrContains(reason, "the generator could not keep up");
   }
-  EXPECT_TRUE(said) << controller::RenderReport(r);
+  EXPECT_TRUE(said) << output::RenderReport(r);
   EXPECT_GT(r.totals().counters().messages(), 0u);
 }
 
@@ -200,11 +200,11 @@ TEST_F(OpenLoop, StagesRampTheOfferedRateAndEachIntervalFollowsThem) {
   target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgents(2);
   RunConfig c = Config(workload::Kind::kEcho, target.port(), 20);
-  c.stages = *controller::ParseStages("2s:4k,1s:4k,2s:1k");
+  c.stages = *driver::ParseStages("2s:4k,1s:4k,2s:1k");
   c.duration = absl::Seconds(5);
   c.interval = absl::Milliseconds(500);
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   ASSERT_EQ(r.intervals_size(), 10);
   double from = 0;
   for (const v1::IntervalPoint& p : r.intervals()) {
@@ -219,9 +219,8 @@ TEST_F(OpenLoop, StagesRampTheOfferedRateAndEachIntervalFollowsThem) {
   // 0->4k over 2 s, 4k for 1 s, 4k->1k over 2 s: 4,000 + 4,000 + 5,000 messages due.
   EXPECT_NEAR(static_cast<double>(r.totals().counters().messages_due()), 13000, 13000 * 0.02);
   EXPECT_EQ(r.spec().load().stages_size(), 3);
-  EXPECT_NE(controller::RenderReport(r).find("stages 2s:4.00k,1s:4.00k,2s:1.00k"),
-            std::string::npos)
-      << controller::RenderReport(r);
+  EXPECT_NE(output::RenderReport(r).find("stages 2s:4.00k,1s:4.00k,2s:1.00k"), std::string::npos)
+      << output::RenderReport(r);
 }
 
 TEST_F(OpenLoop, ConnectRateOpensConnectionsAtThePaceAskedBeforeTheStart) {
@@ -243,7 +242,7 @@ TEST_F(OpenLoop, ConnectRateOpensConnectionsAtThePaceAskedBeforeTheStart) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   run.join();
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   EXPECT_NEAR(absl::ToDoubleSeconds(three_quarters - quarter), 1.0, 0.2);
   EXPECT_EQ(r.totals().counters().connections_established(), 200u);
   for (const v1::AgentResult& a : r.agents()) {

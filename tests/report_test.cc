@@ -1,6 +1,6 @@
 #include <limits>
 
-#include "controller/report.h"
+#include "driver/report.h"
 #include "proto/json.h"
 
 #include <algorithm>
@@ -11,20 +11,21 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "controller/render.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "metrics/connection_stats.h"
 #include "metrics/histogram.h"
+#include "output/json_report.h"
+#include "output/render.h"
 #include "proto/json.h"
 #include "wire/figures.h"
 
 namespace salvo::v1 {
 // Failure messages print the report a user would have seen.
 std::ostream& operator<<(std::ostream& os, const RunReport& r) {
-  return os << controller::RenderReport(r);
+  return os << output::RenderReport(r);
 }
 }  // namespace salvo::v1
 
@@ -62,9 +63,9 @@ v1::RunSpecSummary Spec() {
   return s;
 }
 
-AgentOutcome Finished(const std::string& name, const std::vector<uint64_t>& latencies_ns,
-                      std::vector<v1::Interval> intervals) {
-  AgentOutcome o;
+driver::AgentOutcome Finished(const std::string& name, const std::vector<uint64_t>& latencies_ns,
+                              std::vector<v1::Interval> intervals) {
+  driver::AgentOutcome o;
   o.name = name;
   o.connections = 10;
   v1::AgentResult r;
@@ -95,7 +96,8 @@ TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
   all.insert(all.end(), a.begin(), a.end());
   all.insert(all.end(), b.begin(), b.end());
   std::sort(all.begin(), all.end());
-  const v1::RunReport r = BuildReport(Spec(), {Finished("a", a, {}), Finished("b", b, {})}, {});
+  const v1::RunReport r =
+      driver::BuildReport(Spec(), {Finished("a", a, {}), Finished("b", b, {})}, {});
   ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   const v1::LatencySummary& merged = RoundTrip(r.timings());
   EXPECT_EQ(merged.count(), all.size());
@@ -114,16 +116,16 @@ TEST(BuildReport, PercentilesComeFromTheMergedHistogramNotFromAveraging) {
 TEST(BuildReport, TotalRatesAreTotalCountersOverTheRunsSpanEvenWithALostAgent) {
   // Agent a measured the whole 4 s; agent b was lost after one interval. Summing the agents'
   // own rates (25k + 41k msg/s) would claim 66k msg/s; the run moved 141k messages in 4 s.
-  AgentOutcome a = Finished("a:1", {}, {});
+  driver::AgentOutcome a = Finished("a:1", {}, {});
   a.result->set_measured_s(4.0);
   a.result->mutable_counters()->set_messages(100000);
-  AgentOutcome b;
+  driver::AgentOutcome b;
   b.name = "b:1";
   b.connections = 10;
   b.intervals = {MakeInterval(0, 1.0, 41000, 0)};
   b.lost = true;
   b.error = "silent for 3 intervals";
-  const v1::RunReport r = BuildReport(Spec(), {a, b}, {});
+  const v1::RunReport r = driver::BuildReport(Spec(), {a, b}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   EXPECT_EQ(r.totals().counters().messages(), 141000u);
   EXPECT_DOUBLE_EQ(r.totals().measured_s(), 4.0);
@@ -133,30 +135,30 @@ TEST(BuildReport, TotalRatesAreTotalCountersOverTheRunsSpanEvenWithALostAgent) {
 }
 
 TEST(BuildReport, LosingEveryAgentFailsTheRunAndSaysSo) {
-  AgentOutcome a;
+  driver::AgentOutcome a;
   a.name = "a:1";
   a.lost = true;
   a.error = "silent for 3 intervals";
-  AgentOutcome b = a;
+  driver::AgentOutcome b = a;
   b.name = "b:1";
   b.intervals = {MakeInterval(0, 1.0, 100, 100)};
-  const v1::RunReport r = BuildReport(Spec(), {a, b}, {});
+  const v1::RunReport r = driver::BuildReport(Spec(), {a, b}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1);
   EXPECT_EQ(r.reasons(0), "every agent was lost (all 2)");
   EXPECT_EQ(r.lost_agents_size(), 2);
   // What was measured before is still there, and the report a person reads says it all.
   EXPECT_EQ(r.totals().counters().send_calls(), 100u);
-  const std::string text = RenderReport(r);
+  const std::string text = output::RenderReport(r);
   EXPECT_NE(text.find("status: failed\n  - every agent was lost (all 2)"), std::string::npos)
       << text;
   EXPECT_NE(text.find("  - lost: a:1 lost at interval 0"), std::string::npos) << text;
 }
 
 TEST(BuildReport, AHistogramOfAnotherLayoutIsRefusedNotMerged) {
-  AgentOutcome a = Finished("a:1", {1000, 2000}, {});
+  driver::AgentOutcome a = Finished("a:1", {1000, 2000}, {});
   a.result->mutable_timings(0)->mutable_histogram()->set_sub_bucket_bits(5);
-  const v1::RunReport r = BuildReport(Spec(), {a, Finished("b:1", {3000}, {})}, {});
+  const v1::RunReport r = driver::BuildReport(Spec(), {a, Finished("b:1", {3000}, {})}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1);
   EXPECT_NE(r.reasons(0).find("layout"), std::string::npos) << r.reasons(0);
@@ -176,7 +178,7 @@ TEST(BuildReport, AgentIntervalsKeepPercentilesAndStayUnderTwoKilobytesOfJson) {
     wire::TimingsToProto(t, /*with_histograms=*/true, i.mutable_timings());
     return i;
   };
-  const v1::RunReport r = BuildReport(
+  const v1::RunReport r = driver::BuildReport(
       Spec(),
       {Finished("a", {}, {with_round_trips(1000)}), Finished("b", {}, {with_round_trips(1000000)})},
       {});
@@ -212,30 +214,30 @@ TEST(BuildReport, IntervalsSummarizedAsTheyAreMergedGiveTheSameReport) {
   // What the driver does during a run (merge each interval across agents, then keep only the
   // agents' summaries of it) must give the report that merging everything at the end gives,
   // including the timings of an agent lost before its result, which come from its intervals.
-  AgentOutcome a = Finished(
+  driver::AgentOutcome a = Finished(
       "a", {5000}, {WithRoundTrips(0, 1000), WithRoundTrips(1, 2000), WithRoundTrips(2, 3000)});
-  AgentOutcome lost;
+  driver::AgentOutcome lost;
   lost.name = "b";
   lost.connections = 10;
   lost.lost = true;
   lost.lost_at_interval = 2;
   lost.error = "silent for 5s";
   lost.intervals = {WithRoundTrips(0, 900000), WithRoundTrips(1, 800000)};
-  const v1::RunReport whole = BuildReport(Spec(), {a, lost}, {});
+  const v1::RunReport whole = driver::BuildReport(Spec(), {a, lost}, {});
 
-  std::vector<AgentOutcome> live = {a, lost};
+  std::vector<driver::AgentOutcome> live = {a, lost};
   std::vector<v1::IntervalPoint> merged;
   for (uint32_t k = 0; k < 2; ++k) {  // interval 2 never had every agent: merged at the end
-    merged.push_back(MergeInterval(k, {&live[0].intervals[k], &live[1].intervals[k]}, 1.0));
-    for (AgentOutcome& o : live) SummarizeInterval(&o, k);
+    merged.push_back(driver::MergeInterval(k, {&live[0].intervals[k], &live[1].intervals[k]}, 1.0));
+    for (driver::AgentOutcome& o : live) driver::SummarizeInterval(&o, k);
   }
-  for (const AgentOutcome& o : live) {
+  for (const driver::AgentOutcome& o : live) {
     for (size_t k = 0; k < 2; ++k) {
       EXPECT_FALSE(o.intervals[k].timings(0).has_histogram());
       EXPECT_FALSE(o.intervals[k].fairness().has_bytes_per_connection());
     }
   }
-  const v1::RunReport summarized = BuildReport(Spec(), live, {}, merged);
+  const v1::RunReport summarized = driver::BuildReport(Spec(), live, {}, merged);
   EXPECT_EQ(summarized.SerializeAsString(), whole.SerializeAsString()) << summarized;
   ASSERT_EQ(whole.intervals_size(), 3);
   EXPECT_EQ(RoundTrip(whole.agents(1).timings()).count(), 2000u);
@@ -246,15 +248,15 @@ TEST(BuildReport, IntervalsSummarizedAsTheyAreMergedGiveTheSameReport) {
 TEST(Render, JsonPrintedPieceByPieceParsesBackToTheWholeReport) {
   // ReportToJson prints agents and interval series one element at a time; what it prints must
   // be exactly the report, with each agent interval on a line of its own.
-  std::vector<AgentOutcome> agents;
+  std::vector<driver::AgentOutcome> agents;
   for (int n = 0; n < 3; ++n) {
     std::vector<v1::Interval> series;
     for (uint32_t k = 0; k < 4; ++k) series.push_back(WithRoundTrips(k, 1000 * (n + 1)));
     agents.push_back(Finished(absl::StrCat("agent", n), {1000, 2000}, series));
   }
-  const v1::RunReport r = BuildReport(Spec(), agents, {});
+  const v1::RunReport r = driver::BuildReport(Spec(), agents, {});
   ASSERT_EQ(r.intervals_size(), 4);
-  const std::string json = ReportToJson(r);
+  const std::string json = output::ReportToJson(r);
   v1::RunReport back;
   const auto parsed = google::protobuf::util::JsonStringToMessage(json, &back);
   ASSERT_TRUE(parsed.ok()) << parsed.ToString() << "\n" << json;
@@ -273,11 +275,11 @@ TEST(Render, JsonPrintedPieceByPieceParsesBackToTheWholeReport) {
 
 TEST(BuildReport, ConnectionsUpForAWholeRunWithNoMessageCompletedFailTheRun) {
   // An rr response framing that never matches: bytes came and went, nothing completed.
-  AgentOutcome a = Finished("a", {}, {});
+  driver::AgentOutcome a = Finished("a", {}, {});
   a.result->mutable_counters()->set_bytes_received(600);
   v1::RunSpecSummary spec = Spec();
   spec.mutable_load()->set_workload(v1::WORKLOAD_RR);
-  const v1::RunReport r = BuildReport(spec, {a}, {});
+  const v1::RunReport r = driver::BuildReport(spec, {a}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1) << r;
   EXPECT_NE(r.reasons(0).find("no message completed in 1.0 s measured (do --response-bytes"),
@@ -287,14 +289,14 @@ TEST(BuildReport, ConnectionsUpForAWholeRunWithNoMessageCompletedFailTheRun) {
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
   const v1::RunReport r =
-      BuildReport(Spec(),
-                  {Finished("a", {},
-                            {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 200, 200),
-                             MakeInterval(2, 3.0, 300, 300)}),
-                   Finished("b", {},
-                            {MakeInterval(0, 1.001, 10, 10), MakeInterval(1, 2.001, 20, 20),
-                             MakeInterval(2, 3.0, 30, 30)})},
-                  {});
+      driver::BuildReport(Spec(),
+                          {Finished("a", {},
+                                    {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 200, 200),
+                                     MakeInterval(2, 3.0, 300, 300)}),
+                           Finished("b", {},
+                                    {MakeInterval(0, 1.001, 10, 10), MakeInterval(1, 2.001, 20, 20),
+                                     MakeInterval(2, 3.0, 30, 30)})},
+                          {});
   ASSERT_EQ(r.intervals_size(), 3);
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(r.intervals(k).index(), static_cast<uint32_t>(k));
@@ -306,23 +308,23 @@ TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
 
 TEST(BuildReport, AnAgentWithNoResultNoErrorAndNotLostIsNeverOk) {
   // Found by fuzz/report_merge_fuzzer: a merge that trusted the driver to mark such agents.
-  AgentOutcome a;
+  driver::AgentOutcome a;
   a.name = "a";
-  const v1::RunReport r = BuildReport({}, {a}, {});
+  const v1::RunReport r = driver::BuildReport({}, {a}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1);
   EXPECT_EQ(r.reasons(0), "agent a ended without sending its result");
 }
 
 TEST(BuildReport, AnAgentThatNeverReportedItsResultKeepsItsIntervalsAndFailsTheRun) {
-  AgentOutcome lost;
+  driver::AgentOutcome lost;
   lost.name = "lost:1";
   lost.connections = 10;
   lost.ready = v1::Ready();
   lost.ready->set_connections_established(10);
   lost.intervals = {MakeInterval(0, 1.0, 50, 50)};
   lost.error = "connection to the agent lost";
-  const v1::RunReport r = BuildReport(
+  const v1::RunReport r = driver::BuildReport(
       Spec(),
       {Finished("ok:1", {}, {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 2.0, 100, 100)}),
        lost},
@@ -347,39 +349,39 @@ bool Has(const v1::RunReport& r, const std::string& needle) {
 }
 
 TEST(BuildReport, ConnectionsStarvedForTwoIntervalsAreNamedWithTheirRange) {
-  const v1::RunReport r =
-      BuildReport(Spec(),
-                  {Finished("a", {},
-                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
-                             MakeInterval(2, 3.0, 1000, 1000, 7)})},
-                  {});
+  const v1::RunReport r = driver::BuildReport(
+      Spec(),
+      {Finished("a", {},
+                {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
+                 MakeInterval(2, 3.0, 1000, 1000, 7)})},
+      {});
   ASSERT_TRUE(Has(r, "starved: 7 of 10 connections delivered nothing from t=1.0 s")) << r;
   EXPECT_TRUE(Has(r, "3 carried 100% (Jain 0.30)"));
   EXPECT_EQ(r.intervals(2).fairness().starved_connections(), 7u);
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);  // starved, yet the run did what was asked
   // One interval alone is not enough to call it starvation.
-  const v1::RunReport once =
-      BuildReport(Spec(),
-                  {Finished("a", {},
-                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
-                             MakeInterval(2, 3.0, 1000, 1000)})},
-                  {});
+  const v1::RunReport once = driver::BuildReport(
+      Spec(),
+      {Finished("a", {},
+                {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 1000, 1000, 7),
+                 MakeInterval(2, 3.0, 1000, 1000)})},
+      {});
   EXPECT_FALSE(Has(once, "starved")) << once;
 }
 
 TEST(BuildReport, EveryConnectionStalledAtTheEndFailsTheRun) {
-  const v1::RunReport r =
-      BuildReport(Spec(),
-                  {Finished("a", {},
-                            {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 0, 0, 10),
-                             MakeInterval(2, 3.0, 0, 0, 10)})},
-                  {});
+  const v1::RunReport r = driver::BuildReport(
+      Spec(),
+      {Finished("a", {},
+                {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 2.0, 0, 0, 10),
+                 MakeInterval(2, 3.0, 0, 0, 10)})},
+      {});
   EXPECT_TRUE(Has(r, "stall: all 10 connections delivered nothing from t=1.0 s to t=3.0 s")) << r;
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GE(r.reasons_size(), 1);
   EXPECT_EQ(r.reasons(0), "every connection stalled at the end: nothing delivered from t=1.0 s");
   // A short final interval is not mistaken for a stall or a collapse.
-  const v1::RunReport calm = BuildReport(
+  const v1::RunReport calm = driver::BuildReport(
       Spec(),
       {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), MakeInterval(1, 1.1, 0, 0, 10)})}, {});
   EXPECT_EQ(calm.diagnostics_size(), 0) << calm;
@@ -389,8 +391,8 @@ TEST(BuildReport, EveryConnectionStalledAtTheEndFailsTheRun) {
 TEST(BuildReport, ConnectionsClosedByTheTargetWhileMeasuredFailTheRun) {
   v1::Interval closed = MakeInterval(1, 2.0, 1000, 1000);
   closed.mutable_counters()->set_closed_by_peer(3);
-  const v1::RunReport r =
-      BuildReport(Spec(), {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), closed})}, {});
+  const v1::RunReport r = driver::BuildReport(
+      Spec(), {Finished("a", {}, {MakeInterval(0, 1.0, 1000, 1000), closed})}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_EQ(r.reasons_size(), 1);
   EXPECT_NE(r.reasons(0).find("the target closed 3"), std::string::npos) << r.reasons(0);
@@ -407,7 +409,7 @@ TEST(BuildReport, AGeneratorWaitingForACpuIsBlamedInsteadOfTheTarget) {
     w->set_cpu_share(0.5);
     w->set_runqueue_share(0.34);
   }
-  const v1::RunReport r = BuildReport(Spec(), {Finished("a", {}, intervals)}, {});
+  const v1::RunReport r = driver::BuildReport(Spec(), {Finished("a", {}, intervals)}, {});
   EXPECT_TRUE(Has(r, "generator-bound: worker 1 waited for a CPU 34% of t=1.0-3.0 s")) << r;
   EXPECT_FALSE(Has(r, "stall")) << r;
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
@@ -416,8 +418,8 @@ TEST(BuildReport, AGeneratorWaitingForACpuIsBlamedInsteadOfTheTarget) {
 TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   std::vector<uint64_t> lat(1000, 50000);
   const v1::RunReport r =
-      BuildReport(Spec(), {Finished("a", lat, {MakeInterval(0, 1.0, 5, 5)})}, {});
-  const std::string json = ReportToJson(r);
+      driver::BuildReport(Spec(), {Finished("a", lat, {MakeInterval(0, 1.0, 5, 5)})}, {});
+  const std::string json = output::ReportToJson(r);
   for (const char* key :
        {"\"totals\"", "\"bytes_sent\"", "\"bytes_received\"", "\"send_calls\"", "\"recv_calls\"",
         "\"messages\"", "\"completions_per_sec\"", "\"connections_established\"",
@@ -442,7 +444,7 @@ TEST(Render, JsonKeepsProtoFieldNamesAndParsesBack) {
   v1::RunReport back;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
   EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
-  const std::string text = RenderReport(r);
+  const std::string text = output::RenderReport(r);
   EXPECT_NE(text.find("total"), std::string::npos);
   EXPECT_NE(text.find("status: ok"), std::string::npos);
   EXPECT_NE(text.find("50.0us"), std::string::npos) << text;
@@ -501,30 +503,34 @@ TEST(Json, IntegersAreNumbersAndEverythingReadsBackAsProtobufsOwnPrinterWouldHav
 }
 
 TEST(Render, BitsAsIperf3ShowsThemAndZeroCopyColumnsOnlyWhereThereWereZeroCopySends) {
-  v1::RunReport r = BuildReport(Spec(), {Finished("a", {50000}, {MakeInterval(0, 1.0, 5, 5)})}, {});
+  v1::RunReport r =
+      driver::BuildReport(Spec(), {Finished("a", {50000}, {MakeInterval(0, 1.0, 5, 5)})}, {});
   r.mutable_totals()->mutable_rates()->set_mb_per_sec_sent(3125);  // 25 Gbit/s
   r.mutable_agents(0)->mutable_counters()->set_send_calls(5);
   v1::TimingHistogram* call = r.add_timings();
   call->set_timing(v1::TIMING_SEND_CALL);
   call->mutable_summary()->set_count(5);
-  EXPECT_NE(RenderReport(r, /*bits=*/true).find("out 25.00 Gbit/s"), std::string::npos)
-      << RenderReport(r, true);
-  EXPECT_NE(RenderReport(r).find("out 3125.0 MB/s"), std::string::npos) << RenderReport(r);
-  EXPECT_EQ(RenderReport(r).find("zc done"), std::string::npos) << RenderReport(r);
+  EXPECT_NE(output::RenderReport(r, /*bits=*/true).find("out 25.00 Gbit/s"), std::string::npos)
+      << output::RenderReport(r, true);
+  EXPECT_NE(output::RenderReport(r).find("out 3125.0 MB/s"), std::string::npos)
+      << output::RenderReport(r);
+  EXPECT_EQ(output::RenderReport(r).find("zc done"), std::string::npos) << output::RenderReport(r);
   r.mutable_totals()->mutable_counters()->set_zc_sends(5);
-  EXPECT_NE(RenderReport(r).find("zc done p50"), std::string::npos) << RenderReport(r);
+  EXPECT_NE(output::RenderReport(r).find("zc done p50"), std::string::npos)
+      << output::RenderReport(r);
   // A run that measured less than it was asked to says so in its header.
   r.mutable_spec()->mutable_load()->set_duration_ms(10000);
   r.mutable_totals()->set_measured_s(2.5);
-  EXPECT_NE(RenderReport(r).find("stopped early: 2.5s of the 10.0s asked"), std::string::npos)
-      << RenderReport(r);
+  EXPECT_NE(output::RenderReport(r).find("stopped early: 2.5s of the 10.0s asked"),
+            std::string::npos)
+      << output::RenderReport(r);
 }
 
 TEST(Render, EveryNonZeroErrorCounterIsListedByName) {
-  AgentOutcome a = Finished("a:1", {}, {});
+  driver::AgentOutcome a = Finished("a:1", {}, {});
   a.result->mutable_counters()->set_verify_errors(3);
   a.result->mutable_counters()->set_connect_errors(2);
-  const std::string text = RenderReport(BuildReport(Spec(), {a}, {}));
+  const std::string text = output::RenderReport(driver::BuildReport(Spec(), {a}, {}));
   EXPECT_NE(text.find("errors: connect_errors 2, verify_errors 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("status: failed"), std::string::npos) << text;
 }

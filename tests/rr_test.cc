@@ -9,9 +9,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "controller/render.h"
 #include "gtest/gtest.h"
 #include "net/fd.h"
+#include "output/render.h"
 #include "process/child.h"
 #include "target/target_server.h"
 #include "tests/cluster.h"
@@ -21,7 +21,7 @@
 namespace salvo {
 namespace {
 
-using controller::RunConfig;
+using driver::RunConfig;
 using testing::WaitFor;
 
 class Rr : public testing::Cluster {};
@@ -38,7 +38,7 @@ TEST_F(Rr, RequestsOfTheUsersBytesAgainstAnEchoServerMatchItsOwnCount) {
   c.response_bytes = c.request.size();
   c.pipeline = 4;
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 1000u);
   EXPECT_EQ(RoundTrips(r), t.messages());
@@ -131,7 +131,7 @@ TEST_F(Rr, RedisPingIsCountedAsRedisCountsIt) {
   c.warmup = absl::ZeroDuration();
   c.drain = absl::Seconds(2);
   const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << controller::RenderReport(r);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
   const v1::Counters& t = r.totals().counters();
   EXPECT_GT(t.messages(), 1000u);
   EXPECT_EQ(RoundTrips(r), t.messages());

@@ -1,4 +1,4 @@
-#include "controller/run_config.h"
+#include "driver/run_config.h"
 
 #include <cstdio>
 #include <fstream>
@@ -10,9 +10,9 @@
 namespace salvo::controller {
 namespace {
 
-RunConfig Unusual() {
+driver::RunConfig Unusual() {
   // Every field away from its default, so that a field the inverse forgets shows.
-  RunConfig c;
+  driver::RunConfig c;
   c.agents = {"127.0.0.1:7101", "127.0.0.1:7102"};
   c.agent_weights = {1, 3};
   c.on_agent_loss = plan::LossPolicy::kAbort;
@@ -48,40 +48,41 @@ RunConfig Unusual() {
 }
 
 TEST(Scenario, TheSpecOfAConfigAppliedToADefaultConfigGivesTheSameSpec) {
-  const v1::RunSpecSummary spec = SpecSummary(Unusual());
-  RunConfig replayed;
-  ASSERT_TRUE(ApplySpecSummary(spec, &replayed).ok());
-  EXPECT_EQ(SpecSummary(replayed).SerializeAsString(), spec.SerializeAsString())
-      << v1::ToJson(SpecSummary(replayed)) << "\nwanted\n"
+  const v1::RunSpecSummary spec = driver::SpecSummary(Unusual());
+  driver::RunConfig replayed;
+  ASSERT_TRUE(driver::ApplySpecSummary(spec, &replayed).ok());
+  EXPECT_EQ(driver::SpecSummary(replayed).SerializeAsString(), spec.SerializeAsString())
+      << v1::ToJson(driver::SpecSummary(replayed)) << "\nwanted\n"
       << v1::ToJson(spec);
 }
 
 TEST(Scenario, AFileWrittenAsJsonReadsBackAndBadFilesSayWhy) {
   const std::string path = ::testing::TempDir() + "/scenario.json";
-  const v1::RunSpecSummary spec = SpecSummary(Unusual());
+  const v1::RunSpecSummary spec = driver::SpecSummary(Unusual());
   std::ofstream(path) << v1::ToJson(spec);
-  absl::StatusOr<v1::RunSpecSummary> read = ReadScenario(path);
+  absl::StatusOr<v1::RunSpecSummary> read = driver::ReadScenario(path);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->SerializeAsString(), spec.SerializeAsString());
 
   std::ofstream(path) << R"({"load": {"tarrget": "127.0.0.1:1"}})";
-  read = ReadScenario(path);
+  read = driver::ReadScenario(path);
   ASSERT_FALSE(read.ok());
   EXPECT_NE(read.status().message().find("tarrget"), std::string::npos) << read.status();
 
   std::ofstream(path) << R"({"load": {"workload": "WORKLOAD_SOMETHING_ELSE"}})";
-  EXPECT_FALSE(ReadScenario(path).ok());
+  EXPECT_FALSE(driver::ReadScenario(path).ok());
   // Durations past the limits are refused, not wrapped.
   v1::RunSpecSummary huge;
   huge.mutable_load()->set_duration_ms(uint64_t{1} << 62);
-  RunConfig c;
-  EXPECT_FALSE(ApplySpecSummary(huge, &c).ok());
-  EXPECT_FALSE(ReadScenario(path + ".missing").ok());
+  driver::RunConfig c;
+  EXPECT_FALSE(driver::ApplySpecSummary(huge, &c).ok());
+  EXPECT_FALSE(driver::ReadScenario(path + ".missing").ok());
   std::remove(path.c_str());
 }
 
 TEST(Stages, ParseDurationsAndRatesWithDecimalSuffixes) {
-  absl::StatusOr<std::vector<RunConfig::Stage>> s = ParseStages("10s:1k, 30s:50k,500ms:2.5m,1m:0");
+  absl::StatusOr<std::vector<driver::RunConfig::Stage>> s =
+      driver::ParseStages("10s:1k, 30s:50k,500ms:2.5m,1m:0");
   ASSERT_TRUE(s.ok()) << s.status();
   ASSERT_EQ(s->size(), 4u);
   EXPECT_EQ((*s)[0].duration, absl::Seconds(10));
@@ -92,44 +93,47 @@ TEST(Stages, ParseDurationsAndRatesWithDecimalSuffixes) {
   EXPECT_EQ((*s)[3].duration, absl::Minutes(1));
   EXPECT_EQ((*s)[3].rate, 0);
   for (const char* bad : {"10s", "10s:", "x:1k", "10s:-5", "10s:2g", "10s:nan", ""}) {
-    EXPECT_FALSE(ParseStages(bad).ok()) << bad;
+    EXPECT_FALSE(driver::ParseStages(bad).ok()) << bad;
   }
 }
 
 TEST(Stages, ValidateRefusesARateBesideThemAndStagesThatSendNothing) {
-  RunConfig c;
+  driver::RunConfig c;
   c.agents = {"127.0.0.1:7100"};
   c.target = "127.0.0.1:7000";
   c.stages = {{absl::Seconds(1), 0}};
-  EXPECT_NE(Validate(c).message().find("every rate is 0"), std::string::npos) << Validate(c);
+  EXPECT_NE(driver::Validate(c).message().find("every rate is 0"), std::string::npos)
+      << driver::Validate(c);
   c.stages = {{absl::Seconds(1), 10}};
-  EXPECT_TRUE(Validate(c).ok()) << Validate(c);
+  EXPECT_TRUE(driver::Validate(c).ok()) << driver::Validate(c);
   c.rate = 5;
-  EXPECT_NE(Validate(c).message().find("give one"), std::string::npos) << Validate(c);
+  EXPECT_NE(driver::Validate(c).message().find("give one"), std::string::npos)
+      << driver::Validate(c);
 }
 
 TEST(SourceIps, AListForAllAndListsForSingleAgentsGoToTheirAgents) {
-  RunConfig c = Unusual();
+  driver::RunConfig c = Unusual();
   c.pipeline = 1;  // connect-rr has none
   c.rate = 0;      // the stages set it
   c.agent_source_ips.clear();
-  ASSERT_TRUE(AddSourceIps("127.0.0.2-127.0.0.3", &c).ok());
-  ASSERT_TRUE(AddSourceIps("127.0.0.1:7102=127.0.0.8", &c).ok());
-  EXPECT_FALSE(AddSourceIps("127.0.0.1:7102=127.0.0.9", &c).ok());  // given twice
-  EXPECT_TRUE(Validate(c).ok()) << Validate(c);
-  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7101", 10).source_ips(), "");
-  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7101", 10).load().source_ips(), "127.0.0.2-127.0.0.3");
-  EXPECT_EQ(AgentSpec(c, "127.0.0.1:7102", 30).source_ips(), "127.0.0.8");
+  ASSERT_TRUE(driver::AddSourceIps("127.0.0.2-127.0.0.3", &c).ok());
+  ASSERT_TRUE(driver::AddSourceIps("127.0.0.1:7102=127.0.0.8", &c).ok());
+  EXPECT_FALSE(driver::AddSourceIps("127.0.0.1:7102=127.0.0.9", &c).ok());  // given twice
+  EXPECT_TRUE(driver::Validate(c).ok()) << driver::Validate(c);
+  EXPECT_EQ(driver::AgentSpec(c, "127.0.0.1:7101", 10).source_ips(), "");
+  EXPECT_EQ(driver::AgentSpec(c, "127.0.0.1:7101", 10).load().source_ips(), "127.0.0.2-127.0.0.3");
+  EXPECT_EQ(driver::AgentSpec(c, "127.0.0.1:7102", 30).source_ips(), "127.0.0.8");
   // Each agent's share of the stages' rates and of the connect rate follows its connections.
-  const v1::RunSpec spec = AgentSpec(c, "127.0.0.1:7102", 30);
+  const v1::RunSpec spec = driver::AgentSpec(c, "127.0.0.1:7102", 30);
   ASSERT_EQ(spec.stages_size(), 2);
   EXPECT_DOUBLE_EQ(spec.stages(0).rate(), 1000.0 * 30 / 40);
   EXPECT_DOUBLE_EQ(spec.connect_rate(), 250.0 * 30 / 40);
   c.agent_source_ips["127.0.0.1:9999"] = "127.0.0.5";
-  EXPECT_NE(Validate(c).message().find("not one of the --agents"), std::string::npos);
+  EXPECT_NE(driver::Validate(c).message().find("not one of the --agents"), std::string::npos);
   c.agent_source_ips.erase("127.0.0.1:9999");
   c.source_ips = "127.0.0.2,::1";
-  EXPECT_NE(Validate(c).message().find("one family"), std::string::npos) << Validate(c);
+  EXPECT_NE(driver::Validate(c).message().find("one family"), std::string::npos)
+      << driver::Validate(c);
 }
 
 }  // namespace

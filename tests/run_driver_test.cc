@@ -1,6 +1,6 @@
 // The controller's driver over fake agent links: its decisions (when to start, what a lost
 // agent does to the run, how totals are formed) without gRPC, sockets or timing luck.
-#include "controller/run_driver.h"
+#include "driver/run_driver.h"
 
 #include <thread>
 
@@ -20,7 +20,7 @@ struct Script {
   bool lost = false;
 };
 
-class FakeLink final : public AgentLink {
+class FakeLink final : public driver::AgentLink {
  public:
   FakeLink(size_t index, Script script) : index_(index), script_(script) {}
   ~FakeLink() override {
@@ -28,7 +28,7 @@ class FakeLink final : public AgentLink {
     Join();
   }
 
-  void Open(const v1::RunSpec& spec, std::function<void(LinkEvent)> sink) override {
+  void Open(const v1::RunSpec& spec, std::function<void(driver::LinkEvent)> sink) override {
     spec_ = spec;
     thread_ = std::thread([this, sink = std::move(sink)] { Play(sink); });
   }
@@ -50,11 +50,11 @@ class FakeLink final : public AgentLink {
   }
 
  private:
-  void Play(const std::function<void(LinkEvent)>& sink) {
+  void Play(const std::function<void(driver::LinkEvent)>& sink) {
     v1::RunResponse ready;
     ready.mutable_ready()->set_connections_established(spec_.connections());
     ready.mutable_ready()->set_threads(1);
-    sink(LinkEvent{index_, ready, absl::OkStatus()});
+    sink(driver::LinkEvent{index_, ready, absl::OkStatus()});
     bool cancelled = false;
     {
       absl::MutexLock lock(&mu_);
@@ -63,7 +63,7 @@ class FakeLink final : public AgentLink {
       cancelled = closed_;
     }
     if (cancelled) {
-      sink(LinkEvent{index_, std::nullopt, absl::CancelledError("cancelled")});
+      sink(driver::LinkEvent{index_, std::nullopt, absl::CancelledError("cancelled")});
       return;
     }
     v1::AgentResult result;
@@ -75,10 +75,10 @@ class FakeLink final : public AgentLink {
       interval->set_index(i);
       interval->set_elapsed_s((i + 1) * script_.interval_s);
       interval->mutable_counters()->set_messages(script_.messages_per_interval);
-      sink(LinkEvent{index_, r, absl::OkStatus()});
+      sink(driver::LinkEvent{index_, r, absl::OkStatus()});
     }
     if (script_.lost) {
-      sink(LinkEvent{index_, std::nullopt, absl::UnavailableError("Socket closed")});
+      sink(driver::LinkEvent{index_, std::nullopt, absl::UnavailableError("Socket closed")});
       return;
     }
     const uint64_t messages = script_.messages_per_interval * script_.intervals;
@@ -90,12 +90,12 @@ class FakeLink final : public AgentLink {
     wire::RatesToProto(metrics::ComputeRates(c, measured), result.mutable_rates());
     v1::RunResponse r;
     *r.mutable_result() = result;
-    sink(LinkEvent{index_, r, absl::OkStatus()});
+    sink(driver::LinkEvent{index_, r, absl::OkStatus()});
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&closed_));
     }
-    sink(LinkEvent{index_, std::nullopt, absl::OkStatus()});
+    sink(driver::LinkEvent{index_, std::nullopt, absl::OkStatus()});
   }
 
   const size_t index_;
@@ -108,10 +108,11 @@ class FakeLink final : public AgentLink {
   int stops_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-AgentAccess FakeAccess(std::vector<Script> scripts, std::vector<std::string> probe_errors = {}) {
-  AgentAccess access;
+driver::AgentAccess FakeAccess(std::vector<Script> scripts,
+                               std::vector<std::string> probe_errors = {}) {
+  driver::AgentAccess access;
   access.probe = [probe_errors](const std::vector<std::string>& agents) {
-    std::vector<AgentProbe> probes(agents.size());
+    std::vector<driver::AgentProbe> probes(agents.size());
     for (size_t i = 0; i < agents.size(); ++i) {
       probes[i].agent = agents[i];
       probes[i].reachable = true;
@@ -119,14 +120,14 @@ AgentAccess FakeAccess(std::vector<Script> scripts, std::vector<std::string> pro
     }
     return probes;
   };
-  access.link = [scripts](size_t index, const std::string&) -> AgentLinkPtr {
+  access.link = [scripts](size_t index, const std::string&) -> driver::AgentLinkPtr {
     return std::make_unique<FakeLink>(index, scripts[index]);
   };
   return access;
 }
 
-RunConfig TwoAgents() {
-  RunConfig c;
+driver::RunConfig TwoAgents() {
+  driver::RunConfig c;
   c.agents = {"a:1", "b:1"};
   c.target = "127.0.0.1:9";
   c.connections = 10;
@@ -142,7 +143,8 @@ TEST(RunDriver, TotalRatesWithALostAgentAreTotalMessagesOverTheMeasuredSeconds) 
   lost.intervals = 1;
   lost.messages_per_interval = 41000;
   lost.lost = true;
-  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, lost}));
+  const v1::RunReport r =
+      driver::DriveRun(TwoAgents(), driver::RunHooks(), FakeAccess({Script{}, lost}));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
   ASSERT_EQ(r.lost_agents_size(), 1);
   EXPECT_NE(r.lost_agents(0).find("b:1 lost at interval 1"), std::string::npos) << r.lost_agents(0);
@@ -161,9 +163,9 @@ TEST(RunDriver, AbortOnLossFailsTheRunWithThePolicysReason) {
   Script lost;
   lost.intervals = 2;
   lost.lost = true;
-  RunConfig c = TwoAgents();
+  driver::RunConfig c = TwoAgents();
   c.on_agent_loss = plan::LossPolicy::kAbort;
-  const v1::RunReport r = DriveRun(c, RunHooks(), FakeAccess({Script{}, lost}));
+  const v1::RunReport r = driver::DriveRun(c, driver::RunHooks(), FakeAccess({Script{}, lost}));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   ASSERT_GE(r.reasons_size(), 1);
   EXPECT_NE(r.reasons(0).find("--on-agent-loss abort"), std::string::npos) << r.reasons(0);
@@ -171,12 +173,13 @@ TEST(RunDriver, AbortOnLossFailsTheRunWithThePolicysReason) {
 
 TEST(RunDriver, AnAgentThatFailsItsProbeStopsTheRunBeforeAnyStreamOpens) {
   bool opened = false;
-  AgentAccess access = FakeAccess({Script{}, Script{}}, {"", "agent b:1 speaks protocol 1"});
-  access.link = [&opened](size_t index, const std::string&) -> AgentLinkPtr {
+  driver::AgentAccess access =
+      FakeAccess({Script{}, Script{}}, {"", "agent b:1 speaks protocol 1"});
+  access.link = [&opened](size_t index, const std::string&) -> driver::AgentLinkPtr {
     opened = true;
     return std::make_unique<FakeLink>(index, Script{});
   };
-  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), access);
+  const v1::RunReport r = driver::DriveRun(TwoAgents(), driver::RunHooks(), access);
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   EXPECT_FALSE(opened);
   ASSERT_EQ(r.reasons_size(), 1);
@@ -184,7 +187,8 @@ TEST(RunDriver, AnAgentThatFailsItsProbeStopsTheRunBeforeAnyStreamOpens) {
 }
 
 TEST(RunDriver, AllAgentsFinishingGivesOkWithExactSums) {
-  const v1::RunReport r = DriveRun(TwoAgents(), RunHooks(), FakeAccess({Script{}, Script{}}));
+  const v1::RunReport r =
+      driver::DriveRun(TwoAgents(), driver::RunHooks(), FakeAccess({Script{}, Script{}}));
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
   EXPECT_EQ(r.totals().counters().messages(), 80000u);
   EXPECT_EQ(r.totals().counters().connections_established(), 10u);

@@ -1,4 +1,4 @@
-#include "controller/svg_chart.h"
+#include "output/svg_chart.h"
 
 #include <expat.h>
 
@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace salvo::controller {
+namespace salvo::output {
 namespace {
 
 struct Seen {
@@ -55,7 +55,7 @@ TEST(SvgChart, EscapesNamesAndLabelsEverything) {
   c.series.push_back({"copy<&>\"", {{1024, 10}, {4096, 30}, {2048, 20}}});
   c.series.push_back({"zc", {{1024, 5}, {4096, 40}}});
   c.series.push_back({"empty", {}});
-  const Seen seen = Parse(RenderSvg({c}));
+  const Seen seen = Parse(output::RenderSvg({c}));
   EXPECT_EQ(seen.series, (std::vector<std::string>{"copy<&>\"", "zc", "empty"}));
   auto has = [&](const std::string& t) {
     return std::find(seen.texts.begin(), seen.texts.end(), t) != seen.texts.end();
@@ -71,7 +71,7 @@ TEST(SvgChart, EscapesNamesAndLabelsEverything) {
 TEST(SvgChart, PathsFollowTheDataInXOrder) {
   Chart c{"t", "x", "y", false, {}, nullptr};
   c.series.push_back({"s", {{3, 1}, {1, 1}, {2, 1}}});
-  const std::string svg = RenderSvg({c});
+  const std::string svg = output::RenderSvg({c});
   const size_t d = svg.find(" d=\"M");
   ASSERT_NE(d, std::string::npos);
   // Three points, drawn left to right: one move and two lines.
@@ -81,4 +81,4 @@ TEST(SvgChart, PathsFollowTheDataInXOrder) {
 }
 
 }  // namespace
-}  // namespace salvo::controller
+}  // namespace salvo::output

@@ -1,5 +1,5 @@
-#include "controller/sweep.h"
-#include "controller/sweep_output.h"
+#include "driver/sweep.h"
+#include "output/sweep_output.h"
 
 #include <expat.h>
 
@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "agent/agent_service.h"
+#include "controller/grpc_agent_link.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "proto/json.h"
@@ -45,7 +46,7 @@ TEST(Crossover, NamesTheSizeFromWhichZeroCopyWins) {
     *r.add_points() = Point(sizes[i], net::SendMode::kCopy, copy_mb[i], 1.0, 0);
     *r.add_points() = Point(sizes[i], net::SendMode::kZeroCopy, zc_mb[i], i >= 2 ? 0.5 : 2.0, 0);
   }
-  const std::vector<std::string> f = FindCrossovers(r);
+  const std::vector<std::string> f = driver::FindCrossovers(r);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_NE(f[0].find("zerocopy beats copy on throughput from 64KiB up (crossover)"),
             std::string::npos)
@@ -63,7 +64,7 @@ TEST(Crossover, SaysWhenThereIsNoneAndWhenTheKernelCopied) {
   // A win at a small size only, lost again later, is not a crossover.
   *r.add_points() = Point(512, net::SendMode::kCopy, 10, 1.0, 0);
   *r.add_points() = Point(512, net::SendMode::kUringZc, 20, 2.0, 1.0);
-  const std::vector<std::string> f = FindCrossovers(r);
+  const std::vector<std::string> f = driver::FindCrossovers(r);
   ASSERT_EQ(f.size(), 3u);
   EXPECT_NE(f[0].find("never beats copy on throughput"), std::string::npos) << f[0];
   EXPECT_NE(f[2].find("copied 100% of its zero-copy sends"), std::string::npos) << f[2];
@@ -79,7 +80,7 @@ TEST(Crossover, AModeThatRanOnAnotherEngineIsNamedWithBoth) {
     *r.add_points() = copy;
     *r.add_points() = zc;
   }
-  const std::vector<std::string> f = FindCrossovers(r);
+  const std::vector<std::string> f = driver::FindCrossovers(r);
   ASSERT_FALSE(f.empty());
   EXPECT_NE(f[0].find("zerocopy on epoll against copy on io_uring"), std::string::npos) << f[0];
 }
@@ -111,20 +112,22 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   target::TargetServer& target = StartTarget(target::TargetMode::kSink);
   agent::AgentServer& agent = StartAgent();
 
-  SweepConfig s;
+  driver::SweepConfig s;
   s.base.agents = {agent.address()};
   s.base.target = absl::StrCat("127.0.0.1:", target.port());
   s.base.duration = absl::Milliseconds(400);
   s.base.warmup = absl::Milliseconds(100);
   s.base.interval = absl::Milliseconds(200);
   s.base.threads = 1;
-  ASSERT_TRUE(ParseSweepLists("1k,16k", "copy,zerocopy", "1,2", "epoll", "stream-out", &s).ok());
+  ASSERT_TRUE(
+      driver::ParseSweepLists("1k,16k", "copy,zerocopy", "1,2", "epoll", "stream-out", &s).ok());
   s.repeat = 2;
-  ASSERT_TRUE(ValidateSweep(s).ok());
+  ASSERT_TRUE(driver::ValidateSweep(s).ok());
   std::vector<std::string> progress;
-  RunHooks hooks;
+  driver::RunHooks hooks;
   hooks.print = [&](const std::string& line) { progress.push_back(line); };
-  const v1::SweepReport r = ExecuteSweep(s, hooks);
+  const v1::SweepReport r =
+      driver::ExecuteSweep(s, hooks, controller::GrpcAgentAccess(s.base.security));
   ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
   ASSERT_EQ(r.points_size(), 8);  // 2 sizes x 2 modes x 2 connection counts
   int progress_lines = 0;
@@ -164,7 +167,8 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   EXPECT_TRUE(copied_finding);
 
   // CSV: a header and one row per point, with the same numbers.
-  const std::vector<std::string> lines = absl::StrSplit(SweepCsv(r), '\n', absl::SkipEmpty());
+  const std::vector<std::string> lines =
+      absl::StrSplit(output::SweepCsv(r), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 9u);
   const std::vector<std::string> header = absl::StrSplit(lines[0], ',');
   std::map<std::string, size_t> column;
@@ -193,7 +197,7 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
   // SVG: well-formed XML; one panel per metric (throughput, completions, CPU per byte), each
   // with a path per send mode and connection count, error bars for the repeats, and a caption
   // that says the kernel copied every zero-copy send.
-  const std::string svg = SweepSvg(r);
+  const std::string svg = output::SweepSvg(r);
   SvgCount count;
   XML_Parser parser = XML_ParserCreate(nullptr);
   XML_SetUserData(parser, &count);
@@ -217,19 +221,20 @@ TEST_F(Sweep, RunsEveryPointAndWritesJsonCsvAndSvgThatParseBack) {
 }
 
 TEST(SweepAxes, RejectsBadAxes) {
-  SweepConfig s;
+  driver::SweepConfig s;
   s.base.agents = {"127.0.0.1:7100"};
   s.base.target = "127.0.0.1:7000";
-  EXPECT_FALSE(ParseSweepLists("1k,4q", "copy", "1", "auto", "stream-out", &s).ok());
-  EXPECT_FALSE(ParseSweepLists("1k", "copy", "0", "auto", "stream-out", &s).ok());
-  EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto", "ping", &s).ok());
-  const absl::Status mode = ParseSweepLists("1k", "copy,telepathy", "1", "auto", "echo", &s);
+  EXPECT_FALSE(driver::ParseSweepLists("1k,4q", "copy", "1", "auto", "stream-out", &s).ok());
+  EXPECT_FALSE(driver::ParseSweepLists("1k", "copy", "0", "auto", "stream-out", &s).ok());
+  EXPECT_FALSE(driver::ParseSweepLists("1k", "copy", "1", "auto", "ping", &s).ok());
+  const absl::Status mode =
+      driver::ParseSweepLists("1k", "copy,telepathy", "1", "auto", "echo", &s);
   EXPECT_EQ(
       mode.message(),
       "--send-modes: unknown send mode 'telepathy' (expected copy, zerocopy, uring-zc or direct)");
-  EXPECT_FALSE(ParseSweepLists("1k", "copy", "1", "auto,fast", "echo", &s).ok());
-  ASSERT_TRUE(ParseSweepLists("1k", "copy", "1", "auto", "echo", &s).ok());
-  EXPECT_TRUE(ValidateSweep(s).ok());
+  EXPECT_FALSE(driver::ParseSweepLists("1k", "copy", "1", "auto,fast", "echo", &s).ok());
+  ASSERT_TRUE(driver::ParseSweepLists("1k", "copy", "1", "auto", "echo", &s).ok());
+  EXPECT_TRUE(driver::ValidateSweep(s).ok());
 }
 
 }  // namespace

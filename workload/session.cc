@@ -521,6 +521,9 @@ void Session::OnConnected(net::ConnId, absl::Status status) {
   }
   state_ = State::kOpen;
   ++ctx_->connected;
+  if (ctx_->connect_rank != nullptr && ctx_->connect_rank[slot_] == kNoConnectRank) {
+    ctx_->connect_rank[slot_] = ctx_->connect_counter->fetch_add(1, std::memory_order_relaxed);
+  }
   stats().Add(Counter::kConnectionsEstablished);
   if (absl::StatusOr<uint16_t> port = engine().LocalPort(id_); port.ok()) local_port_ = *port;
   AfterConnect(true);

@@ -20,6 +20,7 @@
 //   s->BeginDrain();              // ... Poll until s->Drained()
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -83,6 +84,8 @@ struct Options {
 
 // Bytes one coalesced stream-out send aims for.
 inline constexpr size_t kCoalesceBytes = 64 * 1024;
+// A connect_rank slot whose connection was never established.
+inline constexpr uint32_t kNoConnectRank = UINT32_MAX;
 
 // State shared by the sessions of one worker thread (and only that thread).
 struct SessionContext {
@@ -96,6 +99,12 @@ struct SessionContext {
   uint32_t connected = 0;
   uint32_t failed = 0;
   std::string first_error;
+  // When set: each session's first established connection takes the next number of
+  // `connect_counter` (shared by the agent's workers) into connect_rank[slot], its place in the
+  // agent's connect order, which the diagnosis needs ("the 64 served are the first 64
+  // connected"). Written once per slot, before the start barrier.
+  std::atomic<uint32_t>* connect_counter = nullptr;
+  uint32_t* connect_rank = nullptr;
 
   void RecordConnectError(const absl::Status& status);
 };

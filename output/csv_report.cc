@@ -1,0 +1,92 @@
+#include "output/csv_report.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "metrics/figures.h"
+#include "output/file_output.h"
+#include "output/sinks.h"
+#include "status/status_macros.h"
+#include "wire/enums.h"
+#include "wire/figures.h"
+#include "wire/text.h"
+
+namespace salvo::output {
+
+std::string ReportCsv(const v1::RunReport& r) {
+  // Columns from the schema and the figure tables, as the sweep's CSV: a new counter, rate or
+  // timing is a new column with no list here to keep in step.
+  const auto counter_fields = wire::ScalarFields(v1::Counters::descriptor());
+  const auto rate_fields = wire::ScalarFields(v1::Rates::descriptor());
+  std::vector<std::string> header = {"unix_ms", "elapsed_s", "interval", "agent", "seconds"};
+  for (const auto* f : counter_fields) header.push_back(f->name());
+  for (const auto* f : rate_fields) header.push_back(f->name());
+  for (const metrics::FigureInfo& t : metrics::kTimingInfo) {
+    for (const char* q : {"p50", "p90", "p99", "max"}) {
+      header.push_back(absl::StrCat(t.name, "_", q, "_us"));
+    }
+  }
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  const auto add_row = [&](const v1::Counters& counters, const v1::Rates& rates,
+                           const google::protobuf::RepeatedPtrField<v1::TimingHistogram>& timings,
+                           int64_t unix_ms, double elapsed_s, uint32_t index,
+                           absl::string_view agent, double seconds) {
+    std::vector<std::string> row = {absl::StrCat(unix_ms), wire::DoubleText(elapsed_s),
+                                    absl::StrCat(index), std::string(agent),
+                                    wire::DoubleText(seconds)};
+    for (const auto* f : counter_fields) row.push_back(wire::FieldText(counters, f));
+    for (const auto* f : rate_fields) row.push_back(wire::FieldText(rates, f));
+    for (int t = 0; t < metrics::kNumTimings; ++t) {
+      const v1::LatencySummary& s = wire::FindSummary(timings, static_cast<metrics::Timing>(t));
+      for (double us : {s.p50_us(), s.p90_us(), s.p99_us(), s.max_us()}) {
+        row.push_back(s.count() > 0 ? wire::DoubleText(us) : "");
+      }
+    }
+    absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
+  };
+  double previous = 0;
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    const double seconds = p.elapsed_s() - previous;
+    for (const v1::AgentResult& a : r.agents()) {
+      for (const v1::Interval& i : a.intervals()) {
+        if (i.index() != p.index()) continue;
+        v1::Rates rates;
+        wire::RatesToProto(metrics::ComputeRates(wire::CountersFromProto(i.counters()), seconds),
+                           &rates);
+        add_row(i.counters(), rates, i.timings(), i.unix_ms(), i.elapsed_s(), i.index(), a.agent(),
+                seconds);
+      }
+    }
+    add_row(p.counters(), p.rates(), p.timings(), p.unix_ms(), p.elapsed_s(), p.index(), "total",
+            seconds);
+    previous = p.elapsed_s();
+  }
+  return out;
+}
+
+namespace {
+
+class CsvSink final : public driver::ReportSink {
+ public:
+  CsvSink(FileOutput file, std::ostream& human) : file_(std::move(file)), human_(human) {}
+  absl::Status OnReport(const v1::RunReport& report) override {
+    return file_.Write(ReportCsv(report), human_);
+  }
+
+ private:
+  FileOutput file_;
+  std::ostream& human_;
+};
+
+}  // namespace
+
+absl::StatusOr<driver::ReportSinkPtr> MakeCsvSink(const driver::RunConfig& config,
+                                                  const Terminal& terminal) {
+  if (config.csv_path.empty()) return nullptr;
+  SALVO_ASSIGN_OR_RETURN(FileOutput file, FileOutput::Open(config.csv_path, "--csv"));
+  return std::make_unique<CsvSink>(std::move(file), terminal.human(config));
+}
+
+}  // namespace salvo::output

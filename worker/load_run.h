@@ -1,0 +1,153 @@
+// The load of one run on one agent: worker threads, each with its own engine and its share of
+// the connections, a start barrier, and the stats registry they count into.
+//
+//   LoadRun run(plan);
+//   v1::Ready ready = run.Connect(&cancel);   // every connection up, failed or timed out
+//   StatsSnapshot before = run.Snapshot();    // exact: nothing moves before Start
+//   run.Start();                              // all workers begin together
+//   ...
+//   run.Finish(/*drain=*/true);               // in-flight messages complete, sockets close
+//   StatsSnapshot after = run.Snapshot();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "metrics/thread_stats.h"
+#include "net/address.h"
+#include "net/engine_factory.h"
+#include "salvo/v1/agent.pb.h"
+#include "workload/pattern.h"
+#include "workload/session.h"
+
+namespace salvo::worker {
+
+// A run spec checked and turned into what the workers need.
+struct LoadPlan {
+  // This agent's name in the run (seeds its connections' arrival schedules).
+  std::string agent_name;
+  std::string target_text;
+  net::SocketAddress target;
+  // Where connects come from: connection k (over all workers) uses sources[k % size]; empty: the
+  // kernel's choice.
+  std::vector<net::SocketAddress> sources;
+  workload::Options workload;
+  net::EngineChoice engine;
+  net::SendMode send_mode = net::SendMode::kCopy;
+  int sndbuf = 0;
+  int rcvbuf = 0;
+  uint32_t connections = 1;
+  uint32_t threads = 1;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Connects per second this agent opens its connections at (0: all at once).
+  double connect_rate = 0;
+  // How long, at the end of a run, in-flight messages get to complete (stream-out: until the
+  // peer has acknowledged every byte). Zero: no wait; connections still holding data are reset.
+  absl::Duration drain_timeout = absl::Seconds(2);
+  // Open loop: how long after the start instant the schedules run (warm-up plus duration), so
+  // that nothing comes due after the measured span ends, however late the drain begins.
+  absl::Duration scheduled = absl::InfiniteDuration();
+  // TCP_INFO is read for every `tcp_info_stride`-th connection at each sample (all of them for
+  // stream-out's delivered bytes).
+  uint32_t tcp_info_stride = 1;
+};
+
+// Rejects specs no run can follow (empty target, zero size, absurd pipeline...).
+absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec,
+                                      net::HostLookup lookup = net::HostLookup::kSystem);
+
+class LoadRun {
+ public:
+  explicit LoadRun(LoadPlan plan);
+  ~LoadRun();
+  LoadRun(const LoadRun&) = delete;
+  LoadRun& operator=(const LoadRun&) = delete;
+
+  // Starts the workers, which open their connections (connect first, receives armed after), and
+  // waits until every connection is established, failed or timed out, or `cancel` fires. An
+  // error means a worker could not start at all (no engine, no event loop): the run cannot
+  // start either.
+  absl::StatusOr<v1::Ready> Connect(const absl::Notification* cancel);
+
+  // Releases the start barrier: every worker begins its load at `at` (this machine's clock).
+  void Start(absl::Time at = absl::InfinitePast());
+
+  // Sums the workers' stats. Any thread, any time.
+  metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
+
+  // Asks every worker to sample its connections (delivered bytes, TCP_INFO) now and waits until
+  // each has, or `timeout` passed (a worker busy for longer samples at its next turn). Call
+  // before Snapshot() at an interval boundary.
+  void SampleConnections(absl::Duration timeout = absl::Milliseconds(200));
+
+  // The workers' thread ids (for /proc/self/task/TID/schedstat), in worker order; 0 for a worker
+  // not started yet.
+  std::vector<int> worker_tids() const;
+
+  // Ends the load and joins the workers. With `drain`, sessions finish what is in flight (bounded
+  // by the plan's drain timeout) before the sockets close; without, they close at once.
+  void Finish(bool drain);
+
+  const LoadPlan& plan() const { return plan_; }
+
+  // Each connection's place in this agent's connect order (workload::kNoConnectRank if it never
+  // connected), by its index in snapshots. Complete once Connect has returned.
+  const std::vector<uint32_t>& connect_rank() const { return connect_rank_; }
+
+  // How long the connect phase took: the slowest worker's first connect to its last outcome.
+  double connect_seconds() const { return connect_ns_.load() / 1e9; }
+
+  // When the first worker began its load (Unix ns, this machine's clock); 0 before Start.
+  int64_t first_send_unix_ns() const { return first_send_unix_ns_.load(); }
+
+  // OK while every worker's event loop runs; otherwise why the first one failed. A failed
+  // worker has stopped and closed its connections.
+  absl::Status worker_error() const;
+
+ private:
+  enum Stop : int { kRunning = 0, kDrain = 1, kAbort = 2 };
+  // Worker `index` owns connections [first, first + connections) of the agent's.
+  void WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
+                  metrics::ThreadStats* stats);
+  // Samples every session into `stats` and sets the delivered counters.
+  void SampleSessions(const std::vector<std::unique_ptr<workload::Session>>& sessions,
+                      metrics::ThreadStats& stats, bool final);
+  void WorkerFailed(uint32_t index, const absl::Status& why);
+  // Waits for the start instant given to Start(); false if the run was stopped meanwhile.
+  bool WaitForStartInstant();
+
+  const LoadPlan plan_;
+  metrics::StatsRegistry registry_;
+  std::atomic<uint32_t> connects_{0};
+  std::vector<uint32_t> connect_rank_;
+  std::vector<std::thread> workers_;
+  absl::Notification start_;
+  std::atomic<int> stop_{kRunning};
+  std::atomic<int64_t> first_send_unix_ns_{0};
+  std::atomic<int64_t> start_at_unix_ns_{0};
+  std::atomic<int64_t> connect_ns_{0};
+  std::atomic<uint64_t> sample_requested_{0};
+  // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
+  std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;
+  std::unique_ptr<std::atomic<int>[]> tids_;
+  // The bytes every worker sends from: immutable, so one serves all (a 1 GiB message costs
+  // 1 GiB per agent, not per worker).
+  const workload::Pattern pattern_;
+  // rr: the request repeated messages_per_send times (empty otherwise).
+  const std::string requests_;
+
+  mutable absl::Mutex mu_;
+  uint32_t workers_ready_ ABSL_GUARDED_BY(mu_) = 0;
+  v1::Ready ready_ ABSL_GUARDED_BY(mu_);
+  absl::Status start_error_ ABSL_GUARDED_BY(mu_);
+  absl::Status worker_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace salvo::worker
