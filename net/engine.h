@@ -170,6 +170,12 @@ class Engine {
   // connection): the owner must stop using the engine and report it.
   virtual absl::Status Poll(absl::Duration timeout) = 0;
 
+  // Ends a Poll that is waiting now, or makes the next one return at once. The only call that is
+  // safe from any thread (an eventfd write, or a posted completion packet on Windows): how a stop
+  // or a sample request reaches an idle worker without waiting out its poll timeout. Wakes that
+  // arrive together may end only one Poll.
+  virtual void Wake() = 0;
+
   virtual size_t open_connections() const = 0;
 
   // What this engine has counted since it was created: sends, receives, bytes, errors and

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -36,7 +38,16 @@ absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOpt
   }
   Fd fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
-  return std::unique_ptr<EpollEngine>(new EpollEngine(std::move(fd), options));
+  auto engine = std::unique_ptr<EpollEngine>(new EpollEngine(std::move(fd), options));
+  engine->wake_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!engine->wake_.valid()) return absl::ErrnoToStatus(errno, "eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = ConnTag{kWake, 0, 0, 0}.Encode();
+  if (::epoll_ctl(engine->epoll_.get(), EPOLL_CTL_ADD, engine->wake_.get(), &ev) != 0) {
+    return absl::ErrnoToStatus(errno, "epoll_ctl(eventfd)");
+  }
+  return engine;
 }
 
 EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
@@ -78,6 +89,11 @@ absl::Status EpollEngine::SetInterest(ConnId id, uint32_t events) {
   c.interest = events;
   c.registered = true;
   return absl::OkStatus();
+}
+
+void EpollEngine::Wake() {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t r = ::write(wake_.get(), &one, sizeof(one));
 }
 
 void EpollEngine::FailUnwatched() {
@@ -168,6 +184,11 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
   if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");
   for (int i = 0; i < n; ++i) {
     const ConnTag tag = ConnTag::Decode(events_[i].data.u64);
+    if (tag.op == kWake) {
+      uint64_t wakes;
+      [[maybe_unused]] ssize_t r = ::read(wake_.get(), &wakes, sizeof(wakes));
+      continue;
+    }
     if (tag.op == kListener) {
       AcceptAll(listeners_[tag.id]);
       continue;

@@ -42,6 +42,7 @@ class EpollEngine final : public EngineBase {
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
+  void Wake() override;
   size_t open_connections() const override { return conns_.open(); }
 
  protected:
@@ -87,12 +88,13 @@ class EpollEngine final : public EngineBase {
   // `generation` as a tag carries it (ConnTag::Tagged).
   bool Alive(ConnId id, uint32_t generation) const { return conns_.Current(id, generation); }
   // An event's data.u64 (net::ConnTag): a connection's, or a listener's by its index.
-  enum TagOp : uint32_t { kConnection = 0, kListener = 1 };
+  enum TagOp : uint32_t { kConnection = 0, kListener = 1, kWake = 2 };
   static uint64_t Tag(ConnId id, uint32_t generation) {
     return ConnTag{kConnection, 0, generation, id}.Encode();
   }
 
   Fd epoll_;
+  Fd wake_;  // an eventfd, readable after Wake()
   EngineOptions options_;
   SocketOptions socket_options_;
   ConnTable<Conn> conns_;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -144,7 +145,22 @@ absl::Status IoUringEngine::Init() {
   low_water_ = window_;
   TopUpBuffers();
   batch_.reserve(std::min(sizes_.cq_entries, kBatch));
+  wake_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake_.valid()) return absl::ErrnoToStatus(errno, "eventfd");
+  ArmWake();
   return absl::OkStatus();
+}
+
+void IoUringEngine::ArmWake() {
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_poll_multishot(sqe, wake_.get(), POLLIN);
+  io_uring_sqe_set_data64(sqe, Tag(kWake, 0, 0));
+}
+
+// Only the eventfd is touched: the ring belongs to its loop thread (SINGLE_ISSUER).
+void IoUringEngine::Wake() {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t r = ::write(wake_.get(), &one, sizeof(one));
 }
 
 IoUringEngine::~IoUringEngine() {
@@ -402,9 +418,21 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
     return;
   }
   if (op == kCancel) return;
+  if (op == kWake) {
+    uint64_t wakes;
+    [[maybe_unused]] ssize_t r = ::read(wake_.get(), &wakes, sizeof(wakes));
+    if (!(cqe.flags & IORING_CQE_F_MORE)) ArmWake();
+    return;
+  }
   Consumed(cqe);
   if (!Alive(id, generation)) {
-    // A completion for a connection already released: only its buffer matters.
+    // A completion for a connection already released. A send's bytes were taken by the kernel
+    // before the close, and count as sent like any other (bytes_sent is what the kernel took).
+    if ((op == kSend || op == kSendZc) && cqe.res > 0 && !(cqe.flags & IORING_CQE_F_NOTIF)) {
+      Count(Counter::kSendCalls);
+      Count(Counter::kBytesSent, static_cast<uint64_t>(cqe.res));
+    }
+    // Otherwise only a receive's buffer matters.
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       ReturnBuffer(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
     }

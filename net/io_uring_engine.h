@@ -56,13 +56,14 @@ class IoUringEngine final : public EngineBase {
   void Close(ConnId id) override;
   void Reset(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
+  void Wake() override;
   size_t open_connections() const override { return conns_.open(); }
 
  protected:
   absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
 
  private:
-  enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel, kAcceptPoll };
+  enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel, kAcceptPoll, kWake };
   // Sends of one connection that may be in flight or awaiting their notification; each has a
   // slot for its start time, carried in its tag.
   static constexpr uint32_t kSendSlots = 4;
@@ -106,6 +107,8 @@ class IoUringEngine final : public EngineBase {
   // `generation` as a tag carries it (ConnTag::Tagged).
   bool Alive(ConnId id, uint32_t generation) const { return conns_.Current(id, generation); }
   void ArmRecv(ConnId id);
+  // A multishot poll on wake_, re-armed when the kernel ends it.
+  void ArmWake();
   void ArmAccept(size_t listener);
   void SubmitSend(ConnId id);
   // Small copy sends: send() from the loop, as epoll does, up to the send budget per connection
@@ -133,6 +136,7 @@ class IoUringEngine final : public EngineBase {
   const Sizes sizes_;
   io_uring ring_{};
   bool ring_ready_ = false;
+  Fd wake_;  // an eventfd, written by Wake() from any thread
   unsigned zc_flags_ = 0;
   // Provided buffers: one ring of sizes_.buffers buffers of buffer_size_ bytes.
   io_uring_buf_ring* buf_ring_ = nullptr;

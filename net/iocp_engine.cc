@@ -96,10 +96,15 @@ IocpEngine::~IocpEngine() {
                                        &n, 100, FALSE)) {
       continue;
     }
-    posted -= std::min<size_t>(posted, n);
+    for (ULONG i = 0; i < n; ++i) {
+      if (entries_[i].lpOverlapped != nullptr && posted > 0) --posted;  // not a wake packet
+    }
   }
   ::CloseHandle(port_);
 }
+
+// A packet with no OVERLAPPED: Poll skips it. The port is safe to post to from any thread.
+void IocpEngine::Wake() { ::PostQueuedCompletionStatus(port_, 0, 0, nullptr); }
 
 absl::Status IocpEngine::Associate(int fd) {
   const HANDLE handle = reinterpret_cast<HANDLE>(AsSocket(fd));
@@ -302,6 +307,7 @@ absl::Status IocpEngine::Poll(absl::Duration timeout) {
   for (const Completion& done : inline_running_) Dispatch(done.op, done.bytes, done.error);
   inline_running_.clear();
   for (ULONG i = 0; i < n; ++i) {
+    if (entries_[i].lpOverlapped == nullptr) continue;  // Wake()'s packet
     auto* op = reinterpret_cast<Operation*>(entries_[i].lpOverlapped);
     Dispatch(op, entries_[i].dwNumberOfBytesTransferred, MAXDWORD);
   }

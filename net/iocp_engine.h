@@ -53,6 +53,7 @@ class IocpEngine final : public EngineBase {
   void ShutdownWrite(ConnId id) override;
   void Close(ConnId id) override;
   absl::Status Poll(absl::Duration timeout) override;
+  void Wake() override;
   size_t open_connections() const override { return conns_.open() - closing_; }
 
  protected:

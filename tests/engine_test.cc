@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -240,6 +241,31 @@ TEST_P(EngineTest, TimersFireFromPollAtTheirInstantAndCancelledOnesDoNot) {
   EXPECT_GE(t.fired[1].second, start + 30'000'000);
   // Loose upper bound: a loaded CI machine may schedule the thread late, but not by 200 ms.
   EXPECT_LT(t.fired[1].second, start + 230'000'000);
+}
+
+// Wake() from another thread ends a Poll that would otherwise wait ten seconds, and a wake that
+// comes before the Poll makes it return at once: how a stop or a sample request reaches an idle
+// worker.
+TEST_P(EngineTest, WakeFromAnotherThreadEndsAWaitingPoll) {
+  for (int round = 0; round < 3; ++round) {
+    std::thread waker([this] {
+      absl::SleepFor(absl::Milliseconds(50));
+      engine_->Wake();
+    });
+    const absl::Time began = absl::Now();
+    ASSERT_TRUE(engine_->Poll(absl::Seconds(10)).ok());
+    const absl::Duration took = absl::Now() - began;
+    waker.join();
+    EXPECT_LT(took, absl::Seconds(2)) << "round " << round;
+  }
+  engine_->Wake();
+  const absl::Time began = absl::Now();
+  ASSERT_TRUE(engine_->Poll(absl::Seconds(10)).ok());
+  EXPECT_LT(absl::Now() - began, absl::Seconds(2));
+  // Consumed: the next Poll waits again.
+  const absl::Time again = absl::Now();
+  ASSERT_TRUE(engine_->Poll(absl::Milliseconds(200)).ok());
+  EXPECT_GE(absl::Now() - again, absl::Milliseconds(150));
 }
 
 TEST_P(EngineTest, TcpInfoCountsWhatThePeerAcknowledged) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -277,6 +278,20 @@ TEST_P(IocpTest, TheReceiveIsArmedOnlyAfterTheConnectCompleted) {
     EXPECT_EQ(s.find_first_of("cf", 1), std::string::npos) << s;
   }
   EXPECT_EQ(e->counters()[Counter::kRecvErrors], 0u);
+}
+
+// Wake() from another thread ends a Poll that would otherwise wait ten seconds.
+TEST(Iocp, WakeFromAnotherThreadEndsAWaitingPoll) {
+  EnginePtr e = NewEngine();
+  std::thread waker([&e] {
+    absl::SleepFor(absl::Milliseconds(50));
+    e->Wake();
+  });
+  const absl::Time began = absl::Now();
+  ASSERT_TRUE(e->Poll(absl::Seconds(10)).ok());
+  const absl::Duration took = absl::Now() - began;
+  waker.join();
+  EXPECT_LT(took, absl::Seconds(2));
 }
 
 TEST(Iocp, ARefusedConnectIsReportedWithItsReasonAndErrno) {

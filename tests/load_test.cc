@@ -55,6 +55,18 @@ class SalvoLoad : public ::testing::Test {
   int runs_ = 0;
 };
 
+// The layering's promise, checked on the binary: salvo-load is built from the gRPC-free layers
+// (run/, driver/, output/, worker/) and loads no gRPC library, only protobuf for its messages.
+TEST_F(SalvoLoad, LinksNoGrpcLibrary) {
+  const testing::ToolOutput ldd = testing::RunTool("/usr/bin/ldd", {Binary("salvo-load")}, dir_);
+  ASSERT_EQ(ldd.code, 0) << ldd.err;
+  EXPECT_TRUE(absl::StrContains(ldd.out, "libprotobuf")) << ldd.out;
+  EXPECT_FALSE(absl::StrContains(ldd.out, "grpc")) << ldd.out;
+  // The controller does, through the same ldd: the check would see gRPC if it were there.
+  const testing::ToolOutput salvo = testing::RunTool("/usr/bin/ldd", {Binary("salvo")}, dir_);
+  EXPECT_TRUE(absl::StrContains(salvo.out, "libgrpc++")) << salvo.out;
+}
+
 TEST_F(SalvoLoad, EchoWithVerifyReconcilesEveryByteWithTheTargetsOwnCount) {
   const std::string target = StartTarget("echo");
   const testing::ToolOutput o =

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "metrics/clock.h"
@@ -194,21 +195,34 @@ LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
+      issued_(new absl::Notification[plan_.threads]),
       pattern_(!plan_.workload.request.empty() ? 1 : plan_.workload.SendSpan()),
       requests_(RepeatRequest(plan_.workload)) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
     sample_done_[i].store(0);
     tids_[i].store(0);
   }
+  {
+    absl::MutexLock lock(&engines_mu_);
+    engines_.assign(plan_.threads, nullptr);
+  }
 }
 
 void LoadRun::SampleConnections(absl::Duration timeout) {
   const uint64_t epoch = sample_requested_.fetch_add(1) + 1;
+  WakeWorkers();
   const absl::Time deadline = absl::Now() + timeout;
   for (size_t w = 0; w < workers_.size(); ++w) {
     while (sample_done_[w].load() < epoch && absl::Now() < deadline) {
       absl::SleepFor(absl::Microseconds(200));
     }
+  }
+}
+
+void LoadRun::WakeWorkers() {
+  absl::MutexLock lock(&engines_mu_);
+  for (net::Engine* e : engines_) {
+    if (e != nullptr) e->Wake();
   }
 }
 
@@ -306,6 +320,7 @@ bool LoadRun::WaitForStartInstant() {
 void LoadRun::Finish(bool drain) {
   int expected = kRunning;
   stop_.compare_exchange_strong(expected, drain ? kDrain : kAbort);
+  WakeWorkers();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -313,6 +328,10 @@ void LoadRun::Finish(bool drain) {
 
 void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
                          metrics::ThreadStats* block) {
+  // Whatever happens to this worker, the next one must not wait for it forever.
+  const absl::Cleanup issued = [this, index] {
+    if (!issued_[index].HasBeenNotified()) issued_[index].Notify();
+  };
   metrics::ThreadStats& stats = *block;
   net::EngineOptions engine_options;
   engine_options.timings = stats.timings();
@@ -342,6 +361,15 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
     return;
   }
   ctx.engine = engine->get();
+  {
+    absl::MutexLock lock(&engines_mu_);
+    engines_[index] = ctx.engine;
+  }
+  // Before the engine goes: no Wake may reach it after this worker ends.
+  const absl::Cleanup forget_engine = [this, index] {
+    absl::MutexLock lock(&engines_mu_);
+    engines_[index] = nullptr;
+  };
   tids_[index].store(process::CurrentThreadId());
   std::vector<std::unique_ptr<workload::Session>> sessions;
   // One loop turn: poll, publish the engine's counters, answer a sample request, and stop this
@@ -390,7 +418,19 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
                                   from.empty() ? nullptr : &from[(first + launched) % from.size()]);
     }
   };
-  launch_due();
+  if (rate == 0) {
+    // In index order across workers (issued_): wait for the previous worker's connects to be
+    // issued, issue ours, push them to the kernel (io_uring submits on Poll), pass the turn on.
+    while (index > 0 && stop_.load() == kRunning &&
+           !issued_[index - 1].WaitForNotificationWithTimeout(kPollTimeout)) {
+    }
+    launch_due();
+    turn();
+    issued_[index].Notify();
+  } else {
+    issued_[index].Notify();  // paced connects interleave by time; their ranks say how
+    launch_due();
+  }
   while ((launched < connections || ctx.connected + ctx.failed < connections) &&
          stop_.load() == kRunning && absl::Now() < deadline && turn()) {
     launch_due();

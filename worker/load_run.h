@@ -122,11 +122,18 @@ class LoadRun {
   void WorkerFailed(uint32_t index, const absl::Status& why);
   // Waits for the start instant given to Start(); false if the run was stopped meanwhile.
   bool WaitForStartInstant();
+  // Ends every worker's Poll now, so a stop or a sample request is seen at once rather than
+  // after the poll timeout (which would put an interval's boundary off by that much).
+  void WakeWorkers();
 
   const LoadPlan plan_;
   metrics::StatsRegistry registry_;
   std::atomic<uint32_t> connects_{0};
   std::vector<uint32_t> connect_rank_;
+  // Without a connect rate, worker w issues its connects once worker w - 1 has issued all of
+  // its own (issued_[w - 1]): the agent's SYNs then leave in index order, so connection i is the
+  // i-th a server accepts and "the first N connected" means the same on both sides.
+  std::unique_ptr<absl::Notification[]> issued_;
   std::vector<std::thread> workers_;
   absl::Notification start_;
   std::atomic<int> stop_{kRunning};
@@ -137,6 +144,9 @@ class LoadRun {
   // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
   std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;
   std::unique_ptr<std::atomic<int>[]> tids_;
+  // Each worker's engine while it runs (null before and after), for WakeWorkers.
+  absl::Mutex engines_mu_;
+  std::vector<net::Engine*> engines_ ABSL_GUARDED_BY(engines_mu_);
   // The bytes every worker sends from: immutable, so one serves all (a 1 GiB message costs
   // 1 GiB per agent, not per worker).
   const workload::Pattern pattern_;

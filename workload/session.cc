@@ -456,6 +456,9 @@ void SessionContext::RecordConnectError(const absl::Status& status) {
 void Session::Connect(const net::SocketAddress& to, const net::SocketAddress* from) {
   to_ = &to;
   from_ = from;
+  if (ctx_->connect_rank != nullptr && ctx_->connect_rank[slot_] == kNoConnectRank) {
+    ctx_->connect_rank[slot_] = ctx_->connect_counter->fetch_add(1, std::memory_order_relaxed);
+  }
   absl::StatusOr<net::ConnId> id = engine().ConnectFrom(to, from, this);
   if (!id.ok()) {
     state_ = State::kClosed;
@@ -521,9 +524,6 @@ void Session::OnConnected(net::ConnId, absl::Status status) {
   }
   state_ = State::kOpen;
   ++ctx_->connected;
-  if (ctx_->connect_rank != nullptr && ctx_->connect_rank[slot_] == kNoConnectRank) {
-    ctx_->connect_rank[slot_] = ctx_->connect_counter->fetch_add(1, std::memory_order_relaxed);
-  }
   stats().Add(Counter::kConnectionsEstablished);
   if (absl::StatusOr<uint16_t> port = engine().LocalPort(id_); port.ok()) local_port_ = *port;
   AfterConnect(true);

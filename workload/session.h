@@ -99,10 +99,12 @@ struct SessionContext {
   uint32_t connected = 0;
   uint32_t failed = 0;
   std::string first_error;
-  // When set: each session's first established connection takes the next number of
-  // `connect_counter` (shared by the agent's workers) into connect_rank[slot], its place in the
-  // agent's connect order, which the diagnosis needs ("the 64 served are the first 64
-  // connected"). Written once per slot, before the start barrier.
+  // When set: each session's first connect takes the next number of `connect_counter` (shared
+  // by the agent's workers) into connect_rank[slot], its place in the agent's connect order,
+  // which the diagnosis needs ("the 64 served are the first 64 connected"). Taken when the
+  // connect is issued: the order the SYNs leave in, which is the order a server accepts them in,
+  // where the order handshakes are seen to complete depends on which worker got a CPU first.
+  // Written once per slot, before the start barrier.
   std::atomic<uint32_t>* connect_counter = nullptr;
   uint32_t* connect_rank = nullptr;
 
