@@ -121,6 +121,7 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   double seconds = std::min(nominal_interval_s, elapsed - index * nominal_interval_s);
   if (seconds <= 0) seconds = nominal_interval_s;
   p.set_elapsed_s(elapsed);
+  p.set_seconds(seconds);
   p.set_agents_reporting(static_cast<uint32_t>(parts.size()));
   wire::CountersToProto(sum, p.mutable_counters());
   wire::RatesToProto(metrics::ComputeRates(sum, seconds), p.mutable_rates());

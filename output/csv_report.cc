@@ -46,22 +46,16 @@ std::string ReportCsv(const v1::RunReport& r) {
     }
     absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
   };
-  double previous = 0;
   for (const v1::IntervalPoint& p : r.intervals()) {
-    const double seconds = p.elapsed_s() - previous;
     for (const v1::AgentResult& a : r.agents()) {
       for (const v1::Interval& i : a.intervals()) {
         if (i.index() != p.index()) continue;
-        v1::Rates rates;
-        wire::RatesToProto(metrics::ComputeRates(wire::CountersFromProto(i.counters()), seconds),
-                           &rates);
-        add_row(i.counters(), rates, i.timings(), i.unix_ms(), i.elapsed_s(), i.index(), a.agent(),
-                seconds);
+        add_row(i.counters(), i.rates(), i.timings(), i.unix_ms(), i.elapsed_s(), i.index(),
+                a.agent(), i.seconds());
       }
     }
     add_row(p.counters(), p.rates(), p.timings(), p.unix_ms(), p.elapsed_s(), p.index(), "total",
-            seconds);
-    previous = p.elapsed_s();
+            p.seconds());
   }
   return out;
 }

@@ -38,15 +38,13 @@ std::string InlineSvg(const Chart& chart) {
   return absl::StrCat("<figure class=\"chart\">", svg.substr(start), "</figure>\n");
 }
 
-// The series of one figure over the interval series of the run (or of one agent).
+// The series of one figure over the interval series of the run (or of one agent). Rates come
+// with each interval (its `rates`, over its own `seconds`): nothing is worked out here.
 template <typename Intervals, typename Value>
 Series Over(const std::string& name, const Intervals& intervals, Value value) {
   Series s{name, {}};
-  double previous = 0;
   for (const auto& i : intervals) {
-    const double seconds = i.elapsed_s() - previous;
-    if (seconds > 0) s.points.emplace_back(i.elapsed_s(), value(i, seconds));
-    previous = i.elapsed_s();
+    if (i.seconds() > 0) s.points.emplace_back(i.elapsed_s(), value(i));
   }
   return s;
 }
@@ -116,33 +114,27 @@ std::string ReportHtml(const v1::RunReport& r) {
   const bool per_agent = r.agents_size() > 1 && r.agents_size() <= kMaxAgentSeries;
   Chart throughput =
       MakeChart("Throughput", "time since the start of measurement (s)", "MB/s (10^6 bytes/s)");
-  throughput.series.push_back(Over("sent, total", r.intervals(), [](const auto& p, double) {
-    return p.rates().mb_per_sec_sent();
-  }));
-  throughput.series.push_back(Over("delivered, total", r.intervals(), [](const auto& p, double) {
-    return p.rates().mb_per_sec_delivered();
-  }));
+  throughput.series.push_back(Over("sent, total", r.intervals(),
+                                   [](const auto& p) { return p.rates().mb_per_sec_sent(); }));
+  throughput.series.push_back(Over("delivered, total", r.intervals(),
+                                   [](const auto& p) { return p.rates().mb_per_sec_delivered(); }));
   Chart completions = MakeChart("Completions per second", "time since the start of measurement (s)",
                                 "completed sends and receives per second");
-  completions.series.push_back(Over("total", r.intervals(), [](const auto& p, double) {
-    return p.rates().completions_per_sec();
-  }));
+  completions.series.push_back(
+      Over("total", r.intervals(), [](const auto& p) { return p.rates().completions_per_sec(); }));
   if (per_agent) {
     for (const v1::AgentResult& a : r.agents()) {
-      throughput.series.push_back(
-          Over(absl::StrCat("sent, ", a.agent()), a.intervals(), [](const auto& i, double sec) {
-            return static_cast<double>(i.counters().bytes_sent()) / 1e6 / sec;
-          }));
-      completions.series.push_back(Over(a.agent(), a.intervals(), [](const auto& i, double sec) {
-        return static_cast<double>(i.counters().send_calls() + i.counters().recv_calls()) / sec;
-      }));
+      throughput.series.push_back(Over(absl::StrCat("sent, ", a.agent()), a.intervals(),
+                                       [](const auto& i) { return i.rates().mb_per_sec_sent(); }));
+      completions.series.push_back(Over(
+          a.agent(), a.intervals(), [](const auto& i) { return i.rates().completions_per_sec(); }));
     }
   }
   absl::StrAppend(&out, InlineSvg(throughput), InlineSvg(completions));
   if (round_trips) {
     Chart rtt = MakeChart("Round trip", "time since the start of measurement (s)", "microseconds");
     const auto percentile = [&](const char* label, double (v1::LatencySummary::*pick)() const) {
-      return Over(label, r.intervals(), [pick](const auto& p, double) {
+      return Over(label, r.intervals(), [pick](const auto& p) {
         return (wire::FindSummary(p.timings(), Timing::kRoundTrip).*pick)();
       });
     };
@@ -152,11 +144,10 @@ std::string ReportHtml(const v1::RunReport& r) {
   }
   Chart health = MakeChart("Connections starved and with a zero window",
                            "time since the start of measurement (s)", "connections");
-  health.series.push_back(
-      Over("starved (delivered nothing)", r.intervals(), [](const auto& p, double) {
-        return static_cast<double>(p.fairness().starved_connections());
-      }));
-  health.series.push_back(Over("zero window at the peer", r.intervals(), [](const auto& p, double) {
+  health.series.push_back(Over("starved (delivered nothing)", r.intervals(), [](const auto& p) {
+    return static_cast<double>(p.fairness().starved_connections());
+  }));
+  health.series.push_back(Over("zero window at the peer", r.intervals(), [](const auto& p) {
     return static_cast<double>(p.tcp().zero_window());
   }));
   absl::StrAppend(&out, InlineSvg(health));

@@ -81,7 +81,7 @@ void MetricsExporter::AddInterval(const v1::IntervalPoint& merged,
     counters_[agent] += wire::CountersFromProto(interval->counters());
     last_parts_[agent] = *interval;
   }
-  last_seconds_ = merged.elapsed_s() - last_.elapsed_s();
+  last_seconds_ = merged.seconds();
   last_ = merged;
   const v1::LatencySummary& rtt = wire::FindSummary(merged.timings(), Timing::kRoundTrip);
   round_trips_ += rtt.count();

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "metrics/connection_stats.h"
 #include "metrics/histogram.h"
+#include "output/csv_report.h"
 #include "output/json_report.h"
 #include "output/render.h"
 #include "proto/json.h"
@@ -303,6 +304,33 @@ TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
     EXPECT_EQ(r.intervals(k).agents_reporting(), 2u);
     EXPECT_EQ(r.intervals(k).counters().send_calls(), 110u * (k + 1));
     EXPECT_NEAR(r.intervals(k).rates().completions_per_sec(), 220.0 * (k + 1), 1e-6);
+  }
+}
+
+// An interval's length and rates are worked out once, where it is made (the agent's FillInterval,
+// the controller's merge); the CSV reads them and works out nothing, so a short final interval
+// shows its own rate rather than its counts over a nominal second.
+TEST(BuildReport, AShortFinalIntervalCarriesItsOwnLengthAndRatesIntoTheCsv) {
+  std::vector<v1::Interval> parts = {MakeInterval(0, 1.0, 100, 100), MakeInterval(1, 1.5, 50, 50)};
+  parts[0].set_seconds(1.0);
+  parts[0].mutable_rates()->set_completions_per_sec(200);
+  parts[1].set_seconds(0.5);
+  parts[1].mutable_rates()->set_completions_per_sec(200);
+  const v1::RunReport r = driver::BuildReport(Spec(), {Finished("a", {}, parts)}, {});
+  ASSERT_EQ(r.intervals_size(), 2);
+  EXPECT_DOUBLE_EQ(r.intervals(1).seconds(), 0.5);
+  EXPECT_NEAR(r.intervals(1).rates().completions_per_sec(), 200, 1e-9);
+  const std::vector<std::string> rows = absl::StrSplit(output::ReportCsv(r), '\n');
+  const std::vector<std::string> header = absl::StrSplit(rows[0], ',');
+  const auto column = [&header](absl::string_view name) {
+    return std::find(header.begin(), header.end(), name) - header.begin();
+  };
+  // Rows: header, then agent "a" and "total" for each interval.
+  ASSERT_GE(rows.size(), 5u);
+  for (int row : {3, 4}) {
+    const std::vector<std::string> cells = absl::StrSplit(rows[row], ',');
+    EXPECT_EQ(cells[column("seconds")], "0.5") << rows[row];
+    EXPECT_EQ(cells[column("completions_per_sec")], "200") << rows[row];
   }
 }
 

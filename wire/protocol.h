@@ -11,9 +11,11 @@
 
 namespace salvo::wire {
 
+// 4: intervals carry their own length and rates (Interval.seconds, Interval.rates), which the
+// controller reads instead of working them out. 3: see git history.
 // 2: figures declared once (Totals embeds Counters and Rates, timings keyed by enum), typed
 // enums for engine, send mode, workload, loss policy and status. 1 (reported as 0): salvo 0.1.
-inline constexpr uint32_t kProtocolMajor = 3;
+inline constexpr uint32_t kProtocolMajor = 4;
 inline constexpr uint32_t kProtocolMinor = 0;
 
 // OK when an agent speaking `major` can be driven by this controller; otherwise one line that

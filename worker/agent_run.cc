@@ -23,10 +23,14 @@ namespace {
 using metrics::Counter;
 using metrics::StatsSnapshot;
 
-void FillInterval(uint32_t index, double elapsed_s, const StatsSnapshot& delta, v1::Interval* out) {
+// The one place an interval's length and rates are worked out on the agent's side.
+void FillInterval(uint32_t index, double elapsed_s, double seconds, const StatsSnapshot& delta,
+                  v1::Interval* out) {
   out->set_index(index);
   out->set_elapsed_s(elapsed_s);
+  out->set_seconds(seconds);
   wire::CountersToProto(delta.counters, out->mutable_counters());
+  wire::RatesToProto(metrics::ComputeRates(delta.counters, seconds), out->mutable_rates());
   wire::TimingsToProto(delta.timings, /*with_histograms=*/true, out->mutable_timings());
   wire::FairnessToProto(delta.DeliveredFairness(), /*with_parts=*/true, out->mutable_fairness());
   wire::TcpHealthToProto(delta.TcpHealth(), /*with_parts=*/true, out->mutable_tcp());
@@ -279,7 +283,8 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
       const uint32_t index = intervals_sent++;
       response.Clear();
       v1::Interval* interval_out = response.mutable_interval()->mutable_interval();
-      FillInterval(index, absl::ToDoubleSeconds(end - measure_from), delta, interval_out);
+      FillInterval(index, absl::ToDoubleSeconds(end - measure_from),
+                   absl::ToDoubleSeconds(end - boundary), delta, interval_out);
       loads.Fill(interval_out);
       // A short final interval says nothing about stalls.
       if (end - boundary >= interval / 2) stalls.Add(index, delta);
