@@ -22,6 +22,7 @@
 #include "status/status_macros.h"
 #include "units/units.h"
 #include "wire/enums.h"
+#include "wire/spec_check.h"
 
 namespace salvo::driver {
 namespace {
@@ -169,32 +170,6 @@ absl::Status Validate(const RunConfig& config) {
                        "with none: every agent needs at least one connection"));
     }
   }
-  if (config.workload == workload::Kind::kRr ||
-      (config.workload == workload::Kind::kConnectRr && !config.request.empty())) {
-    if (config.request.empty()) {
-      return absl::InvalidArgumentError("--workload rr needs --request-file (the request's bytes)");
-    }
-    if (config.request.size() > plan::kMaxRequestBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("--request-file holds ", config.request.size(),
-                                                     " bytes; a request may be at most 1 MiB"));
-    }
-    if ((config.response_bytes > 0) == !config.response_until.empty()) {
-      return absl::InvalidArgumentError(
-          "--request-file needs exactly one of --response-bytes N and --response-until STRING");
-    }
-    if (config.verify) {
-      return absl::InvalidArgumentError(
-          "--verify checks salvo's own pattern: responses to --request-file are the server's");
-    }
-  } else if (!config.request.empty() || config.response_bytes > 0 ||
-             !config.response_until.empty()) {
-    return absl::InvalidArgumentError(
-        "--request-file, --response-bytes and --response-until are for --workload rr and "
-        "connect-rr");
-  }
-  if (config.workload == workload::Kind::kConnectRr && config.pipeline > 1) {
-    return absl::InvalidArgumentError("--pipeline: connect-rr sends one request per connection");
-  }
   if (config.close == workload::CloseMode::kRst && config.workload != workload::Kind::kConnectRr) {
     return absl::InvalidArgumentError("--close is for --workload connect-rr");
   }
@@ -218,39 +193,11 @@ absl::Status Validate(const RunConfig& config) {
   if (config.json_path == "-" && config.csv_path == "-") {
     return absl::InvalidArgumentError("--json - and --csv -: only one can have standard output");
   }
-  if (!config.stages.empty()) {
-    if (config.rate != 0) {
-      return absl::InvalidArgumentError("--rate and --stages both set the rate: give one");
-    }
-    absl::Duration total;
-    bool any = false;
-    for (const RunConfig::Stage& s : config.stages) {
-      SALVO_RETURN_IF_ERROR(plan::CheckStageRate(s.rate, "--stages: a rate"));
-      total += s.duration;
-      any = any || s.rate > 0;
-    }
-    if (!any) return absl::InvalidArgumentError("--stages: every rate is 0, nothing would be sent");
-    if (total > plan::kMaxDuration) {
-      return absl::InvalidArgumentError("--stages must last at most 7 days");
-    }
-    if (config.workload == workload::Kind::kStreamIn) {
-      return absl::InvalidArgumentError(
-          "--stages pace what the agents send: stream-in sends nothing (use echo or stream-out)");
-    }
-  }
-  if (config.connect_rate != 0) {
-    SALVO_RETURN_IF_ERROR(plan::CheckRate(config.connect_rate, "--connect-rate"));
-  }
-  if (config.rate != 0) {
-    SALVO_RETURN_IF_ERROR(plan::CheckRate(config.rate, "--rate"));
-    if (config.workload == workload::Kind::kStreamIn) {
-      return absl::InvalidArgumentError(
-          "--rate paces what the agents send: stream-in sends nothing (use echo or stream-out)");
-    }
-  }
-  if (config.message_size == 0) return absl::InvalidArgumentError("--size must be at least 1 byte");
-  if (config.message_size > (uint64_t{1} << 30)) {
-    return absl::InvalidArgumentError("--size must be at most 1g");
+  // Their sum only (CheckLoadSpec checks each stage and the rates).
+  absl::Duration stages_total;
+  for (const RunConfig::Stage& s : config.stages) stages_total += s.duration;
+  if (stages_total > plan::kMaxDuration) {
+    return absl::InvalidArgumentError("--stages must last at most 7 days");
   }
   if (config.pipeline == 0) return absl::InvalidArgumentError("--pipeline must be at least 1");
   if (config.duration < absl::Milliseconds(1)) {
@@ -268,7 +215,7 @@ absl::Status Validate(const RunConfig& config) {
   }
   // An engine that cannot send in the asked mode is refused here, before any agent is asked.
   SALVO_RETURN_IF_ERROR(net::CheckEngineSupports(config.engine, config.send_mode));
-  if (config.sndbuf > (1u << 30) || config.rcvbuf > (1u << 30)) {
+  if (config.sndbuf > plan::kMaxSocketBuffer || config.rcvbuf > plan::kMaxSocketBuffer) {
     return absl::InvalidArgumentError("--sndbuf and --rcvbuf must be at most 1g");
   }
   if (config.lease < absl::Milliseconds(100) || config.lease > plan::kMaxDuration) {
@@ -283,7 +230,8 @@ absl::Status Validate(const RunConfig& config) {
   if (config.connect_timeout < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("--connect-timeout must be at least 1ms");
   }
-  return absl::OkStatus();
+  // What the agents check too, in the same words: the spec these flags make.
+  return wire::CheckLoadSpec(LoadSpecOf(config));
 }
 
 v1::LoadSpec LoadSpecOf(const RunConfig& config) {

@@ -10,7 +10,7 @@
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace salvo::controller;
+  using namespace salvo::deploy;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<std::vector<DeployHost>> hosts = ParseHosts(text, "fuzz");
   if (!hosts.ok()) return 0;

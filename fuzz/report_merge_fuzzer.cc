@@ -12,6 +12,7 @@
 
 #include "driver/report.h"
 #include "fuzz/fuzz_check.h"
+#include "output/json_report.h"
 #include "output/render.h"
 #include "salvo/v1/agent.pb.h"
 #include "salvo/v1/report.pb.h"

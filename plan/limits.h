@@ -16,6 +16,10 @@ namespace salvo::plan {
 
 // One message, and salvo-target's source message: each worker holds a pattern buffer this big.
 inline constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
+// Echo and rr messages in flight per connection (--pipeline).
+inline constexpr uint32_t kMaxPipeline = 1 << 16;
+// SO_SNDBUF / SO_RCVBUF a run may ask for (--sndbuf, --rcvbuf).
+inline constexpr uint64_t kMaxSocketBuffer = uint64_t{1} << 30;
 // Worker threads per agent or target: at most this many per core (and never more than the
 // connections). More threads than cores only adds switching; each io_uring worker holds its
 // own ring and buffers.

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "driver/threshold.h"
 #include "net/engine_factory.h"
+#include "plan/limits.h"
 #include "plan/policy.h"
 #include "run/run_command.h"
 #include "status/status_macros.h"
@@ -56,7 +57,7 @@ void AddRunFlags(CLI::App& cmd, RunFlags* f, bool distributed) {
                  "read TCP_INFO for at most this many connections per agent and interval")
       ->capture_default_str();
   cmd.add_option("--pipeline", f->run.pipeline, "echo: messages in flight per connection")
-      ->check(CLI::Range(1u, 65536u))
+      ->check(CLI::Range(1u, plan::kMaxPipeline))
       ->capture_default_str();
   cmd.add_option("--rate", f->run.rate,
                  "open loop: messages per second over all agents, each sent at its intended "

@@ -16,12 +16,12 @@
 #include "process/schedstat.h"
 #include "status/status_macros.h"
 #include "wire/enums.h"
+#include "wire/spec_check.h"
 
 namespace salvo::worker {
 namespace {
 
 constexpr absl::Duration kPollTimeout = absl::Milliseconds(10);
-constexpr uint32_t kMaxPipeline = 1 << 16;
 
 std::string RepeatRequest(const workload::Options& o) {
   std::string out;
@@ -42,51 +42,22 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
                          net::ResolveHostPort(spec.target(), false, lookup));
   plan.target_text = spec.target();
   plan.target = target;
+  // The rules the controller checked too, in the same words: an agent does not trust that it
+  // did.
+  SALVO_RETURN_IF_ERROR(wire::CheckLoadSpec(spec));
   SALVO_ASSIGN_OR_RETURN(workload::Kind kind, wire::FromProto(spec.workload()));
   plan.workload.kind = kind;
-  if (spec.message_size() == 0 || spec.message_size() > plan::kMaxMessageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("message size must be 1 byte to 1 GiB, got ", spec.message_size()));
-  }
   plan.workload.message_size = spec.message_size();
   plan.workload.pipeline = spec.pipeline() == 0 ? 1 : spec.pipeline();
-  if (plan.workload.pipeline > kMaxPipeline) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pipeline must be at most ", kMaxPipeline, ", got ", spec.pipeline()));
-  }
   plan.workload.verify = spec.verify();
-  // connect-rr sends rr's request when one is given, else echo's message.
-  const bool framed = kind == workload::Kind::kRr ||
-                      (kind == workload::Kind::kConnectRr && !spec.request().empty());
-  if (framed) {
-    if (spec.request().empty() || spec.request().size() > plan::kMaxRequestBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("rr needs a request of 1 byte to ",
-                                                     plan::kMaxRequestBytes, " bytes, got ",
-                                                     spec.request().size()));
-    }
-    if ((spec.response_bytes() > 0) == !spec.response_until().empty()) {
-      return absl::InvalidArgumentError(
-          "a request needs exactly one of a response length and a response delimiter");
-    }
-    if (spec.verify()) {
-      return absl::InvalidArgumentError("rr responses are the server's: they cannot be verified");
-    }
+  if (!spec.request().empty()) {
     plan.workload.request = spec.request();
     plan.workload.message_size = spec.request().size();
     plan.workload.response_bytes = spec.response_bytes();
     plan.workload.response_until = spec.response_until();
-  } else if (!spec.request().empty() || spec.response_bytes() > 0 ||
-             !spec.response_until().empty()) {
-    return absl::InvalidArgumentError("a request and response framing are for rr and connect-rr");
   }
-  if (spec.close() != v1::CLOSE_MODE_UNSPECIFIED) {
-    if (kind != workload::Kind::kConnectRr) {
-      return absl::InvalidArgumentError("a close mode is for connect-rr only");
-    }
+  if (kind == workload::Kind::kConnectRr && spec.close() != v1::CLOSE_MODE_UNSPECIFIED) {
     SALVO_ASSIGN_OR_RETURN(plan.workload.close, wire::FromProto(spec.close()));
-  }
-  if (kind == workload::Kind::kConnectRr && spec.pipeline() > 1) {
-    return absl::InvalidArgumentError("connect-rr sends one request per connection: no pipeline");
   }
   const std::string& sources = run.source_ips().empty() ? spec.source_ips() : run.source_ips();
   if (!sources.empty()) {
@@ -154,10 +125,6 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
   SALVO_ASSIGN_OR_RETURN(net::EngineChoice choice, net::ChooseEngine(engine, send_mode));
   plan.engine = choice;
   plan.send_mode = send_mode;
-  constexpr uint32_t kMaxBuffer = 1u << 30;
-  if (spec.sndbuf() > kMaxBuffer || spec.rcvbuf() > kMaxBuffer) {
-    return absl::InvalidArgumentError("socket buffer sizes must be at most 1 GiB");
-  }
   plan.sndbuf = static_cast<int>(spec.sndbuf());
   plan.rcvbuf = static_cast<int>(spec.rcvbuf());
   if (run.connections() == 0) return absl::InvalidArgumentError("the run spec has 0 connections");
@@ -170,14 +137,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
                                                    " per core), got ", threads));
   }
   plan.threads = std::min(threads, plan.connections);
-  // The controller checks these too; an agent does not trust that it did.
-  for (const auto& [ms, name] :
-       {std::pair{spec.duration_ms(), "duration"}, std::pair{spec.warmup_ms(), "warm-up"},
-        std::pair{spec.interval_ms(), "interval"},
-        std::pair{spec.connect_timeout_ms(), "connect timeout"},
-        std::pair{spec.drain_ms(), "drain"}, std::pair{run.lease_ms(), "lease"}}) {
-    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(ms, name));
-  }
+  SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(run.lease_ms(), "lease"));
   if (spec.connect_timeout_ms() > 0) {
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
   }
