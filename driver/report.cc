@@ -146,7 +146,7 @@ void StampTimes(absl::Time started, absl::Duration warmup, v1::RunReport* report
   }
 }
 
-v1::RunReport BuildReport(const v1::RunSpecSummary& spec, std::vector<AgentOutcome> agents,
+v1::RunReport BuildReport(const v1::Scenario& spec, std::vector<AgentOutcome> agents,
                           std::vector<std::string> reasons,
                           const std::vector<v1::IntervalPoint>& merged) {
   v1::RunReport report;

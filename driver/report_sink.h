@@ -29,7 +29,7 @@ class ReportSink {
  public:
   virtual ~ReportSink() = default;
   // Before the first agent is contacted: what the run was asked to do, over how many agents.
-  virtual void OnStart(const v1::RunSpecSummary& spec, uint32_t agents) {}
+  virtual void OnStart(const v1::Scenario& spec, uint32_t agents) {}
   // An interval, once every agent still running has sent it: their merge and each one's part.
   // Called from the driver's thread; it must not block the run (no network waits).
   virtual void OnInterval(const v1::IntervalPoint& merged, const IntervalParts& parts) {}

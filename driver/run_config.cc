@@ -274,8 +274,8 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   return load;
 }
 
-v1::RunSpecSummary SpecSummary(const RunConfig& config) {
-  v1::RunSpecSummary s;
+v1::Scenario ScenarioOf(const RunConfig& config) {
+  v1::Scenario s;
   *s.mutable_load() = LoadSpecOf(config);
   s.set_connections(config.connections);
   for (const std::string& a : config.agents) s.add_agents(a);
@@ -310,7 +310,7 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
   return spec;
 }
 
-absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* config) {
+absl::Status ApplyScenarioToConfig(const v1::Scenario& summary, RunConfig* config) {
   const v1::LoadSpec& load = summary.load();
   // Durations beyond the limits are refused here: they would overflow absl::Duration's millis.
   for (const auto& [ms, name] :
@@ -375,7 +375,7 @@ absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* conf
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::RunSpecSummary> ReadScenario(const std::string& path) {
+absl::StatusOr<v1::Scenario> ReadScenario(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(
@@ -383,7 +383,7 @@ absl::StatusOr<v1::RunSpecSummary> ReadScenario(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  v1::RunSpecSummary summary;
+  v1::Scenario summary;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &summary, options);

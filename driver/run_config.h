@@ -126,16 +126,16 @@ std::vector<double> Weights(const RunConfig& config);
 // The part every agent gets alike.
 v1::LoadSpec LoadSpecOf(const RunConfig& config);
 
-v1::RunSpecSummary SpecSummary(const RunConfig& config);
+v1::Scenario ScenarioOf(const RunConfig& config);
 
-// The inverse of SpecSummary, for --scenario: every field of the summary into `config` (what the
-// summary leaves unspecified keeps its default); the rest of `config` is untouched. Fails on
+// The inverse of ScenarioOf, for --scenario: every field of the scenario into `config` (what the
+// scenario leaves unspecified keeps its default); the rest of `config` is untouched. Fails on
 // enum values this salvo does not know and on durations past the limits.
-absl::Status ApplySpecSummary(const v1::RunSpecSummary& summary, RunConfig* config);
+absl::Status ApplyScenarioToConfig(const v1::Scenario& summary, RunConfig* config);
 
-// Reads a scenario file: a RunSpecSummary in the proto's JSON form, as --print-scenario and the
+// Reads a scenario file: a Scenario in the proto's JSON form, as --print-scenario and the
 // report's "spec" write it. Unknown fields are errors, so a misspelt key is not silently ignored.
-absl::StatusOr<v1::RunSpecSummary> ReadScenario(const std::string& path);
+absl::StatusOr<v1::Scenario> ReadScenario(const std::string& path);
 
 // The spec one agent receives: its share of the connections and the common settings.
 v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_t connections);

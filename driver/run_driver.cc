@@ -94,7 +94,7 @@ class RunDriver {
   }
 
   v1::RunReport Execute() {
-    const v1::RunSpecSummary spec = SpecSummary(config_);
+    const v1::Scenario spec = ScenarioOf(config_);
     for (ReportSink* sink : hooks_.sinks) {
       sink->OnStart(spec, static_cast<uint32_t>(config_.agents.size()));
     }
@@ -415,7 +415,7 @@ class RunDriver {
       }
     }
     v1::RunReport report =
-        BuildReport(SpecSummary(config_), std::move(outcomes_), std::move(reasons), merged_);
+        BuildReport(ScenarioOf(config_), std::move(outcomes_), std::move(reasons), merged_);
     StampTimes(started_ ? start_ : asked_at_, config_.warmup, &report);
     *report.mutable_environment() = host::ReadEnvironment();
     ApplyThresholds(config_.thresholds, &report);

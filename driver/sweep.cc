@@ -174,7 +174,7 @@ v1::SweepReport ExecuteSweep(const SweepConfig& s, const RunHooks& hooks,
                              const AgentAccess& access) {
   v1::SweepReport report;
   report.set_salvo_version(SALVO_VERSION);
-  *report.mutable_base() = SpecSummary(s.base);
+  *report.mutable_base() = ScenarioOf(s.base);
   std::vector<RunConfig> points;
   std::vector<std::string> skipped;
   for (workload::Kind w : s.workloads) {

@@ -39,7 +39,7 @@ void CheckRates(const salvo::v1::Rates& r) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace salvo;
   FuzzedDataProvider in(data, size);
-  v1::RunSpecSummary spec;
+  v1::Scenario spec;
   ConsumeMessage(in, &spec);
   std::vector<driver::AgentOutcome> agents(in.ConsumeIntegralInRange<int>(1, 3));
   bool any_failed = false;

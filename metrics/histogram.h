@@ -67,7 +67,7 @@ class Histogram {
     uint32_t index;
     uint64_t count;
   };
-  // The sparse form that travels in reports (wire/histogram.h).
+  // The sparse form that travels in reports (wire/figures.h: HistogramToProto).
   std::vector<Bucket> NonEmptyBuckets() const;
   // Rebuilds a histogram from its sparse form. Rejects what a malformed or hostile report could
   // hold: buckets outside the layout, counts that do not add up to the total, min above max.

@@ -32,8 +32,9 @@
 
 namespace salvo::metrics {
 
-// One histogram per Timing, written by one thread and read by any.
-class Timings {
+// One histogram per Timing, written by one thread and read by any (the recording side; a plain
+// array of them, wire::Timings, is what a snapshot or a report holds).
+class TimingRecorders {
  public:
   void Record(Timing t, uint64_t ns) { h_[Index(t)].Record(ns); }
   void MergeInto(std::array<Histogram, kNumTimings>* out) const {
@@ -63,7 +64,7 @@ class ThreadStats {
     }
   }
   // Where the engine records its timings.
-  Timings* timings() { return &timings_; }
+  TimingRecorders* timings() { return &timings_; }
 
   size_t connection_slots() const { return connection_slots_; }
   uint64_t Get(Counter c) const {
@@ -80,7 +81,7 @@ class ThreadStats {
   // Kept on separate cache lines from other threads' blocks by being separate allocations.
   std::array<std::atomic<uint64_t>, kNumCounters> counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
-  Timings timings_;
+  TimingRecorders timings_;
   const size_t connection_slots_;
   std::unique_ptr<AtomicConnectionSample[]> samples_;
 };

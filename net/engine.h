@@ -39,7 +39,7 @@
 #include "net/tcp_info.h"
 
 namespace salvo::metrics {
-class Timings;
+class TimingRecorders;
 }
 
 namespace salvo::net {
@@ -112,7 +112,7 @@ struct EngineOptions {
   // known in advance (a listener), which sizes for many.
   uint32_t expected_connections = 0;
   // Where the engine records its timings (send calls, zero-copy completions); null: untimed.
-  metrics::Timings* timings = nullptr;
+  metrics::TimingRecorders* timings = nullptr;
 };
 
 class Engine {

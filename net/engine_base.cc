@@ -9,7 +9,7 @@
 
 namespace salvo::net {
 
-EngineBase::EngineBase(metrics::Timings* timings)
+EngineBase::EngineBase(metrics::TimingRecorders* timings)
     : timings_(timings), reserve_fd_(ReserveDescriptor()) {}
 
 #ifndef _WIN32

@@ -17,7 +17,7 @@ namespace salvo::net {
 
 class EngineBase : public Engine {
  public:
-  explicit EngineBase(metrics::Timings* timings);
+  explicit EngineBase(metrics::TimingRecorders* timings);
 
   // SO_LINGER 0, then Close.
   void Reset(ConnId id) override;
@@ -52,7 +52,7 @@ class EngineBase : public Engine {
   TimerQueue timers_;
 
  private:
-  metrics::Timings* const timings_;
+  metrics::TimingRecorders* const timings_;
   // Held so that a process out of descriptors can still accept (and refuse) a connection.
   Fd reserve_fd_;
 };

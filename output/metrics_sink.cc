@@ -16,7 +16,7 @@ class MetricsSink final : public driver::ReportSink {
               const std::atomic<int>* interrupts)
       : exporter_(std::move(exporter)), linger_(linger), human_(human), interrupts_(interrupts) {}
 
-  void OnStart(const v1::RunSpecSummary&, uint32_t) override {
+  void OnStart(const v1::Scenario&, uint32_t) override {
     human_ << "serving /metrics on port " << exporter_->port() << std::endl;
   }
   void OnInterval(const v1::IntervalPoint& merged, const driver::IntervalParts& parts) override {

@@ -135,7 +135,7 @@ std::string OpenLoopLine(const v1::RunReport& r) {
 }
 
 std::string RenderReport(const v1::RunReport& r, bool bits) {
-  const v1::RunSpecSummary& spec = r.spec();
+  const v1::Scenario& spec = r.spec();
   const v1::LoadSpec& s = spec.load();
   std::string out = absl::StrFormat(
       "salvo %s: %s, %u connections, %s messages%s%s to %s from %d agent%s, %.1fs (+%.1fs "
@@ -376,7 +376,7 @@ class TextSink final : public driver::ReportSink {
         err_(terminal.err),
         command_(terminal.command) {}
 
-  void OnStart(const v1::RunSpecSummary&, uint32_t agents) override { agents_ = agents; }
+  void OnStart(const v1::Scenario&, uint32_t agents) override { agents_ = agents; }
   void OnInterval(const v1::IntervalPoint& merged, const driver::IntervalParts&) override {
     if (live_) human_ << LiveLine(merged, agents_, bits_) << std::endl;
   }

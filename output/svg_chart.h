@@ -1,4 +1,5 @@
-// Line charts as standalone SVG, for `salvo sweep --svg`. No plotting library in Debian's C++
+// Line charts as standalone SVG: the sweep's chart (`salvo sweep --svg`) and the charts of the
+// HTML report (output/html_report.h), inline. No plotting library in Debian's C++
 // packages writes SVG, and the charts needed are simple: lines over a (log-scale) x axis with
 // labelled axes and a legend.
 //

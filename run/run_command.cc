@@ -71,7 +71,7 @@ int PrintScenario(const driver::RunConfig& config, std::ostream& out, std::ostre
     err << "salvo run: " << s.message() << "\n";
     return 2;
   }
-  out << v1::ToJson(driver::SpecSummary(config));
+  out << v1::ToJson(driver::ScenarioOf(config));
   return 0;
 }
 
@@ -101,8 +101,8 @@ absl::Status LoadRequest(const std::string& request_file, const std::string& res
 }
 
 absl::Status LoadScenario(const std::string& path, driver::RunConfig* config) {
-  SALVO_ASSIGN_OR_RETURN(v1::RunSpecSummary summary, driver::ReadScenario(path));
-  if (absl::Status s = driver::ApplySpecSummary(summary, config); !s.ok()) {
+  SALVO_ASSIGN_OR_RETURN(v1::Scenario summary, driver::ReadScenario(path));
+  if (absl::Status s = driver::ApplyScenarioToConfig(summary, config); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--scenario ", path, ": ", s.message()));
   }
   return absl::OkStatus();

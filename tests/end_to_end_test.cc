@@ -271,7 +271,7 @@ TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
                         "--connections", "3", "--size", "100", "--rate", "3000", "--arrival",
                         "poisson", "--duration", "1", "--warmup", "0", "--print-scenario"});
   ASSERT_EQ(printed.code, 0) << printed.err;
-  v1::RunSpecSummary spec;
+  v1::Scenario spec;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(printed.out, &spec).ok()) << printed.out;
   EXPECT_EQ(spec.load().rate(), 3000);
   EXPECT_EQ(spec.load().arrival(), v1::ARRIVAL_POISSON);
@@ -290,7 +290,7 @@ TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
               {"run", "--scenario", scenario, "--size", "200", "--json", report_json});
   ASSERT_EQ(o.code, 0) << o.out << o.err;
   ASSERT_EQ(testing::ReadJsonFile(report_json, &report), absl::OkStatus());
-  v1::RunSpecSummary expected = spec;
+  v1::Scenario expected = spec;
   expected.mutable_load()->set_message_size(200);
   EXPECT_EQ(report.spec().SerializeAsString(), expected.SerializeAsString());
 
@@ -299,7 +299,7 @@ TEST_F(EndToEnd, APrintedScenarioReplaysToTheSameSpecWithFlagsOnTop) {
   { std::ofstream(from_report) << v1::ToJson(report.spec()); }
   o = RunTool(Binary("salvo"), {"run", "--scenario", from_report, "--print-scenario"});
   ASSERT_EQ(o.code, 0) << o.err;
-  v1::RunSpecSummary again;
+  v1::Scenario again;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(o.out, &again).ok()) << o.out;
   EXPECT_EQ(again.SerializeAsString(), expected.SerializeAsString());
   ExpectOneLineError(RunTool(Binary("salvo"), {"run", "--scenario", report_json}), 2,

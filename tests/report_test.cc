@@ -56,8 +56,8 @@ v1::Interval MakeInterval(uint32_t index, double elapsed, uint64_t sends, uint64
   return i;
 }
 
-v1::RunSpecSummary Spec() {
-  v1::RunSpecSummary s;
+v1::Scenario Spec() {
+  v1::Scenario s;
   s.mutable_load()->set_workload(v1::WORKLOAD_ECHO);
   s.mutable_load()->set_interval_ms(1000);
   s.mutable_load()->set_duration_ms(3000);
@@ -278,7 +278,7 @@ TEST(BuildReport, ConnectionsUpForAWholeRunWithNoMessageCompletedFailTheRun) {
   // An rr response framing that never matches: bytes came and went, nothing completed.
   driver::AgentOutcome a = Finished("a", {}, {});
   a.result->mutable_counters()->set_bytes_received(600);
-  v1::RunSpecSummary spec = Spec();
+  v1::Scenario spec = Spec();
   spec.mutable_load()->set_workload(v1::WORKLOAD_RR);
   const v1::RunReport r = driver::BuildReport(spec, {a}, {});
   EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
@@ -499,7 +499,7 @@ TEST(Json, IntegersAreNumbersAndEverythingReadsBackAsProtobufsOwnPrinterWouldHav
   r.mutable_totals()->set_zc_copied_share(std::numeric_limits<double>::infinity());
   r.set_started_at("2026-11-30T09:00:00.000Z");
   r.add_reasons("a \"quoted\" reason\twith a tab\n\x01");
-  v1::RunSpecSummary& spec = *r.mutable_spec();
+  v1::Scenario& spec = *r.mutable_spec();
   spec.mutable_load()->set_request(std::string("PING\r\n\0\xff", 8));
   (*spec.mutable_agent_source_ips())["b:1"] = "127.0.0.3";
   (*spec.mutable_agent_source_ips())["a:1"] = "127.0.0.2";

@@ -48,19 +48,19 @@ driver::RunConfig Unusual() {
 }
 
 TEST(Scenario, TheSpecOfAConfigAppliedToADefaultConfigGivesTheSameSpec) {
-  const v1::RunSpecSummary spec = driver::SpecSummary(Unusual());
+  const v1::Scenario spec = driver::ScenarioOf(Unusual());
   driver::RunConfig replayed;
-  ASSERT_TRUE(driver::ApplySpecSummary(spec, &replayed).ok());
-  EXPECT_EQ(driver::SpecSummary(replayed).SerializeAsString(), spec.SerializeAsString())
-      << v1::ToJson(driver::SpecSummary(replayed)) << "\nwanted\n"
+  ASSERT_TRUE(driver::ApplyScenarioToConfig(spec, &replayed).ok());
+  EXPECT_EQ(driver::ScenarioOf(replayed).SerializeAsString(), spec.SerializeAsString())
+      << v1::ToJson(driver::ScenarioOf(replayed)) << "\nwanted\n"
       << v1::ToJson(spec);
 }
 
 TEST(Scenario, AFileWrittenAsJsonReadsBackAndBadFilesSayWhy) {
   const std::string path = ::testing::TempDir() + "/scenario.json";
-  const v1::RunSpecSummary spec = driver::SpecSummary(Unusual());
+  const v1::Scenario spec = driver::ScenarioOf(Unusual());
   std::ofstream(path) << v1::ToJson(spec);
-  absl::StatusOr<v1::RunSpecSummary> read = driver::ReadScenario(path);
+  absl::StatusOr<v1::Scenario> read = driver::ReadScenario(path);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->SerializeAsString(), spec.SerializeAsString());
 
@@ -72,10 +72,10 @@ TEST(Scenario, AFileWrittenAsJsonReadsBackAndBadFilesSayWhy) {
   std::ofstream(path) << R"({"load": {"workload": "WORKLOAD_SOMETHING_ELSE"}})";
   EXPECT_FALSE(driver::ReadScenario(path).ok());
   // Durations past the limits are refused, not wrapped.
-  v1::RunSpecSummary huge;
+  v1::Scenario huge;
   huge.mutable_load()->set_duration_ms(uint64_t{1} << 62);
   driver::RunConfig c;
-  EXPECT_FALSE(driver::ApplySpecSummary(huge, &c).ok());
+  EXPECT_FALSE(driver::ApplyScenarioToConfig(huge, &c).ok());
   EXPECT_FALSE(driver::ReadScenario(path + ".missing").ok());
   std::remove(path.c_str());
 }

@@ -21,6 +21,8 @@
 namespace salvo::wire {
 
 using TimingList = google::protobuf::RepeatedPtrField<v1::TimingHistogram>;
+// One merged histogram per Timing: what a snapshot, an interval and a report hold (the atomic
+// recording side is metrics::TimingRecorders).
 using Timings = std::array<metrics::Histogram, metrics::kNumTimings>;
 
 void CountersToProto(const metrics::CounterValues& values, v1::Counters* out);

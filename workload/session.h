@@ -13,8 +13,12 @@
 //               each slot's first connection; later ones are opened during the run.
 //
 // A worker thread owns an engine and its sessions:
-//   SessionContext ctx{engine, &stats, &pattern, options};
-//   auto s = MakeSession(&ctx, slot);
+//   SessionContext ctx;
+//   ctx.engine = engine.get();
+//   ctx.stats = &stats;
+//   ctx.pattern = &pattern;
+//   ctx.options = options;
+//   std::unique_ptr<Session> s = MakeSession(&ctx, slot);
 //   s->Connect(target);           // ... Poll until ctx.connected + ctx.failed == n
 //   s->Start();                   // ... Poll while the run lasts
 //   s->BeginDrain();              // ... Poll until s->Drained()
