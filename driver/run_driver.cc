@@ -71,6 +71,8 @@ struct Link {
 
 class RunDriver {
  public:
+  absl::Time Now() const { return hooks_.now(); }
+
   RunDriver(const RunConfig& config, const RunHooks& hooks, const AgentAccess& access)
       : config_(config), hooks_(hooks), access_(access) {
     const std::vector<double> weights = Weights(config);
@@ -135,9 +137,9 @@ class RunDriver {
   void OpenStream(size_t i, const v1::RunSpec& spec) {
     Link& link = *links_[i];
     link.io = access_.link(i, link.name);
-    link.Heard(absl::Now());
+    link.Heard(Now());
     link.io->Open(spec, [this, &link](LinkEvent e) {
-      if (e.response.has_value()) link.Heard(absl::Now());
+      if (e.response.has_value()) link.Heard(Now());
       queue_.Push(std::move(e));
     });
   }
@@ -166,12 +168,12 @@ class RunDriver {
         link->writes_done = true;
       }
     }
-    const absl::Time deadline = absl::Now() + kEndWait;
+    const absl::Time deadline = Now() + kEndWait;
     const auto open = [this] {
       return std::any_of(links_.begin(), links_.end(),
                          [](const auto& l) { return l->io != nullptr && !l->ended; });
     };
-    while (open() && absl::Now() < deadline) {
+    while (open() && Now() < deadline) {
       std::optional<LinkEvent> e = queue_.Pop(kPollStep);
       // Ending is what they were asked to do: "stopped before it started" is no news.
       if (e.has_value() && !e->response.has_value()) links_[e->agent]->ended = true;
@@ -187,8 +189,8 @@ class RunDriver {
 
   // Keeps every agent's lease alive; called from the wait loops.
   void MaybeHeartbeat() {
-    if (absl::Now() < next_heartbeat_) return;
-    next_heartbeat_ = absl::Now() + config_.lease / 4;
+    if (Now() < next_heartbeat_) return;
+    next_heartbeat_ = Now() + config_.lease / 4;
     v1::RunRequest beat;
     beat.mutable_heartbeat();
     SendToActive(beat);
@@ -209,8 +211,7 @@ class RunDriver {
   }
 
   bool AwaitReady(std::vector<std::string>* reasons) {
-    const absl::Time deadline =
-        absl::Now() + ConnectRamp(config_) + config_.connect_timeout + kGrace;
+    const absl::Time deadline = Now() + ConnectRamp(config_) + config_.connect_timeout + kGrace;
     size_t ready = 0;
     bool failed = false;
     while (ready < links_.size() && !failed) {
@@ -219,7 +220,7 @@ class RunDriver {
         reasons->push_back("interrupted while connecting");
         return false;
       }
-      if (absl::Now() > deadline) {
+      if (Now() > deadline) {
         reasons->push_back("agents did not report their connections in time");
         return false;
       }
@@ -262,7 +263,7 @@ class RunDriver {
     for (const AgentOutcome& o : outcomes_) max_rtt_ms = std::max(max_rtt_ms, o.clock_rtt_ms);
     const absl::Duration lead =
         std::max(absl::Milliseconds(100), absl::Milliseconds(4 * max_rtt_ms));
-    start_ = absl::Now() + lead;
+    start_ = Now() + lead;
     started_ = true;
     for (size_t i = 0; i < links_.size(); ++i) {
       v1::RunRequest start;
@@ -332,7 +333,7 @@ class RunDriver {
           cancelled = true;
         }
       }
-      if (!cancelled && absl::Now() > deadline) {
+      if (!cancelled && Now() > deadline) {
         reasons->push_back("agents did not deliver their results in time");
         CancelAll();
         cancelled = true;
@@ -342,11 +343,11 @@ class RunDriver {
       const absl::Time run_end = start_ + config_.warmup + config_.duration;
       for (size_t i = 0; i < links_.size(); ++i) {
         const Link& l = *links_[i];
-        if (Active(l) && !outcomes_[i].result.has_value() && absl::Now() < run_end + silence &&
-            absl::Now() - l.last_heard() > silence) {
+        if (Active(l) && !outcomes_[i].result.has_value() && Now() < run_end + silence &&
+            Now() - l.last_heard() > silence) {
           LoseAgent(i,
                     absl::StrCat("silent for ", absl::FormatDuration(silence), " (",
-                                 absl::FormatDuration(absl::Now() - l.last_heard()), ")"),
+                                 absl::FormatDuration(Now() - l.last_heard()), ")"),
                     reasons);
         }
       }
@@ -431,7 +432,7 @@ class RunDriver {
   // The intervals merged so far, in order.
   std::vector<v1::IntervalPoint> merged_;
   // When the run was asked for, and the common start instant once the agents were told it.
-  const absl::Time asked_at_ = absl::Now();
+  const absl::Time asked_at_ = Now();
   absl::Time start_;
   bool started_ = false;
   absl::Time next_heartbeat_;

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "driver/agent_link.h"
 #include "driver/report_sink.h"
 #include "driver/run_config.h"
@@ -32,6 +34,10 @@ struct RunHooks {
   const std::atomic<int>* interrupts = nullptr;
   // The outputs: each gets the run's start and every merged interval (not owned).
   std::vector<ReportSink*> sinks;
+  // The driver's clock: when agents were last heard, heartbeats, the silence limit, deadlines
+  // and the start instant all read it. Tests give one they move by hand, so a 5 s silence or a
+  // lease's heartbeats are checked in milliseconds. Called from the links' threads too.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 v1::RunReport DriveRun(const RunConfig& config, const RunHooks& hooks, const AgentAccess& access);

@@ -2,7 +2,10 @@
 // agent does to the run, how totals are formed) without gRPC, sockets or timing luck.
 #include "driver/run_driver.h"
 
+#include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
@@ -18,6 +21,11 @@ struct Script {
   uint64_t messages_per_interval = 10000;
   // End the stream with UNAVAILABLE after the intervals instead of sending a result.
   bool lost = false;
+  // After the intervals, say nothing more and keep the stream open (a frozen agent).
+  bool silent = false;
+  // When set, interval i is sent once this clock reaches the start instant plus (i + 1)
+  // intervals, as a real agent paces them; otherwise all at once.
+  std::function<absl::Time()> clock;
 };
 
 class FakeLink final : public driver::AgentLink {
@@ -34,8 +42,24 @@ class FakeLink final : public driver::AgentLink {
   }
   void Send(const v1::RunRequest& request) override {
     absl::MutexLock lock(&mu_);
-    if (request.has_start()) started_ = true;
+    if (request.has_start()) {
+      started_ = true;
+      start_at_ = absl::FromUnixNanos(request.start().start_at_unix_ns());
+    }
     if (request.has_stop()) stops_++;
+    if (request.has_heartbeat()) heartbeats_++;
+  }
+  int heartbeats() {
+    absl::MutexLock lock(&mu_);
+    return heartbeats_;
+  }
+  absl::Time StartAt() {
+    absl::MutexLock lock(&mu_);
+    return start_at_;
+  }
+  bool Closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
   }
   void CloseSend() override {
     absl::MutexLock lock(&mu_);
@@ -70,6 +94,10 @@ class FakeLink final : public driver::AgentLink {
     result.set_agent(spec_.agent_name());
     result.set_connections(spec_.connections());
     for (int i = 0; i < script_.intervals; ++i) {
+      if (script_.clock) {
+        const absl::Time due = StartAt() + absl::Seconds((i + 1) * script_.interval_s);
+        while (script_.clock() < due && !Closed()) absl::SleepFor(absl::Microseconds(200));
+      }
       v1::RunResponse r;
       v1::Interval* interval = r.mutable_interval()->mutable_interval();
       interval->set_index(i);
@@ -79,6 +107,14 @@ class FakeLink final : public driver::AgentLink {
     }
     if (script_.lost) {
       sink(driver::LinkEvent{index_, std::nullopt, absl::UnavailableError("Socket closed")});
+      return;
+    }
+    if (script_.silent) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(&closed_));
+      }
+      sink(driver::LinkEvent{index_, std::nullopt, absl::CancelledError("cancelled")});
       return;
     }
     const uint64_t messages = script_.messages_per_interval * script_.intervals;
@@ -106,6 +142,38 @@ class FakeLink final : public driver::AgentLink {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int stops_ ABSL_GUARDED_BY(mu_) = 0;
+  int heartbeats_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time start_at_ ABSL_GUARDED_BY(mu_);
+};
+
+// The driver's clock, moved by hand: 100 ms of it for every real millisecond while a run lasts,
+// so the driver's seconds-long rules (5 s of silence, a heartbeat every quarter lease, the run's
+// deadline) play out in a fraction of a second of real time.
+class SteppedClock {
+ public:
+  SteppedClock() : ns_(absl::ToUnixNanos(absl::Now())) {}
+  ~SteppedClock() { Stop(); }
+  absl::Time Now() const { return absl::FromUnixNanos(ns_.load()); }
+  std::function<absl::Time()> Source() {
+    return [this] { return Now(); };
+  }
+  void Run() {
+    stepper_ = std::thread([this] {
+      while (!stop_.load()) {
+        ns_.fetch_add(absl::ToInt64Nanoseconds(absl::Milliseconds(100)));
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+    });
+  }
+  void Stop() {
+    stop_.store(true);
+    if (stepper_.joinable()) stepper_.join();
+  }
+
+ private:
+  std::atomic<int64_t> ns_;
+  std::atomic<bool> stop_{false};
+  std::thread stepper_;
 };
 
 driver::AgentAccess FakeAccess(std::vector<Script> scripts,
@@ -193,6 +261,69 @@ TEST(RunDriver, AllAgentsFinishingGivesOkWithExactSums) {
   EXPECT_EQ(r.totals().counters().messages(), 80000u);
   EXPECT_EQ(r.totals().counters().connections_established(), 10u);
   EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 20000);
+}
+
+// Loss by silence, on the driver's own clock: an agent that reports one interval and then says
+// nothing (its stream still open) is lost once 5 s of the clock pass without a word from it, and
+// the run goes on without it. Played on a stepped clock, the 10 s run takes well under a second.
+TEST(RunDriver, ASilentAgentIsLostAfterFiveSecondsOfItsClockAndTheRunGoesOn) {
+  Script frozen;
+  frozen.intervals = 1;
+  frozen.silent = true;
+  driver::RunConfig c = TwoAgents();
+  c.duration = absl::Seconds(10);
+  Script steady;
+  steady.intervals = 10;
+  SteppedClock clock;
+  driver::RunHooks hooks;
+  hooks.now = clock.Source();
+  std::vector<std::string> said;
+  absl::Mutex said_mu;
+  hooks.print = [&](const std::string& line) {
+    absl::MutexLock lock(&said_mu);
+    said.push_back(line);
+  };
+  clock.Run();
+  const absl::Time real_start = absl::Now();
+  const v1::RunReport r = driver::DriveRun(c, hooks, FakeAccess({steady, frozen}));
+  clock.Stop();
+  EXPECT_LT(absl::Now() - real_start, absl::Seconds(5)) << "the driver waited in real time";
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_PARTIAL);
+  ASSERT_EQ(r.lost_agents_size(), 1);
+  EXPECT_NE(r.lost_agents(0).find("b:1 lost at interval 1: silent for 5s"), std::string::npos)
+      << r.lost_agents(0);
+  EXPECT_EQ(r.totals().counters().messages(), 11 * 10000u);  // a's ten intervals, b's one
+}
+
+// Heartbeats keep the agents' leases alive: one every quarter lease of the driver's clock, to
+// every agent still running. The fake agents pace their 40 one-second intervals on that clock, so
+// the 40 s run (0.4 s of real time) should carry a heartbeat every 2 s: about 20 to each.
+TEST(RunDriver, HeartbeatsGoOutEveryQuarterLeaseOfTheDriversClock) {
+  SteppedClock clock;
+  std::vector<FakeLink*> links;
+  driver::AgentAccess access = FakeAccess({Script{}, Script{}});
+  access.link = [&](size_t index, const std::string&) -> driver::AgentLinkPtr {
+    Script paced;
+    paced.intervals = 40;
+    paced.clock = clock.Source();
+    auto link = std::make_unique<FakeLink>(index, paced);
+    links.push_back(link.get());
+    return link;
+  };
+  driver::RunConfig c = TwoAgents();
+  c.duration = absl::Seconds(40);
+  c.lease = absl::Seconds(8);
+  driver::RunHooks hooks;
+  hooks.now = clock.Source();
+  clock.Run();
+  const v1::RunReport r = driver::DriveRun(c, hooks, access);
+  clock.Stop();
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK) << (r.reasons_size() > 0 ? r.reasons(0) : "");
+  ASSERT_EQ(links.size(), 2u);
+  for (FakeLink* l : links) {
+    EXPECT_GE(l->heartbeats(), 12);  // a starved driver thread may miss a beat or two
+    EXPECT_LE(l->heartbeats(), 25);
+  }
 }
 
 }  // namespace
