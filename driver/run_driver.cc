@@ -29,10 +29,20 @@ constexpr absl::Duration kGrace = absl::Seconds(10);
 // few heartbeats keeps its agents. (A broken stream is still noticed at once.)
 constexpr absl::Duration kSilenceLimit = absl::Seconds(5);
 
+// What the links' readers hand the driver, bounded: a reader that gets ahead of the driver (a
+// slow disk under --json, a CPU-starved controller) waits, which holds its gRPC stream back by
+// flow control, instead of the queue growing without limit. Closed when the driver is done with
+// the links, after which a push is dropped rather than wait for a driver that no longer pops.
 class EventQueue {
  public:
+  explicit EventQueue(size_t capacity) : capacity_(capacity) {}
   void Push(LinkEvent e) {
     absl::MutexLock lock(&mu_);
+    const auto room = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return closed_ || events_.size() < capacity_;
+    };
+    mu_.Await(absl::Condition(&room));
+    if (closed_) return;
     events_.push_back(std::move(e));
   }
   std::optional<LinkEvent> Pop(absl::Duration timeout) {
@@ -43,10 +53,21 @@ class EventQueue {
     events_.pop_front();
     return e;
   }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    events_.clear();
+  }
+  size_t size() const {
+    absl::MutexLock lock(&mu_);
+    return events_.size();
+  }
 
  private:
-  absl::Mutex mu_;
+  const size_t capacity_;
+  mutable absl::Mutex mu_;
   std::deque<LinkEvent> events_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // What the driver knows of one agent's stream.
@@ -87,6 +108,7 @@ class RunDriver {
   }
 
   ~RunDriver() {
+    queue_.Close();
     for (auto& link : links_) {
       if (link->io != nullptr) {
         link->io->Cancel();
@@ -406,6 +428,7 @@ class RunDriver {
   }
 
   v1::RunReport Finish(std::vector<std::string> reasons) {
+    queue_.Close();
     for (auto& link : links_) {
       if (link->io != nullptr) link->io->Join();
     }
@@ -428,7 +451,8 @@ class RunDriver {
   const AgentAccess& access_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<AgentOutcome> outcomes_;
-  EventQueue queue_;
+  // Room for a few hundred intervals per agent before a reader waits.
+  EventQueue queue_{std::max<size_t>(1024, 256 * config_.agents.size())};
   // The intervals merged so far, in order.
   std::vector<v1::IntervalPoint> merged_;
   // When the run was asked for, and the common start instant once the agents were told it.

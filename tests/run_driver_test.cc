@@ -263,6 +263,21 @@ TEST(RunDriver, AllAgentsFinishingGivesOkWithExactSums) {
   EXPECT_DOUBLE_EQ(r.totals().rates().messages_per_sec(), 20000);
 }
 
+// The driver's event queue is bounded: agents that send their intervals faster than the driver
+// takes them wait (a real one by gRPC's flow control) rather than grow the controller's memory,
+// and nothing they sent is lost or stuck.
+TEST(RunDriver, AFloodOfIntervalsPassesThroughTheBoundedQueueWhole) {
+  Script flood;
+  flood.intervals = 5000;  // at once, past the queue's 1,024
+  flood.messages_per_interval = 3;
+  driver::RunConfig c = TwoAgents();
+  c.duration = absl::Seconds(5000);
+  const v1::RunReport r = driver::DriveRun(c, driver::RunHooks(), FakeAccess({flood, flood}));
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK) << (r.reasons_size() > 0 ? r.reasons(0) : "");
+  EXPECT_EQ(r.totals().counters().messages(), 2 * 5000 * 3u);
+  EXPECT_EQ(r.intervals_size(), 5000);
+}
+
 // Loss by silence, on the driver's own clock: an agent that reports one interval and then says
 // nothing (its stream still open) is lost once 5 s of the clock pass without a word from it, and
 // the run goes on without it. Played on a stepped clock, the 10 s run takes well under a second.
