@@ -1,14 +1,11 @@
 #include "output/csv_report.h"
 
-#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "metrics/figures.h"
-#include "output/file_output.h"
 #include "output/sinks.h"
-#include "status/status_macros.h"
 #include "wire/enums.h"
 #include "wire/figures.h"
 #include "wire/text.h"
@@ -60,27 +57,10 @@ std::string ReportCsv(const v1::RunReport& r) {
   return out;
 }
 
-namespace {
-
-class CsvSink final : public driver::ReportSink {
- public:
-  CsvSink(FileOutput file, std::ostream& human) : file_(std::move(file)), human_(human) {}
-  absl::Status OnReport(const v1::RunReport& report) override {
-    return file_.Write(ReportCsv(report), human_);
-  }
-
- private:
-  FileOutput file_;
-  std::ostream& human_;
-};
-
-}  // namespace
-
 absl::StatusOr<driver::ReportSinkPtr> MakeCsvSink(const driver::RunConfig& config,
                                                   const Terminal& terminal) {
-  if (config.csv_path.empty()) return nullptr;
-  SALVO_ASSIGN_OR_RETURN(FileOutput file, FileOutput::Open(config.csv_path, "--csv"));
-  return std::make_unique<CsvSink>(std::move(file), terminal.human(config));
+  return MakeFileSink(config.csv_path, "--csv", terminal.human(config),
+                      [](const v1::RunReport& r, std::ostream& o) { o << ReportCsv(r); });
 }
 
 }  // namespace salvo::output

@@ -1,11 +1,5 @@
 #include "output/html_report.h"
 
-#include <memory>
-
-#include "output/file_output.h"
-#include "output/sinks.h"
-#include "status/status_macros.h"
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -17,6 +11,7 @@
 #include "driver/run_config.h"
 #include "metrics/histogram.h"
 #include "output/render.h"
+#include "output/sinks.h"
 #include "output/svg_chart.h"
 #include "units/units.h"
 #include "wire/enums.h"
@@ -248,27 +243,10 @@ std::string ReportHtml(const v1::RunReport& r) {
   return out;
 }
 
-namespace {
-
-class HtmlSink final : public driver::ReportSink {
- public:
-  HtmlSink(FileOutput file, std::ostream& human) : file_(std::move(file)), human_(human) {}
-  absl::Status OnReport(const v1::RunReport& report) override {
-    return file_.Write(ReportHtml(report), human_);
-  }
-
- private:
-  FileOutput file_;
-  std::ostream& human_;
-};
-
-}  // namespace
-
 absl::StatusOr<driver::ReportSinkPtr> MakeHtmlSink(const driver::RunConfig& config,
                                                    const Terminal& terminal) {
-  if (config.html_path.empty()) return nullptr;
-  SALVO_ASSIGN_OR_RETURN(FileOutput file, FileOutput::Open(config.html_path, "--html"));
-  return std::make_unique<HtmlSink>(std::move(file), terminal.human(config));
+  return MakeFileSink(config.html_path, "--html", terminal.human(config),
+                      [](const v1::RunReport& r, std::ostream& o) { o << ReportHtml(r); });
 }
 
 }  // namespace salvo::output

@@ -8,11 +8,13 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "driver/report_sink.h"
 #include "driver/run_config.h"
 
@@ -37,6 +39,13 @@ struct Terminal {
 // file or a taken port is one line for the user (the run then never starts).
 absl::StatusOr<std::vector<driver::ReportSinkPtr>> MakeSinks(const driver::RunConfig& config,
                                                              const Terminal& terminal);
+
+// The sink of an output that is one file written from the finished report: opens `path` now (an
+// unwritable one is the error, naming `flag`), writes it with `write` at the end and says
+// "written: PATH" where a person reads. Null when `path` is empty (the output was not asked for).
+absl::StatusOr<driver::ReportSinkPtr> MakeFileSink(
+    const std::string& path, absl::string_view flag, std::ostream& human,
+    std::function<void(const v1::RunReport&, std::ostream&)> write);
 
 // Each sink's maker: the sink, or null when `config` does not ask for it.
 absl::StatusOr<driver::ReportSinkPtr> MakeTextSink(const driver::RunConfig& config,
