@@ -72,6 +72,9 @@ class ScheduledSession : public Session, public net::TimerHandler {
   virtual bool Full() const = 0;
   // Messages came due: send what can be sent.
   virtual void OnDue() = 0;
+  // Whether the schedule runs: while the connection is open, for a session that lives on one
+  // connection; connect-rr's slot goes on between its connections.
+  virtual bool Scheduling() const { return state_ == State::kOpen; }
 
  private:
   // A connection that falls this far behind its schedule keeps counting what comes due but
@@ -92,7 +95,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
 
   void OnTimer(net::TimerId) override {
     open_->timer_armed = false;
-    if (state_ != State::kOpen || draining_) return;
+    if (!Scheduling() || draining_) return;
     Schedule& schedule = open_->schedule;
     const uint64_t until = options().schedule_until_ns;
     const uint64_t now = std::min(metrics::MonoNanos(), until);
@@ -113,7 +116,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
   // worker running late) is counted as due, unsent, so that the offered rate is what the
   // schedule asked for however late the worker ran.
   void CountLateDue() {
-    if (open_ == nullptr || state_ != State::kOpen) return;
+    if (open_ == nullptr || !Scheduling()) return;
     const uint64_t now = std::min(metrics::MonoNanos(), options().schedule_until_ns);
     const uint64_t late = open_->schedule.SkipTo(now);
     CountDue(late);
@@ -340,6 +343,9 @@ class ConnectRrSession final : public ScheduledSession {
     }
   }
   bool Full() const override { return phase_ == Phase::kConnecting || phase_ == Phase::kAwaiting; }
+  // The slot's schedule goes on while it is between connections (issue 22: it stopped after the
+  // first cycle, when the connection it began on closed).
+  bool Scheduling() const override { return true; }
   void OnDue() override {
     if (draining_ || backlog() == 0 || Full() || retry_.armed) return;
     const uint64_t now = metrics::MonoNanos();
