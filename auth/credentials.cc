@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,20 +14,41 @@
 
 namespace salvo::auth {
 
-absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag) {
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag,
+                                         size_t max_bytes) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": ", path, " is a directory, not a file"));
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": ", path, " is a directory, not a file"));
+    }
+#if defined(S_ISCHR) && defined(S_ISBLK)
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is a device, not a file"));
+    }
+#endif
   }
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
   }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  // istream::read turns a read error into badbit (an istreambuf_iterator would throw it).
+  std::string out;
+  char buffer[64 * 1024];
+  while (in && out.size() <= max_bytes) {
+    in.read(buffer,
+            static_cast<std::streamsize>(std::min(sizeof(buffer), max_bytes + 1 - out.size())));
+    out.append(buffer, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": reading ", path, " failed"));
+  }
+  if (out.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is larger than ", max_bytes, " bytes"));
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {

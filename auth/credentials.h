@@ -7,6 +7,7 @@
 //   if (!auth::TokenMatches(presented_header, token)) refuse();            // agent
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -17,8 +18,12 @@ namespace salvo::auth {
 // The gRPC metadata key that carries the token.
 inline constexpr char kTokenHeader[] = "authorization";
 
-// The contents of a file named by a flag; the error names the flag and the file.
-absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag);
+// The contents of a file named by a flag, at most `max_bytes` of it: the error names the flag and
+// the file, and says when it is a directory or a device (/dev/zero would otherwise be read
+// forever) or larger than the limit (found after reading max_bytes + 1, never more).
+inline constexpr size_t kMaxFlagFileBytes = size_t{16} << 20;
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const std::string& flag,
+                                         size_t max_bytes = kMaxFlagFileBytes);
 
 // --token-file: the token is the file's first line without surrounding white space.
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path);

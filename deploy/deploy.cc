@@ -19,9 +19,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "auth/credentials.h"
 #include "controller/probe.h"
 #include "net/address.h"
 #include "process/child.h"
+#include "status/status_macros.h"
 
 namespace salvo::deploy {
 namespace {
@@ -473,11 +475,9 @@ absl::StatusOr<std::vector<DeployHost>> ParseHosts(absl::string_view contents,
 }
 
 absl::StatusOr<std::vector<DeployHost>> ParseHostsFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("--hosts: cannot read ", path));
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return ParseHosts(contents.str(), path);
+  SALVO_ASSIGN_OR_RETURN(const std::string contents,
+                         auth::ReadFlagFile(path, "--hosts", size_t{1} << 20));
+  return ParseHosts(contents, path);
 }
 
 int DeployCommand(const DeployConfig& config, std::ostream& out, std::ostream& err) {

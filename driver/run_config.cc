@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "auth/credentials.h"
 #include "google/protobuf/util/json_util.h"
 #include "net/address.h"
 #include "net/cidr.h"
@@ -376,17 +377,11 @@ absl::Status ApplyScenarioToConfig(const v1::Scenario& summary, RunConfig* confi
 }
 
 absl::StatusOr<v1::Scenario> ReadScenario(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read --scenario ", path, ": ", std::strerror(errno)));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
+  SALVO_ASSIGN_OR_RETURN(const std::string text, auth::ReadFlagFile(path, "--scenario"));
   v1::Scenario summary;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(text.str(), &summary, options);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(text, &summary, options);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--scenario ", path,

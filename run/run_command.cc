@@ -9,7 +9,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/credentials.h"
 #include "output/sinks.h"
+#include "plan/limits.h"
 #include "proto/json.h"
 #include "status/status_macros.h"
 
@@ -78,12 +80,8 @@ int PrintScenario(const driver::RunConfig& config, std::ostream& out, std::ostre
 absl::Status LoadRequest(const std::string& request_file, const std::string& response_until,
                          driver::RunConfig* config) {
   if (!request_file.empty()) {
-    std::ifstream in(request_file, std::ios::binary);
-    if (!in) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot read --request-file ", request_file, ": ", std::strerror(errno)));
-    }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    SALVO_ASSIGN_OR_RETURN(std::string bytes, auth::ReadFlagFile(request_file, "--request-file",
+                                                                 plan::kMaxRequestBytes));
     if (bytes.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("--request-file ", request_file, " is empty"));
     }

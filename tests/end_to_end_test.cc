@@ -396,7 +396,27 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
                      "--workload rr needs --request-file");
   ExpectOneLineError(RunTool(Binary("salvo"),
                              with({"--workload", "rr", "--request-file", "/nonexistent/request"})),
-                     2, "cannot read --request-file /nonexistent/request");
+                     2, "--request-file: cannot read /nonexistent/request");
+  // Files that are not files (issue 22): a directory, a device that never ends, one too large.
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "rr", "--request-file", "/tmp"})),
+                     2, "--request-file: /tmp is a directory, not a file");
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), with({"--workload", "rr", "--request-file", "/dev/zero"})), 2,
+      "--request-file: /dev/zero is a device, not a file");
+  ExpectOneLineError(RunTool(Binary("salvo-load"), {"--target", "127.0.0.1:9", "--workload", "rr",
+                                                    "--request-file", "/tmp"}),
+                     2, "is a directory, not a file");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--scenario", "/dev/zero"})), 2,
+                     "--scenario: /dev/zero is a device, not a file");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--scenario", "/tmp"})), 2,
+                     "--scenario: /tmp is a directory, not a file");
+  {
+    const std::string big = dir_ + "/big-request";
+    std::ofstream(big) << std::string((1 << 20) + 1, 'x');
+    ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "rr", "--request-file", big,
+                                                      "--response-bytes", "4"})),
+                       2, "is larger than 1048576 bytes");
+  }
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--response-until", "\\r\\n"})), 2,
                      "are for --workload rr");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--rate", "1000", "--workload", "stream-in"})),
