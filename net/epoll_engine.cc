@@ -73,9 +73,9 @@ void EpollEngine::Release(ConnId id) {
   conns_.Free(id);
 }
 
-absl::Status EpollEngine::SetInterest(ConnId id, uint32_t events) {
+bool EpollEngine::SetInterest(ConnId id, uint32_t events) {
   Conn& c = conns_[id];
-  if (c.registered && c.interest == events) return absl::OkStatus();
+  if (c.registered && c.interest == events) return true;
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = Tag(id, c.generation);
@@ -83,12 +83,12 @@ absl::Status EpollEngine::SetInterest(ConnId id, uint32_t events) {
     const int err = errno;
     absl::Status why = absl::ErrnoToStatus(
         err, err == ENOSPC ? "epoll_ctl (fs.epoll.max_user_watches reached)" : "epoll_ctl");
-    unwatched_.push_back(Unwatched{id, ConnTag::Tagged(c.generation), why});
-    return why;
+    unwatched_.push_back(Unwatched{id, ConnTag::Tagged(c.generation), std::move(why)});
+    return false;
   }
   c.interest = events;
   c.registered = true;
-  return absl::OkStatus();
+  return true;
 }
 
 void EpollEngine::Wake() {
@@ -117,10 +117,11 @@ absl::StatusOr<ConnId> EpollEngine::ConnectFrom(const SocketAddress& to, const S
   const ConnId id = conns_.Allocate(fd.Release(), handler);
   conns_[id].connecting = true;
   // Only writability (connect finished) is watched until the handshake is done.
-  if (absl::Status watched = SetInterest(id, EPOLLOUT); !watched.ok()) {
-    unwatched_.pop_back();  // failed here and now instead
+  if (!SetInterest(id, EPOLLOUT)) {
+    absl::Status why = std::move(unwatched_.back().why);  // failed here and now instead
+    unwatched_.pop_back();
     Release(id);
-    return watched;
+    return why;
   }
   return id;
 }

@@ -71,8 +71,9 @@ class EpollEngine final : public EngineBase {
   void Release(ConnId id);
   // Watches `events` on the connection. epoll_ctl can fail (ENOSPC: fs.epoll.max_user_watches
   // reached; ENOMEM): the connection is then failed with that error at the end of the turn, never
-  // left unwatched to look like a timeout. Returns the error as well, for the connect path.
-  absl::Status SetInterest(ConnId id, uint32_t events);
+  // left unwatched to look like a timeout. False then (the connect path fails the connect at
+  // once with the queued error instead).
+  bool SetInterest(ConnId id, uint32_t events);
   // Fails the connections SetInterest could not watch (from the loop, not from inside a handler).
   void FailUnwatched();
   void HandleEvent(ConnId id, uint32_t events);
