@@ -163,6 +163,24 @@ absl::Status Validate(const RunConfig& config) {
         absl::StrCat("--connections ", config.connections, " is fewer than the ",
                      config.agents.size(), " agents: every agent needs at least one connection"));
   }
+  // The flags' check of a weight (ParseAgentList) for weights from anywhere, a scenario's
+  // included: a zero, negative or NaN weight would make the split below loop forever.
+  if (!config.agent_weights.empty() && config.agent_weights.size() != config.agents.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        config.agent_weights.size(), " agent weights for ", config.agents.size(), " agents"));
+  }
+  for (size_t i = 0; i < config.agent_weights.size(); ++i) {
+    const double w = config.agent_weights[i];
+    if (!(w > 0) || !(w <= plan::kMaxWeight)) {
+      return absl::InvalidArgumentError(absl::StrCat("agent ", config.agents[i], ": weight ", w,
+                                                     " (expected 0 < WEIGHT <= ", plan::kMaxWeight,
+                                                     ")"));
+    }
+  }
+  if (config.connections > plan::kMaxConnections) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--connections must be at most ", plan::kMaxConnections, ", got ", config.connections));
+  }
   for (uint64_t share : plan::SplitByWeight(config.connections, Weights(config))) {
     if (share == 0) {
       return absl::InvalidArgumentError(

@@ -16,6 +16,8 @@ namespace salvo::plan {
 
 // One message, and salvo-target's source message: each worker holds a pattern buffer this big.
 inline constexpr uint64_t kMaxMessageSize = uint64_t{1} << 30;
+// Connections in one run, over all agents (--connections).
+inline constexpr uint32_t kMaxConnections = 10'000'000;
 // Echo and rr messages in flight per connection (--pipeline).
 inline constexpr uint32_t kMaxPipeline = 1 << 16;
 // SO_SNDBUF / SO_RCVBUF a run may ask for (--sndbuf, --rcvbuf).

@@ -29,7 +29,7 @@ void AddRunFlags(CLI::App& cmd, RunFlags* f, bool distributed) {
   cli::EnumOption(cmd, "--workload", &f->run.workload, workload::kKinds,
                   "what each connection does");
   cmd.add_option("--connections", f->run.connections, "total connections, split across agents")
-      ->check(CLI::Range(1u, 10000000u))
+      ->check(CLI::Range(1u, plan::kMaxConnections))
       ->capture_default_str();
   cmd.add_option("--request-file", f->request_file,
                  "rr: the bytes of each request (for example a redis \"PING\\r\\n\")");

@@ -1,5 +1,6 @@
 #include "driver/run_config.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -133,6 +134,32 @@ TEST(SourceIps, AListForAllAndListsForSingleAgentsGoToTheirAgents) {
   c.agent_source_ips.erase("127.0.0.1:9999");
   c.source_ips = "127.0.0.2,::1";
   EXPECT_NE(driver::Validate(c).message().find("one family"), std::string::npos)
+      << driver::Validate(c);
+}
+
+// A scenario's weights are checked as the flags' are (issue 22, item 5): a weight of 0, below 0
+// or NaN made the connection split loop forever at 100% CPU; a weight list of another length was
+// ignored; a count of connections past the limit reached the agents.
+TEST(Scenario, WeightsAndConnectionsFromAScenarioAreCheckedAsTheFlagsAre) {
+  driver::RunConfig c;
+  c.agents = {"127.0.0.1:7100", "127.0.0.1:7101"};
+  c.target = "127.0.0.1:7000";
+  c.connections = 10;
+  for (const std::vector<double>& weights :
+       {std::vector<double>{0, 1}, {1, -1}, {std::nan(""), std::nan("")}, {1, 2e6}}) {
+    c.agent_weights = weights;
+    const absl::Status s = driver::Validate(c);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << weights[0] << "," << weights[1];
+    EXPECT_NE(s.message().find("expected 0 < WEIGHT <= 1e+06"), std::string::npos) << s;
+  }
+  c.agent_weights = {1};
+  EXPECT_NE(driver::Validate(c).message().find("1 agent weights for 2 agents"), std::string::npos)
+      << driver::Validate(c);
+  c.agent_weights = {1, 3};
+  EXPECT_TRUE(driver::Validate(c).ok()) << driver::Validate(c);
+  c.connections = 10'000'001;
+  EXPECT_NE(driver::Validate(c).message().find("--connections must be at most 10000000"),
+            std::string::npos)
       << driver::Validate(c);
 }
 

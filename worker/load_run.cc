@@ -153,9 +153,9 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
 
 LoadRun::LoadRun(LoadPlan plan)
     : plan_(std::move(plan)),
+      issued_(new absl::Notification[plan_.threads]),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
-      issued_(new absl::Notification[plan_.threads]),
       pattern_(!plan_.workload.request.empty() ? 1 : plan_.workload.SendSpan()),
       requests_(RepeatRequest(plan_.workload)) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
