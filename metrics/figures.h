@@ -86,7 +86,7 @@ enum class Unit {
     "connect_errors")                                                                             \
   X(kConnectNoPort, connect_no_port, kErrors,                                                     \
     "connects that found no free local port (EADDRNOTAVAIL: ip_local_port_range used up, "        \
-    "TIME_WAIT included); also in connect_errors")                                               \
+    "TIME_WAIT included); also in connect_errors")                                                \
   X(kRecvNoBuffer, recv_no_buffer, kCalls,                                                        \
     "io_uring receives the kernel ended because its provided-buffer ring was empty (re-armed; "   \
     "the ring grows)")
