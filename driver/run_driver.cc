@@ -58,14 +58,10 @@ class EventQueue {
     closed_ = true;
     events_.clear();
   }
-  size_t size() const {
-    absl::MutexLock lock(&mu_);
-    return events_.size();
-  }
 
  private:
   const size_t capacity_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::deque<LinkEvent> events_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -1,14 +1,9 @@
 #include "run/run_command.h"
 
-#include <cerrno>
 #include <csignal>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "auth/credentials.h"
 #include "output/sinks.h"
 #include "plan/limits.h"

@@ -4,9 +4,6 @@
 #pragma once
 
 #include <atomic>
-#include <fstream>
-#include <functional>
-#include <optional>
 #include <ostream>
 #include <string>
 
