@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -14,6 +18,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "auth/credentials.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "net/address.h"
 #include "net/cidr.h"
@@ -253,57 +259,243 @@ absl::Status Validate(const RunConfig& config) {
   return wire::CheckLoadSpec(LoadSpecOf(config));
 }
 
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// What a zero read from a scenario means. Proto3 cannot tell a zero from a field left out, so
+// for some fields zero is the value (a warm-up of 0 is no warm-up) and for others it means "not
+// given", keeping RunConfig's default (a duration of 0 is no run).
+enum class Zero { kIsValue, kKeepsDefault };
+
+template <typename T>
+inline constexpr bool kAlwaysFalse = false;
+
+const FieldDescriptor* FieldNamed(const Message& m, const char* name) {
+  const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr) {
+    // A misspelt name in MapLoad/MapScenario; the round-trip test of every field catches it.
+    std::fprintf(stderr, "salvo: %s has no field %s\n", m.GetDescriptor()->full_name().c_str(),
+                 name);
+    std::abort();
+  }
+  return f;
+}
+
+// The proto enum a core enum travels as.
+template <typename T>
+using ProtoEnum = decltype(wire::ToProto(T{}));
+
+template <typename Config, typename Io>
+absl::Status MapStage(Config& stage, Io& io);
+
+// Writes RunConfig's values into a LoadSpec or Scenario.
+class Writer {
+ public:
+  explicit Writer(Message* m) : m_(m), r_(m->GetReflection()) {}
+
+  template <typename T>
+  absl::Status Field(const char* name, const T& v, Zero = Zero::kIsValue) {
+    const FieldDescriptor* f = FieldNamed(*m_, name);
+    if constexpr (std::is_same_v<T, std::string>) {
+      r_->SetString(m_, f, v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      r_->SetBool(m_, f, v);
+    } else if constexpr (std::is_same_v<T, double>) {
+      r_->SetDouble(m_, f, v);
+    } else if constexpr (std::is_same_v<T, absl::Duration>) {
+      r_->SetUInt64(m_, f, Millis(v));
+    } else if constexpr (std::is_enum_v<T>) {
+      r_->SetEnumValue(m_, f, wire::ToProto(v));
+    } else if constexpr (std::is_integral_v<T>) {
+      // Validate bounds what a narrower wire field receives (the socket buffers).
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32) {
+        r_->SetUInt32(m_, f, static_cast<uint32_t>(v));
+      } else {
+        r_->SetUInt64(m_, f, v);
+      }
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      for (const std::string& s : v) r_->AddString(m_, f, s);
+    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      for (double d : v) r_->AddDouble(m_, f, d);
+    } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+      for (const auto& [key, value] : v) {
+        Writer entry(r_->AddMessage(m_, f));
+        entry.Field("key", key).IgnoreError();
+        entry.Field("value", value).IgnoreError();
+      }
+    } else if constexpr (std::is_same_v<T, std::vector<RunConfig::Stage>>) {
+      for (const RunConfig::Stage& stage : v) {
+        Writer entry(r_->AddMessage(m_, f));
+        MapStage(stage, entry).IgnoreError();
+      }
+    } else {
+      static_assert(kAlwaysFalse<T>, "no wire form for this RunConfig type");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Inverted(const char* name, bool v) { return Field(name, !v); }
+
+  Writer Sub(const char* name) { return Writer(r_->MutableMessage(m_, FieldNamed(*m_, name))); }
+
+ private:
+  Message* m_;
+  const Reflection* r_;
+};
+
+// Reads a LoadSpec or Scenario back into RunConfig: what the writer wrote comes back the same,
+// enum values this salvo does not know and durations past the limits are errors.
+class Reader {
+ public:
+  explicit Reader(const Message& m) : m_(m), r_(m.GetReflection()) {}
+
+  template <typename T>
+  absl::Status Field(const char* name, T& v, Zero zero = Zero::kIsValue) {
+    const FieldDescriptor* f = FieldNamed(m_, name);
+    const bool keep = zero == Zero::kKeepsDefault;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (!keep || !r_->GetString(m_, f).empty()) v = r_->GetString(m_, f);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      v = r_->GetBool(m_, f);
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (!keep || r_->GetDouble(m_, f) != 0) v = r_->GetDouble(m_, f);
+    } else if constexpr (std::is_same_v<T, absl::Duration>) {
+      const uint64_t ms = r_->GetUInt64(m_, f);
+      // Refused before it could overflow absl::Duration's arithmetic.
+      SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(ms, f->json_name()));
+      if (!keep || ms != 0) v = absl::Milliseconds(static_cast<int64_t>(ms));
+    } else if constexpr (std::is_enum_v<T>) {
+      // Unspecified keeps the default whatever `zero` says: it is no value.
+      const int e = r_->GetEnumValue(m_, f);
+      if (e != 0) {
+        SALVO_ASSIGN_OR_RETURN(v, wire::FromProto(static_cast<ProtoEnum<T>>(e)));
+      }
+    } else if constexpr (std::is_integral_v<T>) {
+      const uint64_t x = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ? r_->GetUInt32(m_, f)
+                                                                          : r_->GetUInt64(m_, f);
+      if (!keep || x != 0) v = static_cast<T>(x);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      v.clear();
+      for (int i = 0; i < r_->FieldSize(m_, f); ++i) v.push_back(r_->GetRepeatedString(m_, f, i));
+    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      v.clear();
+      for (int i = 0; i < r_->FieldSize(m_, f); ++i) v.push_back(r_->GetRepeatedDouble(m_, f, i));
+    } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+      v.clear();
+      for (int i = 0; i < r_->FieldSize(m_, f); ++i) {
+        Reader entry(r_->GetRepeatedMessage(m_, f, i));
+        std::string key, value;
+        SALVO_RETURN_IF_ERROR(entry.Field("key", key));
+        SALVO_RETURN_IF_ERROR(entry.Field("value", value));
+        v[key] = value;
+      }
+    } else if constexpr (std::is_same_v<T, std::vector<RunConfig::Stage>>) {
+      v.clear();
+      for (int i = 0; i < r_->FieldSize(m_, f); ++i) {
+        Reader entry(r_->GetRepeatedMessage(m_, f, i));
+        RunConfig::Stage stage;
+        SALVO_RETURN_IF_ERROR(MapStage(stage, entry));
+        v.push_back(stage);
+      }
+    } else {
+      static_assert(kAlwaysFalse<T>, "no wire form for this RunConfig type");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Inverted(const char* name, bool& v) {
+    bool wire = false;
+    SALVO_RETURN_IF_ERROR(Field(name, wire));
+    v = !wire;
+    return absl::OkStatus();
+  }
+
+  Reader Sub(const char* name) { return Reader(r_->GetMessage(m_, FieldNamed(m_, name))); }
+
+ private:
+  const Message& m_;
+  const Reflection* r_;
+};
+
+template <typename Config, typename Io>
+absl::Status MapStage(Config& stage, Io& io) {
+  SALVO_RETURN_IF_ERROR(io.Field("duration_ms", stage.duration));
+  return io.Field("rate", stage.rate);
+}
+
+// The one list of what a LoadSpec carries of a RunConfig. LoadSpecOf writes it and
+// ApplyScenarioToConfig reads it back, so a field cannot be written in one direction and
+// forgotten in the other (run_config_test sets every field of the proto and round-trips it).
+template <typename Config, typename Io>
+absl::Status MapLoad(Config& c, Io& io) {
+  constexpr Zero kKeep = Zero::kKeepsDefault;
+  SALVO_RETURN_IF_ERROR(io.Field("target", c.target));
+  SALVO_RETURN_IF_ERROR(io.Field("workload", c.workload));
+  SALVO_RETURN_IF_ERROR(io.Field("message_size", c.message_size, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Field("pipeline", c.pipeline, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Field("verify", c.verify));
+  SALVO_RETURN_IF_ERROR(io.Field("duration_ms", c.duration, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Field("warmup_ms", c.warmup));
+  SALVO_RETURN_IF_ERROR(io.Field("interval_ms", c.interval, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Field("threads", c.threads));
+  SALVO_RETURN_IF_ERROR(io.Field("connect_timeout_ms", c.connect_timeout, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Field("engine", c.engine));
+  SALVO_RETURN_IF_ERROR(io.Field("send_mode", c.send_mode));
+  SALVO_RETURN_IF_ERROR(io.Field("sndbuf", c.sndbuf));
+  SALVO_RETURN_IF_ERROR(io.Field("rcvbuf", c.rcvbuf));
+  SALVO_RETURN_IF_ERROR(io.Field("drain_ms", c.drain));
+  SALVO_RETURN_IF_ERROR(io.Field("tcp_info_sample", c.tcp_info_sample, kKeep));
+  SALVO_RETURN_IF_ERROR(io.Inverted("one_message_per_send", c.coalesce));
+  SALVO_RETURN_IF_ERROR(io.Field("rate", c.rate));
+  SALVO_RETURN_IF_ERROR(io.Field("arrival", c.arrival));
+  SALVO_RETURN_IF_ERROR(io.Field("request", c.request));
+  SALVO_RETURN_IF_ERROR(io.Field("response_bytes", c.response_bytes));
+  SALVO_RETURN_IF_ERROR(io.Field("response_until", c.response_until));
+  SALVO_RETURN_IF_ERROR(io.Field("source_ips", c.source_ips));
+  SALVO_RETURN_IF_ERROR(io.Field("close", c.close));
+  SALVO_RETURN_IF_ERROR(io.Field("stages", c.stages));
+  return io.Field("connect_rate", c.connect_rate);
+}
+
+// The same for what a Scenario adds around its LoadSpec: the controller's side of the run.
+template <typename Config, typename Io>
+absl::Status MapScenario(Config& c, Io& io) {
+  Io load = io.Sub("load");
+  SALVO_RETURN_IF_ERROR(MapLoad(c, load));
+  SALVO_RETURN_IF_ERROR(io.Field("connections", c.connections, Zero::kKeepsDefault));
+  SALVO_RETURN_IF_ERROR(io.Field("agents", c.agents));
+  SALVO_RETURN_IF_ERROR(io.Field("agent_weights", c.agent_weights));
+  SALVO_RETURN_IF_ERROR(io.Field("on_agent_loss", c.on_agent_loss));
+  SALVO_RETURN_IF_ERROR(io.Field("min_agents", c.min_agents));
+  SALVO_RETURN_IF_ERROR(io.Field("lease_ms", c.lease, Zero::kKeepsDefault));
+  return io.Field("agent_source_ips", c.agent_source_ips);
+}
+
+}  // namespace
+
 v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   v1::LoadSpec load;
-  load.set_target(config.target);
-  load.set_workload(wire::ToProto(config.workload));
-  // rr: a message is a request.
-  load.set_message_size(!config.request.empty() ? config.request.size() : config.message_size);
-  load.set_request(config.request);
-  load.set_response_bytes(config.response_bytes);
-  load.set_response_until(config.response_until);
-  if (config.workload == workload::Kind::kConnectRr) {
-    load.set_close(wire::ToProto(config.close));
-  }
-  load.set_source_ips(config.source_ips);
-  load.set_pipeline(config.pipeline);
-  load.set_one_message_per_send(!config.coalesce);
-  load.set_verify(config.verify);
-  load.set_duration_ms(Millis(config.duration));
-  load.set_warmup_ms(Millis(config.warmup));
-  load.set_interval_ms(Millis(config.interval));
-  load.set_threads(config.threads);
-  load.set_connect_timeout_ms(Millis(config.connect_timeout));
-  load.set_engine(wire::ToProto(config.engine));
-  load.set_send_mode(wire::ToProto(config.send_mode));
-  load.set_sndbuf(static_cast<uint32_t>(config.sndbuf));
-  load.set_rcvbuf(static_cast<uint32_t>(config.rcvbuf));
-  load.set_drain_ms(Millis(config.drain));
-  load.set_tcp_info_sample(config.tcp_info_sample);
-  load.set_rate(config.rate);
-  for (const RunConfig::Stage& s : config.stages) {
-    v1::Stage* stage = load.add_stages();
-    stage->set_duration_ms(Millis(s.duration));
-    stage->set_rate(s.rate);
-  }
-  if (config.rate > 0 || !config.stages.empty()) {
-    load.set_arrival(wire::ToProto(config.arrival));
-  }
-  load.set_connect_rate(config.connect_rate);
+  Writer writer(&load);
+  MapLoad(config, writer).IgnoreError();  // Writing cannot fail.
+  // What the spec derives rather than copies. rr: a message is a request.
+  if (!config.request.empty()) load.set_message_size(config.request.size());
+  // Settings that mean nothing for this workload or loop stay unset, as the flags leave them.
+  if (config.workload != workload::Kind::kConnectRr) load.clear_close();
+  if (config.rate <= 0 && config.stages.empty()) load.clear_arrival();
   return load;
 }
 
 v1::Scenario ScenarioOf(const RunConfig& config) {
   v1::Scenario s;
+  Writer writer(&s);
+  MapScenario(config, writer).IgnoreError();  // Writing cannot fail.
   *s.mutable_load() = LoadSpecOf(config);
-  s.set_connections(config.connections);
-  for (const std::string& a : config.agents) s.add_agents(a);
+  // The weights the split used, written out (all 1 when none were given).
+  s.clear_agent_weights();
   for (double w : Weights(config)) s.add_agent_weights(w);
-  s.set_on_agent_loss(wire::ToProto(config.on_agent_loss));
-  s.set_min_agents(config.min_agents);
-  s.set_lease_ms(Millis(config.lease));
-  s.mutable_agent_source_ips()->insert(config.agent_source_ips.begin(),
-                                       config.agent_source_ips.end());
   return s;
 }
 
@@ -330,68 +522,8 @@ v1::RunSpec AgentSpec(const RunConfig& config, const std::string& agent, uint32_
 }
 
 absl::Status ApplyScenarioToConfig(const v1::Scenario& summary, RunConfig* config) {
-  const v1::LoadSpec& load = summary.load();
-  // Durations beyond the limits are refused here: they would overflow absl::Duration's millis.
-  for (const auto& [ms, name] :
-       {std::pair{load.duration_ms(), "duration"}, std::pair{load.warmup_ms(), "warm-up"},
-        std::pair{load.interval_ms(), "interval"},
-        std::pair{load.connect_timeout_ms(), "connect timeout"},
-        std::pair{load.drain_ms(), "drain"}, std::pair{summary.lease_ms(), "lease"}}) {
-    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(ms, name));
-  }
-  const auto millis = [](uint64_t ms) { return absl::Milliseconds(static_cast<int64_t>(ms)); };
-  config->target = load.target();
-  if (load.workload() != v1::WORKLOAD_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->workload, wire::FromProto(load.workload()));
-  }
-  if (load.message_size() > 0) config->message_size = load.message_size();
-  if (load.pipeline() > 0) config->pipeline = load.pipeline();
-  config->verify = load.verify();
-  if (load.duration_ms() > 0) config->duration = millis(load.duration_ms());
-  config->warmup = millis(load.warmup_ms());
-  if (load.interval_ms() > 0) config->interval = millis(load.interval_ms());
-  config->threads = load.threads();
-  if (load.connect_timeout_ms() > 0) config->connect_timeout = millis(load.connect_timeout_ms());
-  if (load.engine() != v1::ENGINE_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->engine, wire::FromProto(load.engine()));
-  }
-  if (load.send_mode() != v1::SEND_MODE_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->send_mode, wire::FromProto(load.send_mode()));
-  }
-  config->sndbuf = load.sndbuf();
-  config->rcvbuf = load.rcvbuf();
-  config->drain = millis(load.drain_ms());
-  if (load.tcp_info_sample() > 0) config->tcp_info_sample = load.tcp_info_sample();
-  config->coalesce = !load.one_message_per_send();
-  config->request = load.request();
-  config->response_bytes = load.response_bytes();
-  config->response_until = load.response_until();
-  config->rate = load.rate();
-  if (load.arrival() != v1::ARRIVAL_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->arrival, wire::FromProto(load.arrival()));
-  }
-  if (load.close() != v1::CLOSE_MODE_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->close, wire::FromProto(load.close()));
-  }
-  config->source_ips = load.source_ips();
-  config->stages.clear();
-  for (const v1::Stage& s : load.stages()) {
-    SALVO_RETURN_IF_ERROR(plan::CheckWireMillis(s.duration_ms(), "a stage's duration"));
-    config->stages.push_back({millis(s.duration_ms()), s.rate()});
-  }
-  config->connect_rate = load.connect_rate();
-  config->agent_source_ips.clear();
-  config->agent_source_ips.insert(summary.agent_source_ips().begin(),
-                                  summary.agent_source_ips().end());
-  if (summary.connections() > 0) config->connections = summary.connections();
-  config->agents.assign(summary.agents().begin(), summary.agents().end());
-  config->agent_weights.assign(summary.agent_weights().begin(), summary.agent_weights().end());
-  if (summary.on_agent_loss() != v1::LOSS_POLICY_UNSPECIFIED) {
-    SALVO_ASSIGN_OR_RETURN(config->on_agent_loss, wire::FromProto(summary.on_agent_loss()));
-  }
-  config->min_agents = summary.min_agents();
-  if (summary.lease_ms() > 0) config->lease = millis(summary.lease_ms());
-  return absl::OkStatus();
+  Reader reader(summary);
+  return MapScenario(*config, reader);
 }
 
 absl::StatusOr<v1::Scenario> ReadScenario(const std::string& path) {

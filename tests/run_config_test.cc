@@ -5,6 +5,9 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "proto/json.h"
 
@@ -55,6 +58,70 @@ TEST(Scenario, TheSpecOfAConfigAppliedToADefaultConfigGivesTheSameSpec) {
   EXPECT_EQ(driver::ScenarioOf(replayed).SerializeAsString(), spec.SerializeAsString())
       << v1::ToJson(driver::ScenarioOf(replayed)) << "\nwanted\n"
       << v1::ToJson(spec);
+}
+
+// Every field of the message set away from its default, found by reflection: a field added to
+// the proto shows here without anyone listing it.
+void SetEveryField(google::protobuf::Message* m) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = m->GetReflection();
+  const google::protobuf::Descriptor* d = m->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    const int n = f->is_repeated() ? 2 : 1;
+    for (int k = 0; k < n; ++k) {
+      // Distinct every time, so that two entries of a map do not share a key.
+      static int serial = 0;
+      const std::string text = absl::StrCat(f->name(), "-", ++serial);
+      switch (f->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING:
+          f->is_repeated() ? r->AddString(m, f, text) : r->SetString(m, f, text);
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          f->is_repeated() ? r->AddUInt32(m, f, 3 + i + k) : r->SetUInt32(m, f, 3 + i);
+          break;
+        case FieldDescriptor::CPPTYPE_UINT64:
+          f->is_repeated() ? r->AddUInt64(m, f, 1000 + i + k) : r->SetUInt64(m, f, 1000 + i);
+          break;
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+          f->is_repeated() ? r->AddDouble(m, f, 1.5 + i + k) : r->SetDouble(m, f, 1.5 + i);
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          ASSERT_FALSE(f->is_repeated()) << f->full_name();
+          r->SetBool(m, f, true);
+          break;
+        case FieldDescriptor::CPPTYPE_ENUM: {
+          // The last value: not the default, and the one a newly added enum value would be.
+          const int last = f->enum_type()->value(f->enum_type()->value_count() - 1)->number();
+          ASSERT_FALSE(f->is_repeated()) << f->full_name();
+          r->SetEnumValue(m, f, last);
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_MESSAGE:
+          SetEveryField(f->is_repeated() ? r->AddMessage(m, f) : r->MutableMessage(m, f));
+          break;
+        default:
+          FAIL() << f->full_name() << ": a field type this test does not fill";
+      }
+    }
+  }
+}
+
+// The other direction of the test above, from the proto's side: every field a scenario file can
+// hold reaches RunConfig and comes back, so the one mapping between them misses none.
+TEST(Scenario, EveryFieldOfAScenarioFileSurvivesTheTripThroughRunConfig) {
+  v1::Scenario file;
+  SetEveryField(&file);
+  // What the spec derives rather than copies: close is connect-rr's, a message is a request.
+  file.mutable_load()->set_workload(v1::WORKLOAD_CONNECT_RR);
+  file.mutable_load()->set_message_size(file.load().request().size());
+  driver::RunConfig config;
+  ASSERT_TRUE(driver::ApplyScenarioToConfig(file, &config).ok());
+  const v1::Scenario back = driver::ScenarioOf(config);
+  google::protobuf::util::MessageDifferencer differ;
+  std::string diff;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(file, back)) << diff;
 }
 
 TEST(Scenario, AFileWrittenAsJsonReadsBackAndBadFilesSayWhy) {
