@@ -47,7 +47,7 @@ enum class Unit {
     "waited for room and of uring-zc")                                                            \
   X(kRecvCalls, recv_calls, kCalls,                                                               \
     "receives that delivered bytes: recv() returns on epoll, receive completions on io_uring")    \
-  X(kBytesSent, bytes_sent, kBytes, "bytes handed to the kernel by sends")                        \
+  X(kBytesSent, bytes_sent, kBytes, "bytes the kernel took from our sends")                       \
   X(kBytesReceived, bytes_received, kBytes, "bytes read from the kernel")                         \
   X(kMessages, messages, kMessages,                                                               \
     "echo: round trips completed; stream-out: messages fully handed to the kernel; "              \
@@ -67,8 +67,9 @@ enum class Unit {
   X(kSendNoBufs, send_nobufs, kCalls,                                                             \
     "MSG_ZEROCOPY sends refused with ENOBUFS (optmem full of pending notifications)")             \
   X(kBytesDelivered, bytes_delivered, kBytes,                                                     \
-    "bytes that reached the peer: stream-out, acknowledged by its TCP (tcpi_bytes_acked); "       \
-    "echo and stream-in, read by us. Sampled at interval boundaries and at the end")              \
+    "bytes of the window that reached the peer, by stream offset: stream-out, bytes sent in "     \
+    "the window and acknowledged by its TCP (tcpi_bytes_acked); echo, bytes sent in the window "  \
+    "and echoed back; stream-in and rr, bytes read in the window. Sampled at each boundary")      \
   X(kBytesUndelivered, bytes_undelivered, kBytes,                                                 \
     "stream-out: bytes handed to the kernel that the peer had not acknowledged when the "         \
     "drain ended")                                                                                \

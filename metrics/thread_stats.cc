@@ -86,7 +86,7 @@ ThreadStats& StatsRegistry::Add(size_t connection_slots) {
   return *raw;
 }
 
-StatsSnapshot StatsRegistry::Snapshot() const {
+StatsSnapshot StatsRegistry::Snapshot(Read read) const {
   StatsSnapshot s;
   absl::MutexLock lock(&mu_);
   // Exactly sized: at 10,000 connections a snapshot's samples are half a megabyte, and several
@@ -96,8 +96,10 @@ StatsSnapshot StatsRegistry::Snapshot() const {
   s.connections.reserve(slots);
   for (const auto& block : blocks_) {
     for (int i = 0; i < kNumCounters; ++i) {
-      s.counters.at(i) += block->counters_[i].load(std::memory_order_relaxed) +
-                          block->engine_counters_[i].load(std::memory_order_relaxed);
+      s.counters.at(i) += read == Read::kSealed
+                              ? block->sealed_[i].load(std::memory_order_relaxed)
+                              : block->counters_[i].load(std::memory_order_relaxed) +
+                                    block->engine_counters_[i].load(std::memory_order_relaxed);
     }
     block->timings_.MergeInto(&s.timings);
     for (size_t c = 0; c < block->connection_slots_; ++c) {

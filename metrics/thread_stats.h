@@ -63,6 +63,17 @@ class ThreadStats {
       engine_counters_[i].store(engine.at(i), std::memory_order_relaxed);
     }
   }
+  // Copies every counter as it stands now into the block's sealed set, which a sealed snapshot
+  // reads. The owning thread seals right after it samples its connections, so that a snapshot's
+  // counters and its connection samples describe the same instant (bytes sent and bytes
+  // delivered then come from one moment, and delivered cannot pass sent by a race).
+  void Seal() {
+    for (int i = 0; i < kNumCounters; ++i) {
+      sealed_[i].store(counters_[i].load(std::memory_order_relaxed) +
+                           engine_counters_[i].load(std::memory_order_relaxed),
+                       std::memory_order_relaxed);
+    }
+  }
   // Where the engine records its timings.
   TimingRecorders* timings() { return &timings_; }
 
@@ -81,6 +92,7 @@ class ThreadStats {
   // Kept on separate cache lines from other threads' blocks by being separate allocations.
   std::array<std::atomic<uint64_t>, kNumCounters> counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
+  std::array<std::atomic<uint64_t>, kNumCounters> sealed_{};
   TimingRecorders timings_;
   const size_t connection_slots_;
   std::unique_ptr<AtomicConnectionSample[]> samples_;
@@ -120,8 +132,11 @@ class StatsRegistry {
   // order keep their connections in that order in every snapshot, whichever thread runs first.
   ThreadStats& Add(size_t connection_slots);
 
+  // Which counters a snapshot reads: as they stand (a server's running totals), or as each
+  // block's owner last sealed them, together with its connection samples (a load run's intervals).
+  enum class Read { kLive, kSealed };
   // Sums every registered block. Safe from any thread, at any time.
-  StatsSnapshot Snapshot() const;
+  StatsSnapshot Snapshot(Read read = Read::kLive) const;
   size_t threads() const;
 
  private:

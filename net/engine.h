@@ -178,6 +178,16 @@ class Engine {
 
   virtual size_t open_connections() const = 0;
 
+  // Sends handed to the kernel whose completion has not been seen yet, closed connections'
+  // included (a completion engine; a readiness engine's send() returns at once: 0). Polling until
+  // this is 0 after the last close counts what the kernel took of them.
+  virtual size_t sends_outstanding() const { return 0; }
+
+  // Bytes of the connection's current Send() the kernel has taken so far (0 when none is in
+  // progress, or on an engine whose sends complete whole). With the OnSendDone total, the exact
+  // stream offset bytes_sent has counted up to, for attributing delivery to a window.
+  virtual uint64_t send_progress(ConnId id) const { return 0; }
+
   // What this engine has counted since it was created: sends, receives, bytes, errors and
   // zero-copy notifications (see metrics/figures.h for each one's meaning). Plain numbers,
   // written only by the loop thread; the owner publishes them (ThreadStats::PublishEngine).

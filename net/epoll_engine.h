@@ -47,6 +47,9 @@ class EpollEngine final : public EngineBase {
 
  protected:
   absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
+  uint64_t send_progress(ConnId id) const override {
+    return conns_.FdOf(id).ok() && conns_[id].sending ? conns_[id].send_off : 0;
+  }
 
  private:
   // Zero-copy sends a connection may have in flight with their start times recorded.

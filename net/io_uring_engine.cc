@@ -353,6 +353,7 @@ void IoUringEngine::SubmitSend(ConnId id) {
   }
   c.send_in_flight = true;
   c.zc_waiting = false;
+  ++sends_outstanding_;
 }
 
 void IoUringEngine::SetReceiving(ConnId id, bool on) {
@@ -425,6 +426,8 @@ void IoUringEngine::HandleCqe(const io_uring_cqe& cqe) {
     return;
   }
   Consumed(cqe);
+  // A zero-copy send completes twice: its result, then the notification that frees the buffer.
+  if ((op == kSend || op == kSendZc) && !(cqe.flags & IORING_CQE_F_NOTIF)) --sends_outstanding_;
   if (!Alive(id, generation)) {
     // A completion for a connection already released. A send's bytes were taken by the kernel
     // before the close, and count as sent like any other (bytes_sent is what the kernel took).

@@ -61,9 +61,13 @@ class IoUringEngine final : public EngineBase {
   absl::Status Poll(absl::Duration timeout) override;
   void Wake() override;
   size_t open_connections() const override { return conns_.open(); }
+  size_t sends_outstanding() const override { return sends_outstanding_; }
 
  protected:
   absl::StatusOr<int> FdOf(ConnId id) const override { return conns_.FdOf(id); }
+  uint64_t send_progress(ConnId id) const override {
+    return conns_.FdOf(id).ok() && conns_[id].sending ? conns_[id].send_off : 0;
+  }
 
  private:
   enum Op : uint8_t { kConnect = 1, kRecv, kSend, kSendZc, kAccept, kCancel, kAcceptPoll, kWake };
@@ -157,6 +161,7 @@ class IoUringEngine final : public EngineBase {
   unsigned window_ = 0;
   unsigned low_water_ = 0;  // the fewest posted buffers seen in this span of turns
   unsigned turns_ = 0;
+  size_t sends_outstanding_ = 0;  // sends submitted whose result has not completed
   // A deque: a connect request points into its Conn until it is submitted, so Conns must not
   // move when more are added.
   ConnTable<Conn, std::deque<Conn>> conns_;

@@ -157,34 +157,82 @@ TEST_F(InProcess, StreamOutBytesSentEqualWhatTheTargetReceived) {
   EXPECT_EQ(target.Totals().counters().bytes_received(), r.totals().counters().bytes_delivered());
 }
 
-TEST_F(InProcess, WithoutADrainDeliveredBytesNeverOverstateWhatTheTargetGot) {
-  // No drain: the run stops with data still queued. What the target acknowledged is counted as
-  // delivered and connections still holding data are reset; what was in flight at that instant
-  // (on io_uring, sends whose completion was never reaped, so not even counted as sent) can
-  // still arrive. Delivered is therefore a lower bound, never more than the target read.
-  target::TargetServer& target = StartTarget(target::TargetMode::kSink);
-  StartAgents(1);
-  RunConfig c = Config(workload::Kind::kStreamOut, target.port(), 4);
-  c.message_size = 128 * 1024;
-  c.duration = absl::Seconds(1);
-  c.drain = absl::ZeroDuration();
-  c.sndbuf = 1 << 20;
-  const v1::RunReport r = Run(c);
-  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
-  const v1::Counters& t = r.totals().counters();
-  EXPECT_GT(t.bytes_delivered(), 0u);
-  EXPECT_GT(t.connections_holding_data(), 0u);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        const v1::Counters& got = target.Totals().counters();
-        return got.closed_by_peer() + got.recv_errors() == 4;
-      },
-      absl::Seconds(5)));
-  const uint64_t got = target.Totals().counters().bytes_received();
-  EXPECT_GE(got, t.bytes_delivered());
-  std::cerr << "target read " << got << "; sent " << t.bytes_sent() << ", delivered "
-            << t.bytes_delivered() << " on " << t.connections_holding_data()
-            << " connections still holding " << t.bytes_undelivered() << " bytes\n";
+TEST_F(InProcess, WithoutADrainSentCountsWhatTheKernelTookAndDeliveredNoMoreThanTheTargetGot) {
+  // No drain: the run stops with data still queued. What the target acknowledged is delivered,
+  // connections still holding data are reset, and what was in flight at that instant can still
+  // arrive: delivered is a lower bound of what the target read, and sent (what the kernel took)
+  // an upper bound. Issue 21: io_uring counted no send whose completion was still to be reaped
+  // when the sockets closed, so the target read one send per connection more than was sent
+  // (65,536 B at 1 connection, 6.5 MB at 100).
+  for (const uint32_t connections : {1u, 64u}) {
+    SCOPED_TRACE(absl::StrCat(connections, " connections"));
+    targets_.clear();
+    target::TargetServer& target = StartTarget(target::TargetMode::kSink);
+    if (agents_.empty()) StartAgents(1);
+    RunConfig c = Config(workload::Kind::kStreamOut, target.port(), connections);
+    c.engine = net::EngineKind::kIoUring;
+    c.message_size = 128 * 1024;
+    c.duration = absl::Milliseconds(700);
+    c.drain = absl::ZeroDuration();
+    c.sndbuf = 1 << 20;
+    const v1::RunReport r = Run(c);
+    ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
+    const v1::Counters& t = r.totals().counters();
+    EXPECT_GT(t.bytes_delivered(), 0u);
+    EXPECT_GT(t.connections_holding_data(), 0u);
+    // The target has read all it will once its count stands still (its own close count can
+    // lag: see the closing note of issue 21 on connections it never saw end).
+    uint64_t got = 0;
+    for (const absl::Time until = absl::Now() + absl::Seconds(5); absl::Now() < until;) {
+      const uint64_t before = target.Totals().counters().bytes_received();
+      absl::SleepFor(absl::Milliseconds(300));
+      got = target.Totals().counters().bytes_received();
+      if (got == before) break;
+    }
+    EXPECT_GE(got, t.bytes_delivered());
+    EXPECT_LE(got, t.bytes_sent());
+    EXPECT_EQ(t.bytes_undelivered(), t.bytes_sent() - t.bytes_delivered());
+    std::cerr << "target read " << got << "; sent " << t.bytes_sent() << ", delivered "
+              << t.bytes_delivered() << " on " << t.connections_holding_data()
+              << " connections still holding " << t.bytes_undelivered() << " bytes\n";
+  }
+}
+
+TEST_F(InProcess, WithAWarmUpDeliveredCountsOnlyTheBytesSentInTheWindow) {
+  // Issue 21: bytes handed over during the warm-up and acknowledged (or echoed) during the
+  // window counted as delivered, so delivered exceeded sent (by 66% at 1,000 connections of
+  // 1 MiB). Delivery is attributed by stream offset now: of the bytes sent in the window, those
+  // the peer had by the end. Many connections with deep socket buffers put megabytes in flight
+  // at the boundary, on two workers.
+  for (const workload::Kind kind : {workload::Kind::kStreamOut, workload::Kind::kEcho}) {
+    const char* name = kind == workload::Kind::kEcho ? "echo" : "stream-out";
+    SCOPED_TRACE(name);
+    targets_.clear();
+    target::TargetServer& target = StartTarget(
+        kind == workload::Kind::kEcho ? target::TargetMode::kEcho : target::TargetMode::kSink);
+    if (agents_.empty()) StartAgents(1);
+    RunConfig c = Config(kind, target.port(), 200);
+    c.engine = net::EngineKind::kIoUring;
+    c.message_size = kind == workload::Kind::kEcho ? 256 * 1024 : 1 << 20;
+    c.warmup = absl::Milliseconds(300);
+    c.duration = absl::Milliseconds(700);
+    const v1::RunReport r = Run(c);
+    ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
+    const v1::Counters& t = r.totals().counters();
+    EXPECT_GT(t.bytes_delivered(), 0u);
+    // The default drain lets the target take every byte of the window, and no more is counted.
+    EXPECT_EQ(t.bytes_delivered(), t.bytes_sent());
+    if (kind == workload::Kind::kStreamOut) {
+      EXPECT_EQ(t.bytes_undelivered(), t.bytes_sent() - t.bytes_delivered());
+    }
+    uint64_t interval_delivered = 0;
+    for (const v1::IntervalPoint& i : r.intervals())
+      interval_delivered += i.counters().bytes_delivered();
+    // The intervals split the window's delivery; the drain adds what arrived after the last.
+    EXPECT_LE(interval_delivered, t.bytes_delivered());
+    std::cerr << name << ": sent " << t.bytes_sent() << ", delivered " << t.bytes_delivered()
+              << " (intervals " << interval_delivered << ")\n";
+  }
 }
 
 TEST_F(InProcess, SocketBuffersAreAppliedAndReportedAsTheKernelSetThem) {

@@ -37,7 +37,7 @@ class Sessions : public ::testing::Test {
   std::unique_ptr<Session> Open() {
     std::unique_ptr<Session> s = MakeSession(&ctx_, 0);
     s->Connect(target_);
-    engine_.Poll(absl::ZeroDuration());
+    EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
     return s;
   }
   // Polls until `done` or 2 s.
@@ -45,7 +45,7 @@ class Sessions : public ::testing::Test {
   bool PollUntil(Done done) {
     for (const absl::Time end = absl::Now() + absl::Seconds(2); absl::Now() < end;) {
       if (done()) return true;
-      engine_.Poll(absl::Milliseconds(5));
+      if (!engine_.Poll(absl::Milliseconds(5)).ok()) return false;
     }
     return done();
   }
@@ -75,17 +75,17 @@ TEST_F(Sessions, EchoKeepsItsPipelineFullAndCountsWholeMessagesOnly) {
   std::unique_ptr<Session> s = Open();
   ASSERT_EQ(s->state(), Session::State::kOpen);
   s->Start();
-  for (int i = 0; i < 10; ++i) engine_.Poll(absl::ZeroDuration());
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   // The pipeline's four went out, one send at a time, and no more while nothing came back.
   EXPECT_EQ(engine_.conn(0).sent.size(), 4 * 100u);
   EXPECT_EQ(Count(Counter::kMessages), 0u);
   engine_.Deliver(0, engine_.conn(0).sent.substr(0, 150));  // one and a half messages back
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   EXPECT_EQ(Count(Counter::kMessages), 1u);
   engine_.Deliver(0, engine_.conn(0).sent.substr(150, 250));
   engine_.set_echo(true, /*chunk=*/7);  // from here every byte comes back, 7 at a time
   for (int i = 0; Count(Counter::kMessages) < 1000 && i < 100000; ++i) {
-    engine_.Poll(absl::ZeroDuration());
+    EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
     // Never more than the pipeline outstanding.
     ASSERT_LE(Count(Counter::kBytesSent) - (Count(Counter::kBytesReceived)), 4 * 100u);
   }
@@ -109,22 +109,22 @@ TEST_F(Sessions, RrFramesResponsesByADelimiterSplitAcrossReceives) {
   Use(o);
   std::unique_ptr<Session> s = Open();
   s->Start();
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   ASSERT_EQ(engine_.conn(0).sent, "PING\r\n");
   // The answer in pieces that cut the delimiter: "+PO", "NG\r", "\n".
   engine_.Deliver(0, "+PO");
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   engine_.Deliver(0, "NG\r");
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   EXPECT_EQ(Count(Counter::kMessages), 0u);
   engine_.Deliver(0, "\n");
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   EXPECT_EQ(Count(Counter::kMessages), 1u);
-  engine_.Poll(absl::ZeroDuration());  // the next request goes out
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());  // the next request goes out
   EXPECT_EQ(engine_.conn(0).sent, "PING\r\nPING\r\n");
   // A response with a bare \r inside it is still one response.
   engine_.Deliver(0, "-ERR a\rb\r\n");
-  engine_.Poll(absl::ZeroDuration());
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());
   EXPECT_EQ(Count(Counter::kMessages), 2u);
 }
 
@@ -141,11 +141,12 @@ TEST_F(Sessions, ConnectRrRetriesAFailedConnectAfterAPauseAndCyclesAfterIt) {
   // The connection after the first is refused: counted, and retried only after the pause.
   engine_.FailNextConnects({absl::UnavailableError("Connection refused")});
   s->Start();
-  engine_.Poll(absl::ZeroDuration());  // request out, echoed back, read: the connection closes
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration())
+                  .ok());  // request out, echoed back, read: the connection closes
   EXPECT_EQ(Count(Counter::kMessages), 1u);
   EXPECT_FALSE(engine_.conn(0).open);
   const absl::Time failed_at = absl::Now();
-  engine_.Poll(absl::ZeroDuration());  // the second connect is refused
+  EXPECT_TRUE(engine_.Poll(absl::ZeroDuration()).ok());  // the second connect is refused
   EXPECT_EQ(ctx_.failed, 1u);
   EXPECT_EQ(engine_.connects(), 2u);
   ASSERT_TRUE(PollUntil([&] { return engine_.connects() >= 3; }));
@@ -172,7 +173,7 @@ TEST_F(Sessions, ConnectRrKeepsItsRateAcrossConnections) {
   ctx_.options.schedule_start_ns = metrics::MonoNanos();
   s->Start();
   const absl::Time end = absl::Now() + absl::Milliseconds(300);
-  while (absl::Now() < end) engine_.Poll(absl::Milliseconds(1));
+  while (absl::Now() < end) ASSERT_TRUE(engine_.Poll(absl::Milliseconds(1)).ok());
   s->BeginDrain();
   // About 300 due in 300 ms at 1,000/s; all but a handful answered (the fake answers at once).
   EXPECT_GE(Count(Counter::kMessagesDue), 250u);

@@ -62,6 +62,32 @@ TEST(StatsRegistry, EngineCountersArePublishedBesideTheWorkloadsOwn) {
   EXPECT_EQ(stats.Get(Counter::kBytesSent), 250u);
 }
 
+// Issue 21: an interval's counters and its connection samples must describe one instant. A
+// sealed snapshot reads the counters as the owner sealed them beside its samples, however far
+// the live ones have moved on since.
+TEST(StatsRegistry, ASealedSnapshotReadsTheCountersOfTheLastSealNotTheLiveOnes) {
+  StatsRegistry registry;
+  ThreadStats& stats = registry.Local(/*connection_slots=*/1);
+  CounterValues engine;
+  engine[Counter::kBytesSent] = 100;
+  stats.PublishEngine(engine);
+  stats.Add(Counter::kMessages, 2);
+  ConnectionSample sample;
+  sample.delivered = 100;
+  stats.StoreSample(0, sample);
+  stats.Seal();
+  engine[Counter::kBytesSent] = 900;  // the worker sent on after its sample
+  stats.PublishEngine(engine);
+  stats.Add(Counter::kMessages, 5);
+  const StatsSnapshot sealed = registry.Snapshot(StatsRegistry::Read::kSealed);
+  EXPECT_EQ(sealed.Get(Counter::kBytesSent), 100u);
+  EXPECT_EQ(sealed.Get(Counter::kMessages), 2u);
+  EXPECT_EQ(sealed.connections.at(0).delivered, 100u);
+  EXPECT_EQ(registry.Snapshot().Get(Counter::kBytesSent), 900u);
+  stats.Seal();
+  EXPECT_EQ(registry.Snapshot(StatsRegistry::Read::kSealed).Get(Counter::kMessages), 7u);
+}
+
 TEST(StatsRegistry, ANewRegistryOnTheSameThreadGetsAFreshBlock) {
   uint64_t first_value = 0;
   {

@@ -256,7 +256,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   bool stopped = false;
   if (spec.load().warmup_ms() > 0) {
     stopped = WaitUntil(signals, measure_from);
-    run.SampleConnections();
+    run.SampleConnections(kSampleTimeout, /*window_start=*/true);
     baseline = run.Snapshot();
   } else {
     stopped = WaitUntil(signals, start_at);

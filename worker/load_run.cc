@@ -168,15 +168,22 @@ LoadRun::LoadRun(LoadPlan plan)
   }
 }
 
-void LoadRun::SampleConnections(absl::Duration timeout) {
-  const uint64_t epoch = sample_requested_.fetch_add(1) + 1;
+std::vector<uint32_t> LoadRun::SampleConnections(absl::Duration timeout, bool window_start) {
+  // The window's epoch is published before the request, so a worker that sees the request sees
+  // it too.
+  const uint64_t epoch = sample_requested_.load() + 1;
+  if (window_start) window_epoch_.store(epoch);
+  sample_requested_.store(epoch);
   WakeWorkers();
   const absl::Time deadline = absl::Now() + timeout;
+  std::vector<uint32_t> late;
   for (size_t w = 0; w < workers_.size(); ++w) {
     while (sample_done_[w].load() < epoch && absl::Now() < deadline) {
       absl::SleepFor(absl::Microseconds(200));
     }
+    if (sample_done_[w].load() < epoch) late.push_back(static_cast<uint32_t>(w));
   }
+  return late;
 }
 
 void LoadRun::WakeWorkers() {
@@ -335,11 +342,18 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
   // One loop turn: poll, publish the engine's counters, answer a sample request, and stop this
   // worker if the loop failed.
   bool loop_ok = true;
+  bool window_marked = false;
   const auto turn = [&] {
     absl::Status polled = ctx.engine->Poll(kPollTimeout);
     stats.PublishEngine(ctx.engine->counters());
     if (const uint64_t wanted = sample_requested_.load(); wanted > sample_done_[index].load()) {
+      // A worker that missed the window's request marks the window at the next one it answers.
+      if (const uint64_t w = window_epoch_.load(); !window_marked && w != 0 && wanted >= w) {
+        for (auto& session : sessions) session->MarkWindowStart();
+        window_marked = true;
+      }
       SampleSessions(sessions, stats, /*final=*/false);
+      stats.Seal();
       sample_done_[index].store(wanted);
     }
     if (!polled.ok()) {
@@ -406,6 +420,9 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
                        absl::FormatDuration(plan_.connect_timeout))));
     }
   }
+  // The connect phase's counters, for the snapshot taken before the start.
+  stats.PublishEngine(ctx.engine->counters());
+  stats.Seal();
   {
     absl::MutexLock lock(&mu_);
     if (!loop_ok && start_error_.ok()) start_error_ = worker_error_;
@@ -456,7 +473,15 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
   }
   // The last sample, after the drain: what it counts as delivered is final.
   SampleSessions(sessions, stats, /*final=*/true);
+  // Sends the kernel was still taking when their connections closed (io_uring, no drain)
+  // complete with what it took: reap them, so that bytes_sent counts it (the peer may well have
+  // read those bytes). Bounded: a send stuck on a full socket that nobody reads is given up.
+  for (const absl::Time reap_until = absl::Now() + kPollTimeout * 10;
+       ctx.engine->sends_outstanding() > 0 && absl::Now() < reap_until;) {
+    if (!ctx.engine->Poll(absl::Milliseconds(1)).ok()) break;
+  }
   stats.PublishEngine(ctx.engine->counters());
+  stats.Seal();
   sample_done_[index].store(UINT64_MAX);
 }
 

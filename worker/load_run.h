@@ -63,6 +63,9 @@ struct LoadPlan {
 absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& spec,
                                       net::HostLookup lookup = net::HostLookup::kSystem);
 
+// How long an interval boundary waits for the workers' samples.
+inline constexpr absl::Duration kSampleTimeout = absl::Milliseconds(200);
+
 class LoadRun {
  public:
   explicit LoadRun(LoadPlan plan);
@@ -79,13 +82,20 @@ class LoadRun {
   // Releases the start barrier: every worker begins its load at `at` (this machine's clock).
   void Start(absl::Time at = absl::InfinitePast());
 
-  // Sums the workers' stats. Any thread, any time.
-  metrics::StatsSnapshot Snapshot() const { return registry_.Snapshot(); }
+  // Sums the workers' stats as each last sampled them: counters and connection samples of one
+  // worker describe one instant (histograms are as they stand). Any thread, any time.
+  metrics::StatsSnapshot Snapshot() const {
+    return registry_.Snapshot(metrics::StatsRegistry::Read::kSealed);
+  }
 
-  // Asks every worker to sample its connections (delivered bytes, TCP_INFO) now and waits until
-  // each has, or `timeout` passed (a worker busy for longer samples at its next turn). Call
-  // before Snapshot() at an interval boundary.
-  void SampleConnections(absl::Duration timeout = absl::Milliseconds(200));
+  // Asks every worker to sample its connections (delivered bytes, TCP_INFO) and seal its
+  // counters now, and waits until each has, or `timeout` passed (a worker busy for longer
+  // samples at its next turn). With `window_start`, each worker first marks where the measured
+  // window begins on every connection (see workload::Session::MarkWindowStart). Call before
+  // Snapshot() at an interval boundary. Returns the workers that did not answer in time, whose
+  // part of the next snapshot is their previous sample.
+  std::vector<uint32_t> SampleConnections(absl::Duration timeout = kSampleTimeout,
+                                          bool window_start = false);
 
   // The workers' thread ids (for /proc/self/task/TID/schedstat), in worker order; 0 for a worker
   // not started yet.
@@ -128,6 +138,8 @@ class LoadRun {
 
   const LoadPlan plan_;
   metrics::StatsRegistry registry_;
+  // The sample request (epoch) at which the measured window begins; 0: none asked yet.
+  std::atomic<uint64_t> window_epoch_{0};
   std::atomic<uint32_t> connects_{0};
   std::vector<uint32_t> connect_rank_;
   // Without a connect rate, worker w issues its connects once worker w - 1 has issued all of

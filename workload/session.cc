@@ -231,7 +231,7 @@ class StreamOutSession final : public ScheduledSession {
       shut_ = true;
     }
   }
-  bool HoldingData() const override { return sending_ || delivered() < sent_; }
+  bool HoldingData() const override { return sending_ || peer_has_ < sent_; }
   // After the last send the write side is shut and the session waits for the peer to close:
   // a peer that closes in order after our FIN has read every byte, so when the run reports, the
   // target's own count is complete. (Delivered bytes are known before that, from the peer's
@@ -493,7 +493,7 @@ metrics::ConnectionSample Session::Sample(bool read_tcp_info) {
   s.open = state_ == State::kOpen;
   s.tcp_info = false;
   const bool stream_out = options().kind == Kind::kStreamOut;
-  if (!stream_out) s.delivered = received_;
+  if (options().kind == Kind::kEcho) peer_has_ = received_;
   if (s.open && (read_tcp_info || stream_out)) {
     absl::StatusOr<net::TcpInfo> info = engine().ReadTcpInfo(id_);
     if (info.ok()) {
@@ -512,12 +512,31 @@ metrics::ConnectionSample Session::Sample(bool read_tcp_info) {
         // (by then every send is complete, so `sent_` bounds it exactly).
         uint64_t acked = info->bytes_acked > 0 ? info->bytes_acked - 1 : 0;
         if (shut_) acked = std::min(acked, sent_);
-        s.delivered = std::max(last_.delivered, acked);
+        peer_has_ = std::max(peer_has_, acked);
       }
     }
   }
+  s.delivered = WindowDelivered();
   last_ = s;
   return s;
+}
+
+uint64_t Session::Taken() const {
+  return sent_ + (state_ == State::kOpen ? ctx_->engine->send_progress(id_) : 0);
+}
+
+void Session::MarkWindowStart() {
+  window_sent_from_ = Taken();
+  window_received_from_ = received_;
+}
+
+uint64_t Session::WindowDelivered() const {
+  if (options().kind != Kind::kStreamOut && options().kind != Kind::kEcho) {
+    return received_ - window_received_from_;
+  }
+  // Of the bytes sent in the window, [window_sent_from_, sent_), those the peer has.
+  const uint64_t upto = std::min(peer_has_, Taken());
+  return upto > window_sent_from_ ? upto - window_sent_from_ : 0;
 }
 
 void Session::OnConnected(net::ConnId, absl::Status status) {
@@ -548,7 +567,10 @@ void Session::OnRecv(net::ConnId, const uint8_t* data, size_t len) {
 void Session::OnClosed(net::ConnId, absl::Status why) {
   // The peer closed in order after our FIN: it read everything we sent, so all of it was
   // delivered (the connection is gone, so TCP_INFO can no longer say it).
-  if (why.ok() && draining_ && options().kind == Kind::kStreamOut) last_.delivered = sent_;
+  if (why.ok() && draining_ && options().kind == Kind::kStreamOut) {
+    peer_has_ = sent_;
+    last_.delivered = WindowDelivered();
+  }
   state_ = State::kClosed;
   close_reason_ = std::move(why);
   AfterClose();

@@ -135,13 +135,19 @@ class Session : public net::ConnectionHandler {
   // not acknowledged is discarded (so delivered bytes stay what was counted).
   void Close(bool reset = false);
 
-  // This connection now: bytes delivered (stream-out: acknowledged by the peer, read from
-  // TCP_INFO; echo and stream-in: read by us) and, when `read_tcp_info` or when delivery needs
-  // it, the kernel's view. After the connection closed, its last sample is kept.
+  // The measured window begins (the end of the warm-up): from now on, delivered counts only
+  // what was sent after this instant (stream-out, echo) or read after it (the rest).
+  void MarkWindowStart();
+  // This connection now: bytes delivered in the window and, when `read_tcp_info` or when
+  // delivery needs it, the kernel's view. Delivered is attributed by stream offset: stream-out,
+  // the bytes sent in the window that the peer acknowledged (TCP_INFO); echo, those it echoed
+  // back; stream-in and rr, the bytes read in the window. So a warm-up's bytes acknowledged
+  // during the window are not counted, and delivered never exceeds what the window sent.
+  // After the connection closed, its last sample is kept.
   metrics::ConnectionSample Sample(bool read_tcp_info);
   // Bytes whose sends completed (handed to the kernel).
   uint64_t sent() const { return sent_; }
-  // Bytes delivered as of the last Sample().
+  // Bytes delivered in the window as of the last Sample().
   uint64_t delivered() const { return last_.delivered; }
   // Stream-out: the kernel still holds bytes of this connection that the peer has not
   // acknowledged (as of the last Sample()), or a send is still in progress.
@@ -163,6 +169,9 @@ class Session : public net::ConnectionHandler {
   virtual void AfterClose() {}
 
   net::Engine& engine() { return *ctx_->engine; }
+  // Bytes the kernel has taken: completed sends and the part of the current one.
+  uint64_t Taken() const;
+  uint64_t WindowDelivered() const;
   metrics::ThreadStats& stats() { return *ctx_->stats; }
   const Options& options() const { return ctx_->options; }
   // Sends the message that starts at stream offset `offset` (rr: whole requests from the start).
@@ -179,7 +188,12 @@ class Session : public net::ConnectionHandler {
   bool draining_ = false;
   uint64_t received_ = 0;  // stream offset of the next byte to arrive
   uint64_t sent_ = 0;      // bytes of completed sends
-  bool shut_ = false;      // our FIN is queued: no more sends
+  // Stream offsets where the window began (MarkWindowStart), and the furthest offset the peer
+  // is known to have (stream-out: acknowledged; echo: echoed back).
+  uint64_t window_sent_from_ = 0;
+  uint64_t window_received_from_ = 0;
+  uint64_t peer_has_ = 0;
+  bool shut_ = false;  // our FIN is queued: no more sends
   uint16_t local_port_ = 0;
   metrics::ConnectionSample last_;
   absl::Status close_reason_;
