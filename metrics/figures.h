@@ -90,7 +90,10 @@ enum class Unit {
     "TIME_WAIT included); also in connect_errors")                                                \
   X(kRecvNoBuffer, recv_no_buffer, kCalls,                                                        \
     "io_uring receives the kernel ended because its provided-buffer ring was empty (re-armed; "   \
-    "the ring grows)")
+    "the ring grows)")                                                                            \
+  X(kBytesDeliveredInSpan, bytes_delivered_in_span, kBytes,                                       \
+    "of bytes_delivered, what the peer had by the end of the measured span (the drain's "         \
+    "acknowledgements excluded): the delivered rate divides this by the span's seconds")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                    \
@@ -126,7 +129,8 @@ enum class Unit {
   X(kMbPerSecReceived, mb_per_sec_received, kMegabytesPerSecond, 1e-6,                             \
     "decimal megabytes (10^6 bytes) read per second", Counter::kBytesReceived)                     \
   X(kMbPerSecDelivered, mb_per_sec_delivered, kMegabytesPerSecond, 1e-6,                           \
-    "decimal megabytes (10^6 bytes) delivered to the peer per second", Counter::kBytesDelivered)   \
+    "decimal megabytes (10^6 bytes) delivered to the peer per second of the span",                 \
+    Counter::kBytesDeliveredInSpan)                                                                \
   X(kConnectsPerSec, connects_per_sec, kPerSecond, 1.0, "connections established per second",      \
     Counter::kConnectionsEstablished)
 

@@ -198,4 +198,18 @@ void AtomicHistogram::MergeInto(Histogram* out) const {
   out->max_ = std::max(out->max_, max_.load(std::memory_order_relaxed));
 }
 
+void AtomicHistogram::CopyFrom(const AtomicHistogram& from) {
+  const uint64_t count = from.count_.load(std::memory_order_relaxed);
+  if (count == 0 || count == count_.load(std::memory_order_relaxed)) return;
+  const uint64_t lo = from.min_.load(std::memory_order_relaxed);
+  const uint64_t hi = from.max_.load(std::memory_order_relaxed);
+  for (uint32_t b = HistogramLayout::BucketOf(lo); b <= HistogramLayout::BucketOf(hi); ++b) {
+    counts_[b].store(from.counts_[b].load(std::memory_order_relaxed), std::memory_order_relaxed);
+  }
+  sum_.store(from.sum_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  min_.store(lo, std::memory_order_relaxed);
+  max_.store(hi, std::memory_order_relaxed);
+  count_.store(count, std::memory_order_relaxed);
+}
+
 }  // namespace salvo::metrics

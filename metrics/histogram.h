@@ -125,6 +125,12 @@ class AtomicHistogram {
   // Adds what has been recorded so far into `out`.
   void MergeInto(Histogram* out) const;
 
+  // Makes this a copy of `from` as it stands, on the thread that records into `from`. Copies
+  // only the buckets between the smallest and largest value recorded (a few hundred for most
+  // runs, not all 4,480): buckets only grow and that range only widens, so none outside it can
+  // differ.
+  void CopyFrom(const AtomicHistogram& from);
+
  private:
   static void Bump(std::atomic<uint64_t>& v, uint64_t n) {
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -101,7 +101,7 @@ StatsSnapshot StatsRegistry::Snapshot(Read read) const {
                               : block->counters_[i].load(std::memory_order_relaxed) +
                                     block->engine_counters_[i].load(std::memory_order_relaxed);
     }
-    block->timings_.MergeInto(&s.timings);
+    (read == Read::kSealed ? block->sealed_timings_ : block->timings_).MergeInto(&s.timings);
     for (size_t c = 0; c < block->connection_slots_; ++c) {
       s.connections.push_back(block->samples_[c].Load());
     }

@@ -40,6 +40,10 @@ class TimingRecorders {
   void MergeInto(std::array<Histogram, kNumTimings>* out) const {
     for (int t = 0; t < kNumTimings; ++t) h_[t].MergeInto(&(*out)[t]);
   }
+  // On the recording thread: this becomes a copy of `from` as it stands.
+  void CopyFrom(const TimingRecorders& from) {
+    for (int t = 0; t < kNumTimings; ++t) h_[t].CopyFrom(from.h_[t]);
+  }
 
  private:
   std::array<AtomicHistogram, kNumTimings> h_;
@@ -63,11 +67,13 @@ class ThreadStats {
       engine_counters_[i].store(engine.at(i), std::memory_order_relaxed);
     }
   }
-  // Copies every counter as it stands now into the block's sealed set, which a sealed snapshot
-  // reads. The owning thread seals right after it samples its connections, so that a snapshot's
-  // counters and its connection samples describe the same instant (bytes sent and bytes
-  // delivered then come from one moment, and delivered cannot pass sent by a race).
+  // Copies every counter and timing as it stands now into the block's sealed set, which a
+  // sealed snapshot reads. The owning thread seals right after it samples its connections, so
+  // that a snapshot's counters, timings and connection samples describe the same instant (bytes
+  // sent and bytes delivered then come from one moment, and delivered cannot pass sent by a
+  // race; a histogram's count is its counter's).
   void Seal() {
+    sealed_timings_.CopyFrom(timings_);
     for (int i = 0; i < kNumCounters; ++i) {
       sealed_[i].store(counters_[i].load(std::memory_order_relaxed) +
                            engine_counters_[i].load(std::memory_order_relaxed),
@@ -94,6 +100,7 @@ class ThreadStats {
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> sealed_{};
   TimingRecorders timings_;
+  TimingRecorders sealed_timings_;
   const size_t connection_slots_;
   std::unique_ptr<AtomicConnectionSample[]> samples_;
 };
@@ -132,8 +139,8 @@ class StatsRegistry {
   // order keep their connections in that order in every snapshot, whichever thread runs first.
   ThreadStats& Add(size_t connection_slots);
 
-  // Which counters a snapshot reads: as they stand (a server's running totals), or as each
-  // block's owner last sealed them, together with its connection samples (a load run's intervals).
+  // Which counters and timings a snapshot reads: as they stand (a server's running totals), or
+  // as each block's owner last sealed them, with its connection samples (a load run's intervals).
   enum class Read { kLive, kSealed };
   // Sums every registered block. Safe from any thread, at any time.
   StatsSnapshot Snapshot(Read read = Read::kLive) const;

@@ -75,17 +75,25 @@ TEST(StatsRegistry, ASealedSnapshotReadsTheCountersOfTheLastSealNotTheLiveOnes) 
   ConnectionSample sample;
   sample.delivered = 100;
   stats.StoreSample(0, sample);
+  stats.Record(Timing::kRoundTrip, 1'000);
+  stats.Record(Timing::kRoundTrip, 9'000'000);
   stats.Seal();
   engine[Counter::kBytesSent] = 900;  // the worker sent on after its sample
   stats.PublishEngine(engine);
   stats.Add(Counter::kMessages, 5);
+  stats.Record(Timing::kRoundTrip, 5'000);
   const StatsSnapshot sealed = registry.Snapshot(StatsRegistry::Read::kSealed);
   EXPECT_EQ(sealed.Get(Counter::kBytesSent), 100u);
   EXPECT_EQ(sealed.Get(Counter::kMessages), 2u);
   EXPECT_EQ(sealed.connections.at(0).delivered, 100u);
+  EXPECT_EQ(sealed.timing(Timing::kRoundTrip).count(), 2u);
+  EXPECT_EQ(sealed.timing(Timing::kRoundTrip).max(), 9'000'000u);
   EXPECT_EQ(registry.Snapshot().Get(Counter::kBytesSent), 900u);
   stats.Seal();
-  EXPECT_EQ(registry.Snapshot(StatsRegistry::Read::kSealed).Get(Counter::kMessages), 7u);
+  const StatsSnapshot resealed = registry.Snapshot(StatsRegistry::Read::kSealed);
+  EXPECT_EQ(resealed.Get(Counter::kMessages), 7u);
+  EXPECT_EQ(resealed.timing(Timing::kRoundTrip).count(), 3u);
+  EXPECT_EQ(resealed.timing(Timing::kRoundTrip).min(), 1'000u);
 }
 
 TEST(StatsRegistry, ANewRegistryOnTheSameThreadGetsAFreshBlock) {

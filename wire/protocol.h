@@ -11,11 +11,13 @@
 
 namespace salvo::wire {
 
+// 5: bytes_delivered is attributed to the window by stream offset, and the delivered rate
+// divides the new bytes_delivered_in_span (an agent of 4 would report that rate as 0).
 // 4: intervals carry their own length and rates (Interval.seconds, Interval.rates), which the
 // controller reads instead of working them out. 3: see git history.
 // 2: figures declared once (Totals embeds Counters and Rates, timings keyed by enum), typed
 // enums for engine, send mode, workload, loss policy and status. 1 (reported as 0): salvo 0.1.
-inline constexpr uint32_t kProtocolMajor = 4;
+inline constexpr uint32_t kProtocolMajor = 5;
 inline constexpr uint32_t kProtocolMinor = 0;
 
 // OK when an agent speaking `major` can be driven by this controller; otherwise one line that

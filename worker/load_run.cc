@@ -218,6 +218,8 @@ void LoadRun::SampleSessions(const std::vector<std::unique_ptr<workload::Session
     session.Close(/*reset=*/hold || plan_.workload.close == workload::CloseMode::kRst);
   }
   stats.Set(metrics::Counter::kBytesDelivered, delivered);
+  // The last sample comes after the drain: what it adds was acknowledged outside the span.
+  if (!final) stats.Set(metrics::Counter::kBytesDeliveredInSpan, delivered);
   if (final) stats.Set(metrics::Counter::kConnectionsHoldingData, holding);
 }
 
