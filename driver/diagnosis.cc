@@ -211,10 +211,23 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
 
   const v1::Counters& c = r.totals().counters();
   if (c.connections_holding_data() > 0) {
-    d.lines.push_back(absl::StrFormat(
-        "drain: %llu connections still held data %.1f s after the end; %s never acknowledged",
-        static_cast<unsigned long long>(c.connections_holding_data()),
-        r.spec().load().drain_ms() / 1000.0, units::FormatBytes(c.bytes_undelivered())));
+    // What was in flight when the run ended: nothing measured is dropped without a word.
+    const v1::Workload w = r.spec().load().workload();
+    const auto held = static_cast<unsigned long long>(c.connections_holding_data());
+    const double drain_s = r.spec().load().drain_ms() / 1000.0;
+    if (w == v1::WORKLOAD_STREAM_OUT) {
+      d.lines.push_back(absl::StrFormat(
+          "drain: %llu connections still held data %.1f s after the end; %s never acknowledged",
+          held, drain_s, units::FormatBytes(c.bytes_undelivered())));
+    } else if (w == v1::WORKLOAD_ECHO) {
+      d.lines.push_back(absl::StrFormat(
+          "drain: %llu connections still awaited echoes %.1f s after the end; %s sent and never "
+          "echoed back",
+          held, drain_s, units::FormatBytes(c.bytes_undelivered())));
+    } else {
+      d.lines.push_back(absl::StrFormat(
+          "drain: %llu connections still awaited a response %.1f s after the end", held, drain_s));
+    }
   }
 
   // Throughput that fell to half its peak, where nothing above explains it. Not in an open loop:

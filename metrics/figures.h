@@ -71,10 +71,11 @@ enum class Unit {
     "the window and acknowledged by its TCP (tcpi_bytes_acked); echo, bytes sent in the window "  \
     "and echoed back; stream-in and rr, bytes read in the window. Sampled at each boundary")      \
   X(kBytesUndelivered, bytes_undelivered, kBytes,                                                 \
-    "stream-out: bytes handed to the kernel that the peer had not acknowledged when the "         \
-    "drain ended")                                                                                \
+    "bytes_sent minus bytes_delivered: stream-out, taken by the kernel in the window and not "    \
+    "acknowledged when the drain ended; echo, not echoed back by then")                           \
   X(kConnectionsHoldingData, connections_holding_data, kConnections,                              \
-    "stream-out: connections whose send queue still held data when the drain ended")              \
+    "connections with data in flight when the drain ended: stream-out, unacknowledged bytes or "  \
+    "a send in progress; echo and rr, a request awaiting its response")                           \
   X(kAcceptsRefused, accepts_refused, kConnections,                                               \
     "incoming connections closed unserved because the process was out of file descriptors")       \
   X(kMessagesDue, messages_due, kMessages,                                                        \

@@ -184,6 +184,7 @@ AtomicHistogram::AtomicHistogram()
 }
 
 void AtomicHistogram::MergeInto(Histogram* out) const {
+  if (counts_ == nullptr) return;  // a copy that was never made
   uint64_t count = 0;
   for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
     const uint64_t c = counts_[b].load(std::memory_order_relaxed);
@@ -201,6 +202,13 @@ void AtomicHistogram::MergeInto(Histogram* out) const {
 void AtomicHistogram::CopyFrom(const AtomicHistogram& from) {
   const uint64_t count = from.count_.load(std::memory_order_relaxed);
   if (count == 0 || count == count_.load(std::memory_order_relaxed)) return;
+  // A sealed copy takes memory only for the timings a run records (two or three of six).
+  if (counts_ == nullptr) {
+    counts_.reset(new std::atomic<uint64_t>[HistogramLayout::kNumBuckets]);
+    for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
+      counts_[b].store(0, std::memory_order_relaxed);
+    }
+  }
   const uint64_t lo = from.min_.load(std::memory_order_relaxed);
   const uint64_t hi = from.max_.load(std::memory_order_relaxed);
   for (uint32_t b = HistogramLayout::BucketOf(lo); b <= HistogramLayout::BucketOf(hi); ++b) {

@@ -109,6 +109,9 @@ class Histogram {
 class AtomicHistogram {
  public:
   AtomicHistogram();
+  // For a copy (CopyFrom): its buckets are allocated by the first copy of a non-empty histogram.
+  struct Deferred {};
+  explicit AtomicHistogram(Deferred) {}
 
   void Record(uint64_t value_ns) {
     Bump(counts_[HistogramLayout::BucketOf(value_ns)], 1);

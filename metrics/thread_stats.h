@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -36,6 +37,11 @@ namespace salvo::metrics {
 // array of them, wire::Timings, is what a snapshot or a report holds).
 class TimingRecorders {
  public:
+  TimingRecorders() = default;
+  // For a copy (CopyFrom): a timing's buckets are allocated only once a non-empty one is copied.
+  explicit TimingRecorders(AtomicHistogram::Deferred)
+      : h_(DeferredArray(std::make_index_sequence<kNumTimings>())) {}
+
   void Record(Timing t, uint64_t ns) { h_[Index(t)].Record(ns); }
   void MergeInto(std::array<Histogram, kNumTimings>* out) const {
     for (int t = 0; t < kNumTimings; ++t) h_[t].MergeInto(&(*out)[t]);
@@ -46,6 +52,10 @@ class TimingRecorders {
   }
 
  private:
+  template <size_t... I>
+  static std::array<AtomicHistogram, kNumTimings> DeferredArray(std::index_sequence<I...>) {
+    return {{(static_cast<void>(I), AtomicHistogram(AtomicHistogram::Deferred{}))...}};
+  }
   std::array<AtomicHistogram, kNumTimings> h_;
 };
 
@@ -100,7 +110,7 @@ class ThreadStats {
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> sealed_{};
   TimingRecorders timings_;
-  TimingRecorders sealed_timings_;
+  TimingRecorders sealed_timings_{AtomicHistogram::Deferred{}};
   const size_t connection_slots_;
   std::unique_ptr<AtomicConnectionSample[]> samples_;
 };

@@ -313,8 +313,9 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   }
   total.counters[Counter::kConnectionsHoldingData] =
       final_snapshot.Get(Counter::kConnectionsHoldingData);
-  if (plan.workload.kind == workload::Kind::kStreamOut) {
-    // Handed to the kernel but never acknowledged by the peer.
+  if (plan.workload.kind == workload::Kind::kStreamOut ||
+      plan.workload.kind == workload::Kind::kEcho) {
+    // Taken by the kernel in the window but never acknowledged (stream-out) or echoed back.
     const uint64_t sent = total.counters[Counter::kBytesSent];
     const uint64_t delivered = total.counters[Counter::kBytesDelivered];
     total.counters[Counter::kBytesUndelivered] = sent > delivered ? sent - delivered : 0;

@@ -149,6 +149,8 @@ class EchoSession final : public ScheduledSession {
   }
 
   bool Drained() override { return state_ != State::kOpen || (!sending_ && completed_ == issued_); }
+  // Requests sent or being sent whose response has not (all) come back.
+  bool HoldingData() const override { return state_ == State::kOpen && completed_ < issued_; }
   void OnSendDone(net::ConnId) override {
     sending_ = false;
     sent_ += sending_bytes_;

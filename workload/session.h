@@ -150,7 +150,8 @@ class Session : public net::ConnectionHandler {
   // Bytes delivered in the window as of the last Sample().
   uint64_t delivered() const { return last_.delivered; }
   // Stream-out: the kernel still holds bytes of this connection that the peer has not
-  // acknowledged (as of the last Sample()), or a send is still in progress.
+  // acknowledged (as of the last Sample()), or a send is still in progress. Echo and rr: a
+  // request is still awaiting (some of) its response.
   virtual bool HoldingData() const { return false; }
 
   State state() const { return state_; }
