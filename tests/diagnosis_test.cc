@@ -49,6 +49,7 @@ class Diagnosis : public testing::Cluster {
     RunConfig c = Cluster::Config(kind, port, connections);
     c.message_size = 4096;
     c.duration = absl::Seconds(3);
+    c.interval = absl::Seconds(1);  // the lines below name whole seconds
     // Two workers: the connect order the diagnosis names runs across workers, whose threads
     // connect at once and register in either order.
     c.threads = 2;

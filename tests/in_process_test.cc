@@ -329,6 +329,7 @@ TEST_F(InProcess, FiveHundredStreamInConnectionsAllReceiveInEveryInterval) {
   RunConfig c = Config(workload::Kind::kStreamIn, target.port(), 500);
   c.warmup = absl::Seconds(1);
   c.duration = absl::Seconds(3);
+  c.interval = absl::Seconds(1);
   c.verify = true;
   const v1::RunReport r = Run(c);
   ASSERT_EQ(r.status(), v1::RUN_STATUS_OK);
