@@ -142,6 +142,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
     plan.connect_timeout = absl::Milliseconds(spec.connect_timeout_ms());
   }
   plan.drain_timeout = absl::Milliseconds(spec.drain_ms());
+  plan.warmup = absl::Milliseconds(spec.warmup_ms());
   if (spec.duration_ms() > 0) {
     plan.scheduled = absl::Milliseconds(spec.warmup_ms()) + absl::Milliseconds(spec.duration_ms());
   }
@@ -453,6 +454,8 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
     while ((first == 0 || now < first) && !first_send_unix_ns_.compare_exchange_weak(first, now)) {
     }
     ctx.options.schedule_start_ns = metrics::MonoNanos();
+    ctx.options.window_start_ns = ctx.options.schedule_start_ns +
+                                  static_cast<uint64_t>(absl::ToInt64Nanoseconds(plan_.warmup));
     if (plan_.scheduled != absl::InfiniteDuration()) {
       ctx.options.schedule_until_ns =
           metrics::MonoNanos() + static_cast<uint64_t>(absl::ToInt64Nanoseconds(plan_.scheduled));

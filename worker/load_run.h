@@ -54,6 +54,8 @@ struct LoadPlan {
   // Open loop: how long after the start instant the schedules run (warm-up plus duration), so
   // that nothing comes due after the measured span ends, however late the drain begins.
   absl::Duration scheduled = absl::InfiniteDuration();
+  // Open loop: how long after the start instant the measured window begins (the warm-up).
+  absl::Duration warmup = absl::ZeroDuration();
   // TCP_INFO is read for every `tcp_info_stride`-th connection at each sample (all of them for
   // stream-out's delivered bytes).
   uint32_t tcp_info_stride = 1;

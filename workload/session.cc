@@ -67,6 +67,8 @@ class ScheduledSession : public Session, public net::TimerHandler {
   }
   // The intended send time of the message in pipeline slot `slot` (echo).
   uint64_t& intended(size_t slot) { return open_->intended[slot]; }
+  // Whether a message meant to leave at `intended` counts in the measured window.
+  bool InWindow(uint64_t intended) const { return intended >= options().window_start_ns; }
   // Whether a message that comes due now must wait for the connection: every echo pipeline slot
   // holding a message in flight, or a stream-out send still waiting for room in the socket.
   virtual bool Full() const = 0;
@@ -101,14 +103,13 @@ class ScheduledSession : public Session, public net::TimerHandler {
     const uint64_t now = std::min(metrics::MonoNanos(), until);
     // Everything due by now: a timer that fired late must not lose messages.
     for (size_t taken = 0; schedule.next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
-      CountDue(1);
+      CountDue(1, InWindow(schedule.next_ns()));
       if (backlog() < kMaxBacklog) open_->backlog.push_back(schedule.next_ns());
       schedule.Advance();
     }
     // Still behind: count the rest at once. Taking them one by one would make each late timer
     // slower than the last.
-    const uint64_t skipped = schedule.SkipTo(now);
-    CountDue(skipped);
+    SkipAndCount(now);
     OnDue();
     if (schedule.next_ns() <= until) Arm();
   }
@@ -118,11 +119,17 @@ class ScheduledSession : public Session, public net::TimerHandler {
   void CountLateDue() {
     if (open_ == nullptr || !Scheduling()) return;
     const uint64_t now = std::min(metrics::MonoNanos(), options().schedule_until_ns);
-    const uint64_t late = open_->schedule.SkipTo(now);
-    CountDue(late);
+    SkipAndCount(now);
+  }
+  // Skips every message due by `now`, counting as due those meant for the window.
+  void SkipAndCount(uint64_t now) {
+    const uint64_t window = options().window_start_ns;
+    if (window > 0) open_->schedule.SkipTo(std::min(now, window - 1));  // the warm-up's
+    CountDue(open_->schedule.SkipTo(now), true);
   }
   // `n` messages came due; those that find the connection busy are the target's, not ours.
-  void CountDue(uint64_t n) {
+  void CountDue(uint64_t n, bool in_window) {
+    if (!in_window) return;
     stats().Add(Counter::kMessagesDue, n);
     if (Full()) stats().Add(Counter::kPipelineFull, n);
   }
@@ -172,7 +179,9 @@ class EchoSession final : public ScheduledSession {
     while (completed_ < issued_ && completed_ < responses) {
       const uint64_t now = metrics::MonoNanos();
       const size_t k = completed_ % sent_at_.size();
+      ++completed_;
       if (open_loop()) {
+        if (!InWindow(intended(k))) continue;  // the warm-up's message
         // The headline figure counts from when the message should have left.
         stats().Record(metrics::Timing::kRoundTrip, now - intended(k));
         stats().Record(metrics::Timing::kServiceTime, now - sent_at_[k]);
@@ -180,7 +189,6 @@ class EchoSession final : public ScheduledSession {
         stats().Record(metrics::Timing::kRoundTrip, now - sent_at_[k]);
       }
       stats().Add(Counter::kMessages);
-      ++completed_;
     }
     MaybeSend();
   }
@@ -200,7 +208,9 @@ class EchoSession final : public ScheduledSession {
       sent_at_[slot] = now;
       if (open_loop()) {
         intended(slot) = TakeDue();
-        stats().Record(metrics::Timing::kScheduleLag, now - intended(slot));
+        if (InWindow(intended(slot))) {
+          stats().Record(metrics::Timing::kScheduleLag, now - intended(slot));
+        }
       }
     }
     sending_ = true;
@@ -242,7 +252,7 @@ class StreamOutSession final : public ScheduledSession {
   void OnSendDone(net::ConnId) override {
     sending_ = false;
     sent_ += sending_messages_ * options().message_size;
-    stats().Add(Counter::kMessages, sending_messages_);
+    stats().Add(Counter::kMessages, open_loop() ? sending_in_window_ : sending_messages_);
     if (draining_) {
       engine().ShutdownWrite(id_);
       shut_ = true;
@@ -263,7 +273,13 @@ class StreamOutSession final : public ScheduledSession {
     if (sending_ || backlog() == 0) return;
     const uint64_t n = std::min<uint64_t>(backlog(), options().messages_per_send);
     const uint64_t now = metrics::MonoNanos();
-    for (uint64_t k = 0; k < n; ++k) stats().Record(metrics::Timing::kScheduleLag, now - TakeDue());
+    sending_in_window_ = 0;
+    for (uint64_t k = 0; k < n; ++k) {
+      const uint64_t intended = TakeDue();
+      if (!InWindow(intended)) continue;
+      ++sending_in_window_;
+      stats().Record(metrics::Timing::kScheduleLag, now - intended);
+    }
     SendNext(n);
   }
   void SendNext(uint64_t messages) {
@@ -276,6 +292,7 @@ class StreamOutSession final : public ScheduledSession {
 
   uint64_t offset_ = 0;
   uint64_t sending_messages_ = 0;
+  uint64_t sending_in_window_ = 0;  // open loop: of sending_messages_, those meant for the window
   bool sending_ = false;
 };
 
@@ -352,7 +369,7 @@ class ConnectRrSession final : public ScheduledSession {
     if (draining_ || backlog() == 0 || Full() || retry_.armed) return;
     const uint64_t now = metrics::MonoNanos();
     intended_ = TakeDue();
-    stats().Record(metrics::Timing::kScheduleLag, now - intended_);
+    if (InWindow(intended_)) stats().Record(metrics::Timing::kScheduleLag, now - intended_);
     if (phase_ == Phase::kReady && state_ == State::kOpen) {
       cycle_started_ = now;
       Request();
@@ -407,14 +424,15 @@ class ConnectRrSession final : public ScheduledSession {
                                         : received_ - response_from_ >= response_bytes_;
     if (!done) return;
     const uint64_t now = metrics::MonoNanos();
-    if (open_loop()) {
+    if (!open_loop()) {
+      stats().Record(metrics::Timing::kRoundTrip, now - sent_at_);
+      stats().Add(Counter::kMessages);
+    } else if (InWindow(intended_)) {
       // From when the cycle should have begun, connect included.
       stats().Record(metrics::Timing::kRoundTrip, now - intended_);
       stats().Record(metrics::Timing::kServiceTime, now - cycle_started_);
-    } else {
-      stats().Record(metrics::Timing::kRoundTrip, now - sent_at_);
+      stats().Add(Counter::kMessages);
     }
-    stats().Add(Counter::kMessages);
     End();
     Next();
   }

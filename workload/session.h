@@ -79,6 +79,10 @@ struct Options {
   // Open loop: no message comes due after this instant (CLOCK_MONOTONIC ns): the end of the
   // measured span, so that what came due is counted over the span its rate is divided by.
   uint64_t schedule_until_ns = UINT64_MAX;
+  // Open loop: the measured window's start (CLOCK_MONOTONIC ns). A message belongs to the window
+  // its intended send time falls in: one meant for the warm-up is neither due, sent (schedule
+  // lag) nor achieved in the window, however late a paused or loaded worker sends it.
+  uint64_t window_start_ns = 0;
   // Open loop: connection `slot` of this worker seeds its schedule with schedule_seed + slot
   // (see ScheduleSeed), so that no two connections of a run share a sequence of arrivals.
   uint64_t schedule_seed = 0;
