@@ -135,7 +135,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
 
   const auto all_stalled = [](const v1::IntervalPoint& p) {
     return p.fairness().connections() > 0 &&
-           p.fairness().starved_connections() == p.fairness().connections() && !GeneratorBound(p);
+           p.fairness().starved_connections() == p.fairness().connections() && !Unreliable(p);
   };
   const std::vector<Span> stalls = Runs(series, all_stalled);
   for (const Span& s : stalls) {
@@ -233,19 +233,24 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   // Throughput that fell to half its peak, where nothing above explains it. Not in an open loop:
   // there the offered rate sets the pace (and --stages may ramp it down on purpose); a target
   // that cannot follow it is named by OpenLoopLines.
+  // Stream-out's throughput is what reached the target: its send completions can fall while
+  // delivery holds (larger sends), and rise while it collapses (a full window returns at once).
+  const bool by_delivery = r.spec().load().workload() == v1::WORKLOAD_STREAM_OUT;
   double peak = 0;
   uint32_t peak_index = 0;
   for (const v1::IntervalPoint* p : series) {
     if (IsOpenLoop(r.spec().load())) break;
-    const double completions = p->rates().completions_per_sec();
-    if (completions > peak) {
-      peak = completions;
+    const double figure =
+        by_delivery ? p->rates().mb_per_sec_delivered() : p->rates().completions_per_sec();
+    if (figure > peak) {
+      peak = figure;
       peak_index = p->index();
     }
-    if (peak > 0 && completions < 0.5 * peak && !Unreliable(*p)) {
-      d.lines.push_back(absl::StrFormat(
-          "collapse: completions per second fell to %.0f%% of the peak (t=%.1f s) at t=%.1f s",
-          100 * completions / peak, (peak_index + 1) * interval_s, p->elapsed_s()));
+    if (peak > 0 && figure < 0.5 * peak && !Unreliable(*p)) {
+      d.lines.push_back(
+          absl::StrFormat("collapse: %s fell to %.0f%% of the peak (t=%.1f s) at t=%.1f s",
+                          by_delivery ? "delivered MB/s" : "completions per second",
+                          100 * figure / peak, (peak_index + 1) * interval_s, p->elapsed_s()));
       break;
     }
   }

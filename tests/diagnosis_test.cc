@@ -2,12 +2,14 @@
 // against a fair one that must draw no accusation. Loopback only; each run is a few seconds.
 #include <signal.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "driver/diagnosis.h"
 #include "gtest/gtest.h"
 #include "output/render.h"
 #include "process/child.h"
@@ -206,6 +208,61 @@ TEST_F(Diagnosis, AnAgentSharingItsCpuWithABusyLoopIsCalledGeneratorBound) {
   EXPECT_TRUE(absl::StrContains(line, "waited for a CPU")) << line;
   EXPECT_TRUE(absl::StrContains(line, "these intervals say nothing about the target")) << line;
   std::cerr << line << "\n";
+}
+
+// Reports built by hand, for the rules that need no sockets.
+v1::RunReport SyntheticReport(v1::Workload workload, const std::vector<double>& completions,
+                              const std::vector<double>& delivered_mb) {
+  v1::RunReport r;
+  r.mutable_spec()->mutable_load()->set_workload(workload);
+  for (size_t i = 0; i < completions.size(); ++i) {
+    v1::IntervalPoint* p = r.add_intervals();
+    p->set_index(static_cast<uint32_t>(i));
+    p->set_elapsed_s(static_cast<double>(i + 1));
+    p->mutable_rates()->set_completions_per_sec(completions[i]);
+    p->mutable_rates()->set_mb_per_sec_delivered(delivered_mb[i]);
+    p->mutable_fairness()->set_connections(10);
+  }
+  return r;
+}
+
+bool HasLine(const driver::Diagnosis& d, const std::string& kind) {
+  return std::any_of(d.lines.begin(), d.lines.end(),
+                     [&](const std::string& l) { return absl::StartsWith(l, kind + ":"); });
+}
+
+// Issue 21: collapse for stream-out was computed on completions, so it said "fell to 0% of the
+// peak" in the interval with the run's peak delivery. Delivery decides now.
+TEST(DiagnoseReport, AStreamOutCollapseIsAFallInDeliveryNotInCompletions) {
+  const v1::RunReport steady =
+      SyntheticReport(v1::WORKLOAD_STREAM_OUT, {1000, 1000, 10}, {500, 500, 520});
+  EXPECT_FALSE(HasLine(driver::Diagnose(steady, 1.0), "collapse"));
+  const v1::RunReport fell =
+      SyntheticReport(v1::WORKLOAD_STREAM_OUT, {1000, 1000, 1000}, {500, 500, 100});
+  const driver::Diagnosis d = driver::Diagnose(fell, 1.0);
+  ASSERT_TRUE(HasLine(d, "collapse"));
+  EXPECT_NE(d.lines.back().find("delivered MB/s fell to 20% of the peak"), std::string::npos)
+      << d.lines.back();
+  // Echo's throughput is its completions, as before.
+  EXPECT_TRUE(HasLine(
+      driver::Diagnose(SyntheticReport(v1::WORKLOAD_ECHO, {1000, 1000, 10}, {5, 5, 5}), 1.0),
+      "collapse"));
+}
+
+// Issue 21: an interval counted as generator-bound at 10% run-queue wait hid a stall even when
+// every peer window was 0. A closed peer window is the target's doing whatever the run queue
+// says.
+TEST(DiagnoseReport, AStallWithClosedPeerWindowsIsNamedHoweverBusyTheGenerator) {
+  v1::RunReport r = SyntheticReport(v1::WORKLOAD_STREAM_OUT, {0, 0, 0}, {0, 0, 0});
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) {
+    p.mutable_fairness()->set_starved_connections(10);
+    p.mutable_tcp()->set_zero_window(10);
+    p.set_max_worker_runqueue_share(0.2);
+  }
+  EXPECT_TRUE(HasLine(driver::Diagnose(r, 1.0), "stall"));
+  // With open windows, a generator that waited for a CPU explains the silence.
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) p.mutable_tcp()->set_zero_window(0);
+  EXPECT_FALSE(HasLine(driver::Diagnose(r, 1.0), "stall"));
 }
 
 }  // namespace
