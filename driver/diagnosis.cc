@@ -196,17 +196,19 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   const v1::Fairness& whole = r.fairness();
   bool any_starved = false;
   for (const v1::AgentResult& a : r.agents()) any_starved |= a.starved_three_intervals() > 0;
-  for (const v1::IntervalPoint* p : series) any_starved |= some_starved(*p) || all_stalled(*p);
+  // Only what the lines above name: a single interval of starvation draws no starved line, so
+  // it must not silence this one either.
+  for (const Span& s : Runs(series, some_starved)) any_starved |= s.last > s.first;
+  for (const v1::IntervalPoint* p : series) any_starved |= all_stalled(*p);
   if (!any_starved && whole.connections() >= 2 && whole.jain() > 0 && whole.jain() < kUnfairJain) {
-    absl::StatusOr<metrics::FairnessStats> f = wire::FairnessFromProto(whole);
-    if (f.ok()) {
-      const uint32_t top = std::max<uint32_t>(1, whole.connections() / 10);
-      d.lines.push_back(absl::StrFormat(
-          "unfair: the busiest %u connections (%s) carried %s of the bytes (Jain %.2f); none "
-          "starved",
-          top, Percent(static_cast<double>(top) / whole.connections()), Percent(f->ShareOfTop(top)),
-          whole.jain()));
-    }
+    // The run-level fairness travels without its per-connection parts: the share is sent
+    // computed (it read 0% when worked out here from the missing parts).
+    const uint32_t top = std::max<uint32_t>(1, whole.connections() / 10);
+    d.lines.push_back(absl::StrFormat(
+        "unfair: the busiest %u connections (%s) carried %s of the bytes (Jain %.2f); none "
+        "starved",
+        top, Percent(static_cast<double>(top) / whole.connections()),
+        Percent(whole.top_tenth_share()), whole.jain()));
   }
 
   const v1::Counters& c = r.totals().counters();

@@ -31,6 +31,12 @@
 #include "wire/enums.h"
 #include "wire/spec_check.h"
 
+// <windows.h>, which the socket headers bring in on Windows, defines GetMessage as GetMessageA,
+// renaming protobuf's Reflection::GetMessage below.
+#ifdef GetMessage
+#undef GetMessage
+#endif
+
 namespace salvo::driver {
 namespace {
 

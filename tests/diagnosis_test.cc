@@ -15,6 +15,7 @@
 #include "process/child.h"
 #include "tests/cluster.h"
 #include "tests/test_util.h"
+#include "wire/figures.h"
 
 namespace salvo {
 namespace {
@@ -263,6 +264,26 @@ TEST(DiagnoseReport, AStallWithClosedPeerWindowsIsNamedHoweverBusyTheGenerator) 
   // With open windows, a generator that waited for a CPU explains the silence.
   for (v1::IntervalPoint& p : *r.mutable_intervals()) p.mutable_tcp()->set_zero_window(0);
   EXPECT_FALSE(HasLine(driver::Diagnose(r, 1.0), "stall"));
+}
+
+// Issue 21: the unfair line always said the busiest connections "carried 0%" (the run-level
+// fairness travels without its per-connection parts), and one interval with some connections
+// starved, which draws no starved line, silenced it.
+TEST(DiagnoseReport, UnfairSaysWhatTheBusiestCarriedAndOneStarvedIntervalDoesNotSilenceIt) {
+  v1::RunReport r = SyntheticReport(v1::WORKLOAD_STREAM_OUT, {100, 100, 100}, {5, 5, 5});
+  r.mutable_intervals(1)->mutable_fairness()->set_starved_connections(3);
+  metrics::FairnessStats f;
+  for (int i = 0; i < 9; ++i) f.Add(1000);
+  f.Add(100'000);
+  wire::FairnessToProto(f, /*with_parts=*/false, r.mutable_fairness());
+  const driver::Diagnosis d = driver::Diagnose(r, 1.0);
+  ASSERT_TRUE(HasLine(d, "unfair")) << absl::StrJoin(d.lines, "\n");
+  const std::string line = *std::find_if(d.lines.begin(), d.lines.end(), [](const std::string& l) {
+    return absl::StartsWith(l, "unfair:");
+  });
+  EXPECT_NE(line.find("the busiest 1 connections (10%) carried 92% of the bytes"),
+            std::string::npos)
+      << line;
 }
 
 }  // namespace

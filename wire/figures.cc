@@ -203,6 +203,7 @@ void FairnessToProto(const metrics::FairnessStats& f, bool with_parts, v1::Fairn
   out->set_p50_bytes(f.Percentile(50));
   out->set_p90_bytes(f.Percentile(90));
   out->set_connections_carrying_90pct(f.ConnectionsCarrying(0.9));
+  out->set_top_tenth_share(f.ShareOfTop(std::max<uint32_t>(1, f.Connections() / 10)));
   if (with_parts) {
     HistogramToProto(f.per_connection(), out->mutable_bytes_per_connection());
     out->set_sum_squares(f.sum_squares());
