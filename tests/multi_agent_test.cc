@@ -51,6 +51,17 @@ struct AgentProcess {
   }
 };
 
+// Hooks that notify `running` once the run's load has begun (its "running" line).
+driver::RunHooks NotifyWhenRunning(absl::Notification* running) {
+  driver::RunHooks hooks;
+  hooks.print = [running](const std::string& line) {
+    if (absl::StrContains(line, "connections up; running") && !running->HasBeenNotified()) {
+      running->Notify();
+    }
+  };
+  return hooks;
+}
+
 // Several agents with the quarter-second intervals that loss detection works in.
 class MultiAgent : public testing::Cluster {
  protected:
@@ -429,12 +440,7 @@ TEST_F(MultiAgent, AFrozenAgentIsLostWithinSecondsWhateverTheReportInterval) {
   c.duration = absl::Seconds(8);
   absl::Notification running;
   absl::Time froze_at;
-  driver::RunHooks hooks;
-  hooks.print = [&](const std::string& line) {
-    if (absl::StrContains(line, "connections up; running") && !running.HasBeenNotified()) {
-      running.Notify();
-    }
-  };
+  const driver::RunHooks hooks = NotifyWhenRunning(&running);
   std::thread freezer([&] {
     if (!running.WaitForNotificationWithTimeout(absl::Seconds(20))) return;
     absl::SleepFor(absl::Milliseconds(500));
@@ -468,12 +474,7 @@ TEST_F(MultiAgent, AnOpenLoopPausedAcrossTheWarmUpsEndCountsMessagesByTheirInten
   c.duration = absl::Seconds(2);
   c.interval = absl::Milliseconds(500);
   absl::Notification running;
-  driver::RunHooks hooks;
-  hooks.print = [&](const std::string& line) {
-    if (absl::StrContains(line, "connections up; running") && !running.HasBeenNotified()) {
-      running.Notify();
-    }
-  };
+  const driver::RunHooks hooks = NotifyWhenRunning(&running);
   // Frozen from 0.7 s to 2.2 s of the run: across the warm-up's end at 1 s.
   std::thread freezer([&] {
     if (!running.WaitForNotificationWithTimeout(absl::Seconds(20))) return;
