@@ -19,10 +19,6 @@ export WINEPREFIX=$cache/wine WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot --init >/dev/null 2>&1
 fi
-# One persistent wineserver for every test: started on demand, it exits a few seconds after its
-# last client, and a test starting just then fails with "wine client error: recvmsg: Connection
-# reset by peer" (seen once in CI on split_test).
-wineserver --persistent
 status=0
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --timeout 300 || status=$?
 # The Windows binaries against the Linux ones (from the Linux build beside this one).
