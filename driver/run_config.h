@@ -129,9 +129,10 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config);
 // What the report records as the run's spec and --print-scenario writes.
 v1::Scenario ScenarioOf(const RunConfig& config);
 
-// The inverse of ScenarioOf (both walk one list of fields), for --scenario: every field of the scenario into `config` (what the
-// scenario leaves unspecified keeps its default); the rest of `config` is untouched. Fails on
-// enum values this salvo does not know and on durations past the limits.
+// The inverse of ScenarioOf (both walk one list of fields), for --scenario: every field of the
+// scenario into `config` (what the scenario leaves unspecified keeps its default); the rest of
+// `config` is untouched. Fails on enum values this salvo does not know and on durations past the
+// limits.
 absl::Status ApplyScenarioToConfig(const v1::Scenario& summary, RunConfig* config);
 
 // Reads a scenario file: a Scenario in the proto's JSON form, as --print-scenario and the

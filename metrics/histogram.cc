@@ -176,8 +176,10 @@ double Histogram::StdDev() const {
   return std::sqrt(sum / static_cast<double>(count_));
 }
 
-AtomicHistogram::AtomicHistogram()
-    : counts_(new std::atomic<uint64_t>[HistogramLayout::kNumBuckets]) {
+AtomicHistogram::AtomicHistogram() { AllocateBuckets(); }
+
+void AtomicHistogram::AllocateBuckets() {
+  counts_.reset(new std::atomic<uint64_t>[HistogramLayout::kNumBuckets]);
   for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
     counts_[b].store(0, std::memory_order_relaxed);
   }
@@ -203,12 +205,7 @@ void AtomicHistogram::CopyFrom(const AtomicHistogram& from) {
   const uint64_t count = from.count_.load(std::memory_order_relaxed);
   if (count == 0 || count == count_.load(std::memory_order_relaxed)) return;
   // A sealed copy takes memory only for the timings a run records (two or three of six).
-  if (counts_ == nullptr) {
-    counts_.reset(new std::atomic<uint64_t>[HistogramLayout::kNumBuckets]);
-    for (uint32_t b = 0; b < HistogramLayout::kNumBuckets; ++b) {
-      counts_[b].store(0, std::memory_order_relaxed);
-    }
-  }
+  if (counts_ == nullptr) AllocateBuckets();
   const uint64_t lo = from.min_.load(std::memory_order_relaxed);
   const uint64_t hi = from.max_.load(std::memory_order_relaxed);
   for (uint32_t b = HistogramLayout::BucketOf(lo); b <= HistogramLayout::BucketOf(hi); ++b) {

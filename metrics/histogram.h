@@ -138,6 +138,7 @@ class AtomicHistogram {
   static void Bump(std::atomic<uint64_t>& v, uint64_t n) {
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+  void AllocateBuckets();  // all zero
   std::unique_ptr<std::atomic<uint64_t>[]> counts_;
   std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> sum_{0};

@@ -96,10 +96,8 @@ StatsSnapshot StatsRegistry::Snapshot(Read read) const {
   s.connections.reserve(slots);
   for (const auto& block : blocks_) {
     for (int i = 0; i < kNumCounters; ++i) {
-      s.counters.at(i) += read == Read::kSealed
-                              ? block->sealed_[i].load(std::memory_order_relaxed)
-                              : block->counters_[i].load(std::memory_order_relaxed) +
-                                    block->engine_counters_[i].load(std::memory_order_relaxed);
+      s.counters.at(i) += read == Read::kSealed ? block->sealed_[i].load(std::memory_order_relaxed)
+                                                : block->Live(i);
     }
     (read == Read::kSealed ? block->sealed_timings_ : block->timings_).MergeInto(&s.timings);
     for (size_t c = 0; c < block->connection_slots_; ++c) {

@@ -84,25 +84,23 @@ class ThreadStats {
   // race; a histogram's count is its counter's).
   void Seal() {
     sealed_timings_.CopyFrom(timings_);
-    for (int i = 0; i < kNumCounters; ++i) {
-      sealed_[i].store(counters_[i].load(std::memory_order_relaxed) +
-                           engine_counters_[i].load(std::memory_order_relaxed),
-                       std::memory_order_relaxed);
-    }
+    for (int i = 0; i < kNumCounters; ++i) sealed_[i].store(Live(i), std::memory_order_relaxed);
   }
   // Where the engine records its timings.
   TimingRecorders* timings() { return &timings_; }
 
   size_t connection_slots() const { return connection_slots_; }
-  uint64_t Get(Counter c) const {
-    return counters_[Index(c)].load(std::memory_order_relaxed) +
-           engine_counters_[Index(c)].load(std::memory_order_relaxed);
-  }
+  uint64_t Get(Counter c) const { return Live(Index(c)); }
 
  private:
   friend class StatsRegistry;
   static void Bump(std::atomic<uint64_t>& v, uint64_t n) {
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  // Counter `i` as it stands: the workload's part and the engine's.
+  uint64_t Live(int i) const {
+    return counters_[i].load(std::memory_order_relaxed) +
+           engine_counters_[i].load(std::memory_order_relaxed);
   }
 
   // Kept on separate cache lines from other threads' blocks by being separate allocations.

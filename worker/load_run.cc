@@ -144,7 +144,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
   plan.drain_timeout = absl::Milliseconds(spec.drain_ms());
   plan.warmup = absl::Milliseconds(spec.warmup_ms());
   if (spec.duration_ms() > 0) {
-    plan.scheduled = absl::Milliseconds(spec.warmup_ms()) + absl::Milliseconds(spec.duration_ms());
+    plan.scheduled = plan.warmup + absl::Milliseconds(spec.duration_ms());
   }
   const uint32_t limit = spec.tcp_info_sample() > 0 ? spec.tcp_info_sample() : 10000;
   plan.tcp_info_stride = static_cast<uint32_t>(
@@ -169,7 +169,7 @@ LoadRun::LoadRun(LoadPlan plan)
   }
 }
 
-std::vector<uint32_t> LoadRun::SampleConnections(absl::Duration timeout, bool window_start) {
+void LoadRun::SampleConnections(absl::Duration timeout, bool window_start) {
   // The window's epoch is published before the request, so a worker that sees the request sees
   // it too.
   const uint64_t epoch = sample_requested_.load() + 1;
@@ -177,14 +177,11 @@ std::vector<uint32_t> LoadRun::SampleConnections(absl::Duration timeout, bool wi
   sample_requested_.store(epoch);
   WakeWorkers();
   const absl::Time deadline = absl::Now() + timeout;
-  std::vector<uint32_t> late;
   for (size_t w = 0; w < workers_.size(); ++w) {
     while (sample_done_[w].load() < epoch && absl::Now() < deadline) {
       absl::SleepFor(absl::Microseconds(200));
     }
-    if (sample_done_[w].load() < epoch) late.push_back(static_cast<uint32_t>(w));
   }
-  return late;
 }
 
 void LoadRun::WakeWorkers() {

@@ -84,20 +84,18 @@ class LoadRun {
   // Releases the start barrier: every worker begins its load at `at` (this machine's clock).
   void Start(absl::Time at = absl::InfinitePast());
 
-  // Sums the workers' stats as each last sampled them: counters and connection samples of one
-  // worker describe one instant (histograms are as they stand). Any thread, any time.
+  // Sums the workers' stats as each last sampled them: the counters, timings and connection
+  // samples of one worker describe one instant. Any thread, any time.
   metrics::StatsSnapshot Snapshot() const {
     return registry_.Snapshot(metrics::StatsRegistry::Read::kSealed);
   }
 
   // Asks every worker to sample its connections (delivered bytes, TCP_INFO) and seal its
-  // counters now, and waits until each has, or `timeout` passed (a worker busy for longer
-  // samples at its next turn). With `window_start`, each worker first marks where the measured
-  // window begins on every connection (see workload::Session::MarkWindowStart). Call before
-  // Snapshot() at an interval boundary. Returns the workers that did not answer in time, whose
-  // part of the next snapshot is their previous sample.
-  std::vector<uint32_t> SampleConnections(absl::Duration timeout = kSampleTimeout,
-                                          bool window_start = false);
+  // counters and timings now, and waits until each has, or `timeout` passed (a worker busy for
+  // longer samples at its next turn; its part of the next snapshot is its previous sample). With
+  // `window_start`, each worker first marks where the measured window begins on every connection
+  // (see workload::Session::MarkWindowStart). Call before Snapshot() at an interval boundary.
+  void SampleConnections(absl::Duration timeout = kSampleTimeout, bool window_start = false);
 
   // The workers' thread ids (for /proc/self/task/TID/schedstat), in worker order; 0 for a worker
   // not started yet.

@@ -103,7 +103,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
     const uint64_t now = std::min(metrics::MonoNanos(), until);
     // Everything due by now: a timer that fired late must not lose messages.
     for (size_t taken = 0; schedule.next_ns() <= now && taken < kMaxDuePerTimer; ++taken) {
-      CountDue(1, InWindow(schedule.next_ns()));
+      if (InWindow(schedule.next_ns())) CountDue(1);
       if (backlog() < kMaxBacklog) open_->backlog.push_back(schedule.next_ns());
       schedule.Advance();
     }
@@ -125,11 +125,10 @@ class ScheduledSession : public Session, public net::TimerHandler {
   void SkipAndCount(uint64_t now) {
     const uint64_t window = options().window_start_ns;
     if (window > 0) open_->schedule.SkipTo(std::min(now, window - 1));  // the warm-up's
-    CountDue(open_->schedule.SkipTo(now), true);
+    CountDue(open_->schedule.SkipTo(now));
   }
   // `n` messages came due; those that find the connection busy are the target's, not ours.
-  void CountDue(uint64_t n, bool in_window) {
-    if (!in_window) return;
+  void CountDue(uint64_t n) {
     stats().Add(Counter::kMessagesDue, n);
     if (Full()) stats().Add(Counter::kPipelineFull, n);
   }
@@ -554,7 +553,7 @@ uint64_t Session::WindowDelivered() const {
   if (options().kind != Kind::kStreamOut && options().kind != Kind::kEcho) {
     return received_ - window_received_from_;
   }
-  // Of the bytes sent in the window, [window_sent_from_, sent_), those the peer has.
+  // Of the bytes the kernel took in the window, [window_sent_from_, Taken()), those the peer has.
   const uint64_t upto = std::min(peer_has_, Taken());
   return upto > window_sent_from_ ? upto - window_sent_from_ : 0;
 }
