@@ -47,10 +47,20 @@ bool GeneratorBound(const v1::IntervalPoint& p) {
          p.max_worker_cpu_share() >= kGeneratorCpuShare;
 }
 
+// Some worker did not sample its connections at the interval's end: the interval's bytes and
+// rates lack that worker's share (the next interval holds it), so it can show neither a stall nor
+// a collapse.
+// So is one an agent sampled late: its process (and so its load) did not run for a while, and
+// the intervals after it catch up with samples taken moments apart.
+bool Partial(const v1::IntervalPoint& p) {
+  return p.fairness().unsampled_connections() > 0 || p.late_agents() > 0;
+}
+
 // An interval that says nothing about the target: the generator was the bottleneck and no peer
-// closed its window (a closed window is the target's doing however busy the generator was).
+// closed its window (a closed window is the target's doing however busy the generator was), or
+// it was not sampled whole.
 bool Unreliable(const v1::IntervalPoint& p) {
-  return GeneratorBound(p) && p.tcp().zero_window() == 0;
+  return (GeneratorBound(p) && p.tcp().zero_window() == 0) || Partial(p);
 }
 
 std::string Percent(double share) { return absl::StrFormat("%.0f%%", 100 * share); }
@@ -80,6 +90,26 @@ void GeneratorLines(const v1::RunReport& r, const std::vector<const v1::Interval
     d->lines.push_back(absl::StrFormat(
         "generator-bound: %s %s of t=%.1f-%.1f s; these intervals say nothing about the target",
         who, what, StartOf(series, s.first, interval_s), series[s.last]->elapsed_s()));
+  }
+}
+
+// Agents whose samples came late: their process did not run (stopped, swapped out, starved of
+// CPU), and neither did their load. Named, with the intervals the diagnosis leaves out.
+void LateLines(const v1::RunReport& r, Diagnosis* d) {
+  for (const v1::AgentResult& a : r.agents()) {
+    double worst_ms = 0, from_s = -1, to_s = 0;
+    for (const v1::Interval& i : a.intervals()) {
+      if (i.late_ms() <= 0) continue;
+      worst_ms = std::max(worst_ms, i.late_ms());
+      if (from_s < 0) from_s = std::max(0.0, i.elapsed_s() - i.seconds());
+      to_s = i.elapsed_s();
+    }
+    if (from_s < 0) continue;
+    d->lines.push_back(absl::StrFormat(
+        "late: agent %s sampled t=%.1f-%.1f s up to %s late; its process did not run meanwhile "
+        "(stopped, swapped out or starved of CPU), so neither did its load, and those intervals "
+        "show no stall, starvation or collapse",
+        a.agent(), from_s, to_s, units::FormatMicros(1000 * worst_ms)));
   }
 }
 
@@ -128,6 +158,20 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
     if (r.intervals(i).elapsed_s() - start >= 0.5 * interval_s) series.push_back(&r.intervals(i));
   }
   GeneratorLines(r, series, interval_s, &d);
+  LateLines(r, &d);
+  for (const Span& s : Runs(series, [](const v1::IntervalPoint& p) {
+         return p.fairness().unsampled_connections() > 0;
+       })) {
+    uint32_t most = 0;
+    for (size_t i = s.first; i <= s.last; ++i) {
+      most = std::max(most, series[i]->fairness().unsampled_connections());
+    }
+    d.lines.push_back(absl::StrFormat(
+        "unsampled: a worker busy past the sampling timeout left up to %u connections out of "
+        "t=%.1f-%.1f s; their bytes count in the next interval, and these intervals show no "
+        "stall or collapse",
+        most, StartOf(series, s.first, interval_s), series[s.last]->elapsed_s()));
+  }
   OpenLoopLines(r,
                 std::any_of(series.begin(), series.end(),
                             [](const v1::IntervalPoint* p) { return GeneratorBound(*p); }),
@@ -157,7 +201,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   // generator slows every connection alike (salvo drains them fairly); it cannot starve some
   // completely while serving others, so this is not excused by a generator-bound interval.
   const auto some_starved = [](const v1::IntervalPoint& p) {
-    return p.fairness().starved_connections() > 0 &&
+    return !Partial(p) && p.fairness().starved_connections() > 0 &&
            p.fairness().starved_connections() < p.fairness().connections();
   };
   uint32_t served_first = 0;
@@ -240,11 +284,15 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   const bool by_delivery = r.spec().load().workload() == v1::WORKLOAD_STREAM_OUT;
   double peak = 0;
   uint32_t peak_index = 0;
-  for (const v1::IntervalPoint* p : series) {
+  for (size_t i = 0; i < series.size(); ++i) {
+    const v1::IntervalPoint* p = series[i];
     if (IsOpenLoop(r.spec().load())) break;
     const double figure =
         by_delivery ? p->rates().mb_per_sec_delivered() : p->rates().completions_per_sec();
-    if (figure > peak) {
+    // After a partial interval comes one holding two intervals' worth of a late worker's bytes:
+    // no peak.
+    const bool catching_up = i > 0 && Partial(*series[i - 1]);
+    if (figure > peak && !catching_up && !Partial(*p)) {
       peak = figure;
       peak_index = p->index();
     }
@@ -266,15 +314,22 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
                                       100 * r.totals().zc_copied_share()));
   }
 
-  // Connections the target closed or reset while the run was measured.
-  uint64_t closed = 0, errors = 0;
-  double first_closed_s = -1;
+  // Connections lost while the run was measured: those the target closed or reset are its
+  // doing; those our own kernel gave up on (retransmissions unanswered) are the path's or the
+  // target host's silence, which is not a reset and is said apart.
+  uint64_t closed = 0, errors = 0, timed_out = 0;
+  double first_closed_s = -1, first_timed_out_s = -1;
   for (const v1::IntervalPoint& p : r.intervals()) {
-    const uint64_t n =
-        p.counters().closed_by_peer() + p.counters().recv_errors() + p.counters().send_errors();
-    closed += p.counters().closed_by_peer();
-    errors += p.counters().recv_errors() + p.counters().send_errors();
-    if (n > 0 && first_closed_s < 0) first_closed_s = p.index() * interval_s;
+    const v1::Counters& k = p.counters();
+    const uint64_t errors_here = k.recv_errors() + k.send_errors();
+    const uint64_t timed_out_here = std::min(k.connections_timed_out(), errors_here);
+    closed += k.closed_by_peer();
+    errors += errors_here - timed_out_here;
+    timed_out += timed_out_here;
+    if (k.closed_by_peer() + errors_here - timed_out_here > 0 && first_closed_s < 0) {
+      first_closed_s = p.index() * interval_s;
+    }
+    if (timed_out_here > 0 && first_timed_out_s < 0) first_timed_out_s = p.index() * interval_s;
   }
   if (closed + errors > 0) {
     d.failures.push_back(absl::StrFormat(
@@ -282,6 +337,13 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
         "the first in the interval from t=%.1f s",
         static_cast<unsigned long long>(closed), static_cast<unsigned long long>(errors),
         first_closed_s));
+  }
+  if (timed_out > 0) {
+    d.failures.push_back(absl::StrFormat(
+        "our kernel gave up on %llu connections during the measured time (ETIMEDOUT: their "
+        "retransmissions went unacknowledged), the first in the interval from t=%.1f s; the "
+        "path or the target's host went silent, nothing reset them",
+        static_cast<unsigned long long>(timed_out), first_timed_out_s));
   }
   return d;
 }

@@ -104,7 +104,9 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   metrics::FairnessStats fairness;
   metrics::TcpHealthStats tcp;
   double elapsed = 0, max_cpu = 0, max_wait = 0;
+  uint32_t late = 0;
   for (const v1::Interval* i : parts) {
+    late += i->late_ms() > 0;
     sum += wire::CountersFromProto(i->counters());
     MergeTimings(i->timings(), &timings, "", nullptr);
     // A malformed part is left out of these figures; the agent's totals say so elsewhere.
@@ -130,6 +132,7 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   wire::TcpHealthToProto(tcp, /*with_parts=*/false, p.mutable_tcp());
   p.set_max_worker_cpu_share(max_cpu);
   p.set_max_worker_runqueue_share(max_wait);
+  p.set_late_agents(late);
   return p;
 }
 

@@ -62,12 +62,15 @@ void FairnessStats::Add(uint64_t bytes) {
 void FairnessStats::Merge(const FairnessStats& other) {
   per_connection_.Merge(other.per_connection_);
   sum_squares_ += other.sum_squares_;
+  unsampled_ += other.unsampled_;
 }
 
-FairnessStats FairnessStats::FromParts(Histogram per_connection, double sum_squares) {
+FairnessStats FairnessStats::FromParts(Histogram per_connection, double sum_squares,
+                                       uint32_t unsampled) {
   FairnessStats f;
   f.per_connection_ = std::move(per_connection);
   f.sum_squares_ = sum_squares;
+  f.unsampled_ = unsampled;
   return f;
 }
 

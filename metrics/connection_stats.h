@@ -54,9 +54,14 @@ class AtomicConnectionSample {
 class FairnessStats {
  public:
   void Add(uint64_t bytes);
+  // A connection left out of the span: its worker did not sample it (see
+  // StatsSnapshot::unsampled). It is neither starved nor served.
+  void AddUnsampled() { ++unsampled_; }
   void Merge(const FairnessStats& other);
 
+  // The connections sampled in the span, which every figure below describes.
   uint32_t Connections() const { return static_cast<uint32_t>(per_connection_.count()); }
+  uint32_t Unsampled() const { return unsampled_; }
   // Connections that delivered nothing.
   uint32_t Starved() const { return static_cast<uint32_t>(per_connection_.bucket_count(0)); }
   // Jain's fairness index, (sum x)^2 / (n * sum x^2): 1 when all are equal, 1/n when one
@@ -73,11 +78,12 @@ class FairnessStats {
 
   const Histogram& per_connection() const { return per_connection_; }
   double sum_squares() const { return sum_squares_; }
-  static FairnessStats FromParts(Histogram per_connection, double sum_squares);
+  static FairnessStats FromParts(Histogram per_connection, double sum_squares, uint32_t unsampled);
 
  private:
   Histogram per_connection_;
   double sum_squares_ = 0;
+  uint32_t unsampled_ = 0;
 };
 
 // What TCP_INFO said about the sampled connections in a span; mergeable.

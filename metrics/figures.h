@@ -94,7 +94,14 @@ enum class Unit {
     "the ring grows)")                                                                            \
   X(kBytesDeliveredInSpan, bytes_delivered_in_span, kBytes,                                       \
     "of bytes_delivered, what the peer had by the end of the measured span (the drain's "         \
-    "acknowledgements excluded): the delivered rate divides this by the span's seconds")
+    "acknowledgements excluded): the delivered rate divides this by the span's seconds")          \
+  X(kPeerResets, peer_resets, kConnections,                                                       \
+    "established connections the peer reset (ECONNRESET, EPIPE, ECONNABORTED on a send or "       \
+    "receive); also in send_errors or recv_errors")                                               \
+  X(kConnectionsTimedOut, connections_timed_out, kConnections,                                    \
+    "established connections our own kernel gave up on: retransmissions went unacknowledged "     \
+    "(ETIMEDOUT, or an ICMP unreachable error that came meanwhile): the path or the peer's "      \
+    "host went silent, the peer did not reset them. Also in send_errors or recv_errors")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                    \

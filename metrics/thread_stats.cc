@@ -1,6 +1,9 @@
 #include "metrics/thread_stats.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "absl/time/clock.h"
 
 namespace salvo::metrics {
 namespace {
@@ -21,6 +24,31 @@ ThreadStats::ThreadStats(size_t connection_slots)
     : connection_slots_(connection_slots),
       samples_(new AtomicConnectionSample[std::max<size_t>(connection_slots, 1)]) {}
 
+namespace {
+
+// The seals of each block between `before` and `now` into `seals`, and which connections had
+// none into `unsampled` (left empty when all had some). Only between two sealed snapshots of the
+// same registry.
+void StepSeals(const StatsSnapshot& now, const StatsSnapshot& before, std::vector<uint64_t>* seals,
+               std::vector<bool>* unsampled) {
+  seals->assign(now.block_seals.size(), 0);
+  unsampled->clear();
+  if (now.block_seals.size() != before.block_seals.size()) return;
+  size_t first = 0;
+  for (size_t b = 0; b < now.block_seals.size(); ++b) {
+    (*seals)[b] = now.block_seals[b] - std::min(now.block_seals[b], before.block_seals[b]);
+    if ((*seals)[b] == 0 && now.block_slots[b] > 0) {
+      unsampled->resize(now.connections.size(), false);
+      for (size_t c = first; c < first + now.block_slots[b] && c < unsampled->size(); ++c) {
+        (*unsampled)[c] = true;
+      }
+    }
+    first += now.block_slots[b];
+  }
+}
+
+}  // namespace
+
 StatsSnapshot StatsSnapshot::Since(const StatsSnapshot& before) const {
   StatsSnapshot d;
   d.counters = counters.Since(before.counters);
@@ -31,6 +59,8 @@ StatsSnapshot StatsSnapshot::Since(const StatsSnapshot& before) const {
   for (size_t i = 0; i < d.connections.size() && i < before.connections.size(); ++i) {
     d.connections[i] = connections[i].Since(before.connections[i]);
   }
+  d.block_slots = block_slots;
+  StepSeals(*this, before, &d.block_seals, &d.unsampled);
   return d;
 }
 
@@ -50,17 +80,29 @@ void StatsSnapshot::StepFrom(StatsSnapshot* previous) {
     connections[i] = now_i.Since(p.connections[i]);
     p.connections[i] = now_i;
   }
+  std::vector<uint64_t> seals;
+  StepSeals(*this, p, &seals, &unsampled);
+  p.block_seals = std::exchange(block_seals, std::move(seals));
+  p.block_slots = block_slots;
 }
 
 FairnessStats StatsSnapshot::DeliveredFairness() const {
   FairnessStats f;
-  for (const ConnectionSample& c : connections) f.Add(c.delivered);
+  for (size_t i = 0; i < connections.size(); ++i) {
+    if (Unsampled(i)) {
+      f.AddUnsampled();
+    } else {
+      f.Add(connections[i].delivered);
+    }
+  }
   return f;
 }
 
 TcpHealthStats StatsSnapshot::TcpHealth() const {
   TcpHealthStats h;
-  for (const ConnectionSample& c : connections) h.Add(c);
+  for (size_t i = 0; i < connections.size(); ++i) {
+    if (!Unsampled(i)) h.Add(connections[i]);
+  }
   return h;
 }
 
@@ -95,13 +137,42 @@ StatsSnapshot StatsRegistry::Snapshot(Read read) const {
   for (const auto& block : blocks_) slots += block->connection_slots_;
   s.connections.reserve(slots);
   for (const auto& block : blocks_) {
-    for (int i = 0; i < kNumCounters; ++i) {
-      s.counters.at(i) += read == Read::kSealed ? block->sealed_[i].load(std::memory_order_relaxed)
-                                                : block->Live(i);
+    if (read == Read::kLive) {
+      for (int i = 0; i < kNumCounters; ++i) s.counters.at(i) += block->Live(i);
+      block->timings_.MergeInto(&s.timings);
+      for (size_t c = 0; c < block->connection_slots_; ++c) {
+        s.connections.push_back(block->samples_[c].Load());
+      }
+      continue;
     }
-    (read == Read::kSealed ? block->sealed_timings_ : block->timings_).MergeInto(&s.timings);
-    for (size_t c = 0; c < block->connection_slots_; ++c) {
-      s.connections.push_back(block->samples_[c].Load());
+    // One whole reading of the block: read, and read again if its owner was sealing meanwhile
+    // (a seal takes a worker one pass over its connections, well under a millisecond each).
+    for (;;) {
+      const uint64_t seq = block->seal_seq_.load(std::memory_order_acquire);
+      if (seq % 2 == 1) {
+        absl::SleepFor(absl::Microseconds(50));
+        continue;
+      }
+      CounterValues counters;
+      for (int i = 0; i < kNumCounters; ++i) {
+        counters.at(i) = block->sealed_[i].load(std::memory_order_relaxed);
+      }
+      std::array<Histogram, kNumTimings> timings;
+      block->sealed_timings_.MergeInto(&timings);
+      const size_t first = s.connections.size();
+      for (size_t c = 0; c < block->connection_slots_; ++c) {
+        s.connections.push_back(block->samples_[c].Load());
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (block->seal_seq_.load(std::memory_order_relaxed) != seq) {
+        s.connections.resize(first);
+        continue;
+      }
+      for (int i = 0; i < kNumCounters; ++i) s.counters.at(i) += counters.at(i);
+      for (int t = 0; t < kNumTimings; ++t) s.timings[t].Merge(timings[t]);
+      s.block_slots.push_back(block->connection_slots_);
+      s.block_seals.push_back(seq / 2);
+      break;
     }
   }
   return s;

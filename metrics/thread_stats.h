@@ -77,14 +77,26 @@ class ThreadStats {
       engine_counters_[i].store(engine.at(i), std::memory_order_relaxed);
     }
   }
+  // Opens a seal: the connection samples stored from here on and the counters and timings Seal
+  // copies form one reading, which a sealed snapshot takes whole or waits for (a sequence lock;
+  // the owning thread is its only writer).
+  void BeginSample() {
+    const uint64_t seq = seal_seq_.load(std::memory_order_relaxed);
+    if (seq % 2 == 1) return;
+    seal_seq_.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+  }
   // Copies every counter and timing as it stands now into the block's sealed set, which a
-  // sealed snapshot reads. The owning thread seals right after it samples its connections, so
-  // that a snapshot's counters, timings and connection samples describe the same instant (bytes
-  // sent and bytes delivered then come from one moment, and delivered cannot pass sent by a
-  // race; a histogram's count is its counter's).
+  // sealed snapshot reads, and closes the reading BeginSample opened (opening one first if none
+  // is). The owning thread seals right after it samples its connections, so that a snapshot's
+  // counters, timings and connection samples describe the same instant (bytes sent and bytes
+  // delivered then come from one moment, and delivered cannot pass sent by a race; a
+  // histogram's count is its counter's).
   void Seal() {
+    BeginSample();
     sealed_timings_.CopyFrom(timings_);
     for (int i = 0; i < kNumCounters; ++i) sealed_[i].store(Live(i), std::memory_order_relaxed);
+    seal_seq_.store(seal_seq_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
   // Where the engine records its timings.
   TimingRecorders* timings() { return &timings_; }
@@ -107,6 +119,8 @@ class ThreadStats {
   std::array<std::atomic<uint64_t>, kNumCounters> counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> engine_counters_{};
   std::array<std::atomic<uint64_t>, kNumCounters> sealed_{};
+  // Odd while a seal is being written; twice the number of seals otherwise.
+  std::atomic<uint64_t> seal_seq_{0};
   TimingRecorders timings_;
   TimingRecorders sealed_timings_{AtomicHistogram::Deferred{}};
   const size_t connection_slots_;
@@ -119,6 +133,15 @@ struct StatsSnapshot {
   // Every connection's latest sample, all blocks' slots in registration order (a worker's
   // connections follow the earlier workers': see worker::LoadRun).
   std::vector<ConnectionSample> connections;
+  // Sealed snapshots: each block's number of connection slots and of seals so far. In a delta,
+  // the seals in the span; a block with none did not sample in the span (its worker was busy
+  // past the sampling timeout), and its connections are `unsampled`.
+  std::vector<size_t> block_slots;
+  std::vector<uint64_t> block_seals;
+  // A delta's connections whose worker did not sample them in the span: their figures are the
+  // previous sample's, so they say nothing about the span (they are not starved). Empty when
+  // every connection was sampled.
+  std::vector<bool> unsampled;
 
   uint64_t Get(Counter c) const { return counters[c]; }
   const Histogram& timing(Timing t) const { return timings[Index(t)]; }
@@ -128,8 +151,11 @@ struct StatsSnapshot {
   // and `*previous` becomes this cumulative snapshot. Saves a copy of every connection's sample
   // per interval (half a megabyte at 10,000 connections).
   void StepFrom(StatsSnapshot* previous);
-  // Over the connections of this snapshot (usually a delta): how evenly they delivered, and
-  // what TCP_INFO said about those that were sampled.
+  bool Unsampled(size_t connection) const {
+    return connection < unsampled.size() && unsampled[connection];
+  }
+  // Over the connections of this snapshot (usually a delta) that were sampled: how evenly they
+  // delivered, and what TCP_INFO said about them.
   FairnessStats DeliveredFairness() const;
   TcpHealthStats TcpHealth() const;
 };

@@ -1,8 +1,11 @@
 #include "net/engine_base.h"
 
+#include <cerrno>
+
 #include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/address.h"
+#include "net/platform.h"
 #include "net/socket.h"
 #include "net/tcp_info.h"
 #include "status/status_macros.h"
@@ -11,6 +14,26 @@ namespace salvo::net {
 
 EngineBase::EngineBase(metrics::TimingRecorders* timings)
     : timings_(timings), reserve_fd_(ReserveDescriptor()) {}
+
+void EngineBase::CountLoss(metrics::Counter call, int err) {
+  Count(call);
+  switch (PosixErrno(err)) {
+    case ETIMEDOUT:
+    // The retransmission timer's end when an ICMP error came meanwhile (tcp_write_err reports
+    // the soft error instead of ETIMEDOUT): the path, not the peer.
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      Count(metrics::Counter::kConnectionsTimedOut);
+      break;
+    case ECONNRESET:
+    case EPIPE:
+    case ECONNABORTED:
+      Count(metrics::Counter::kPeerResets);
+      break;
+    default:
+      break;
+  }
+}
 
 #ifndef _WIN32
 bool EngineBase::RefuseOneAccept(int listen_fd) {

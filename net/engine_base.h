@@ -33,6 +33,11 @@ class EngineBase : public Engine {
   virtual absl::StatusOr<int> FdOf(ConnId id) const = 0;
 
   void Count(metrics::Counter c, uint64_t n = 1) { counters_[c] += n; }
+  // A send or receive on an established connection failed with `err` (an errno, or a Winsock or
+  // Win32 code), which ends the connection: counts the call (`call`: kSendErrors or
+  // kRecvErrors) and who ended it, the peer (a reset) or our own kernel (it gave up waiting for
+  // acknowledgements).
+  void CountLoss(metrics::Counter call, int err);
   void Time(metrics::Timing t, uint64_t ns);
 
 #ifndef _WIN32

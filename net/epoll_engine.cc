@@ -22,12 +22,12 @@ using metrics::Timing;
 
 constexpr int kMaxEvents = 1024;
 
-absl::Status SocketError(int fd, absl::string_view what) {
+// The error pending on a socket that reported EPOLLERR or EPOLLHUP.
+int PendingError(int fd) {
   int err = 0;
   socklen_t len = sizeof(err);
   ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err == 0) err = ECONNRESET;
-  return absl::ErrnoToStatus(err, what);
+  return err == 0 ? ECONNRESET : err;
 }
 
 }  // namespace
@@ -225,7 +225,11 @@ void EpollEngine::HandleEvent(ConnId id, uint32_t events) {
     if (c.receiving) {
       HandleRecv(id);
     } else if (events & (EPOLLERR | EPOLLHUP)) {
-      Fail(id, SocketError(c.fd, "socket"));
+      // A connection that only sends (stream-out) learns of its end here: counted as the send
+      // it ended.
+      const int err = PendingError(c.fd);
+      CountLoss(Counter::kSendErrors, err);
+      Fail(id, absl::ErrnoToStatus(err, "socket"));
     } else {
       SetInterest(id, c.interest & ~EPOLLIN);
     }
@@ -268,8 +272,9 @@ void EpollEngine::HandleRecv(ConnId id) {
     Count(Counter::kRecvWouldBlock);
     return;
   }
-  Count(Counter::kRecvErrors);
-  Fail(id, absl::ErrnoToStatus(errno, "recv"));
+  const int err = errno;
+  CountLoss(Counter::kRecvErrors, err);
+  Fail(id, absl::ErrnoToStatus(err, "recv"));
 }
 
 bool EpollEngine::DrainErrorQueue(ConnId id) {
@@ -287,9 +292,9 @@ bool EpollEngine::DrainErrorQueue(ConnId id) {
       if (!is_err) continue;
       const auto* err = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(cm));
       if (err->ee_errno != 0 || err->ee_origin != SO_EE_ORIGIN_ZEROCOPY) {
-        Count(Counter::kSendErrors);
-        Fail(id, absl::ErrnoToStatus(err->ee_errno != 0 ? static_cast<int>(err->ee_errno) : EIO,
-                                     "socket error queue"));
+        const int code = err->ee_errno != 0 ? static_cast<int>(err->ee_errno) : EIO;
+        CountLoss(Counter::kSendErrors, code);
+        Fail(id, absl::ErrnoToStatus(code, "socket error queue"));
         return false;
       }
       // Completions cover the inclusive range [ee_info, ee_data] of send numbers.
@@ -381,7 +386,7 @@ void EpollEngine::FlushOne(ConnId id) {
         }
         return;
       }
-      Count(Counter::kSendErrors);
+      CountLoss(Counter::kSendErrors, err);
       Fail(id, absl::ErrnoToStatus(err, "send"));
       return;
     }

@@ -314,7 +314,7 @@ void IoUringEngine::FlushOne(ConnId id) {
         SubmitSend(id);
         return;
       }
-      Count(Counter::kSendErrors);
+      CountLoss(Counter::kSendErrors, static_cast<int>(-n));
       Fail(id, absl::ErrnoToStatus(static_cast<int>(-n), "send"));
       return;
     }
@@ -513,7 +513,7 @@ void IoUringEngine::HandleRecv(ConnId id, const io_uring_cqe& cqe) {
     rearm_.push_back(id);
     return;
   }
-  Count(Counter::kRecvErrors);
+  CountLoss(Counter::kRecvErrors, -cqe.res);
   Fail(id, UringError(cqe.res, "recv"));
 }
 
@@ -549,7 +549,7 @@ void IoUringEngine::HandleSend(ConnId id, uint32_t slot, const io_uring_cqe& cqe
       SubmitSend(id);
       return;
     }
-    Count(Counter::kSendErrors);
+    CountLoss(Counter::kSendErrors, -cqe.res);
     Fail(id, UringError(cqe.res, "send"));
     return;
   }

@@ -377,7 +377,11 @@ void IocpEngine::OnConnectDone(ConnId id, DWORD error) {
 
 void IocpEngine::OnRecvDone(ConnId id, DWORD bytes, DWORD error) {
   if (error != 0) {
-    Count(Counter::kRecvErrors);
+    if (IsAbort(error)) {
+      Count(Counter::kRecvErrors);
+    } else {
+      CountLoss(Counter::kRecvErrors, static_cast<int>(error));
+    }
     Fail(id, SocketErrorStatus(static_cast<int>(error),
                                IsAbort(error) ? "WSARecv (cancelled)" : "WSARecv"));
     return;
@@ -408,7 +412,7 @@ void IocpEngine::OnSendDone(ConnId id, DWORD bytes, DWORD error) {
   Conn& c = conns_[id];
   Time(Timing::kSendCall, metrics::MonoNanos() - c.send_posted_ns);
   if (error != 0) {
-    Count(Counter::kSendErrors);
+    CountLoss(Counter::kSendErrors, static_cast<int>(error));
     Fail(id, SocketErrorStatus(static_cast<int>(error), "WSASend"));
     return;
   }

@@ -55,6 +55,34 @@ absl::Status SocketErrorStatus(int err, absl::string_view what) {
   return absl::Status(CodeOf(err), absl::StrCat(what, ": ", message, " (", err, ")"));
 }
 
+int PosixErrno(int err) {
+  switch (err) {
+    case WSAECONNREFUSED:
+    case ERROR_CONNECTION_REFUSED:
+      return ECONNREFUSED;
+    case WSAEADDRNOTAVAIL:
+    case WSAENOBUFS:
+      return EADDRNOTAVAIL;
+    case WSAETIMEDOUT:
+    case ERROR_SEM_TIMEOUT:
+      return ETIMEDOUT;
+    case WSAENETUNREACH:
+    case ERROR_NETWORK_UNREACHABLE:
+      return ENETUNREACH;
+    case WSAEHOSTUNREACH:
+    case ERROR_HOST_UNREACHABLE:
+      return EHOSTUNREACH;
+    case WSAECONNRESET:
+    case ERROR_NETNAME_DELETED:
+      return ECONNRESET;
+    case WSAECONNABORTED:
+    case ERROR_CONNECTION_ABORTED:
+      return ECONNABORTED;
+    default:
+      return EIO;
+  }
+}
+
 absl::Status StartSockets() {
   static const int result = [] {
     WSADATA data;
@@ -71,6 +99,8 @@ absl::Status SocketErrorStatus(int err, absl::string_view what) {
 }
 
 absl::Status StartSockets() { return absl::OkStatus(); }
+
+int PosixErrno(int err) { return err; }
 
 #endif
 

@@ -61,6 +61,10 @@ inline int LastSocketError() {
 #endif
 }
 
+// The POSIX errno a socket error stands for (Winsock and Win32 codes mapped; EIO for one with no
+// POSIX kind), for counting errors by kind alike everywhere.
+int PosixErrno(int err);
+
 // A status for a socket call that failed with `err` (an errno, or a Winsock/Win32 error code).
 absl::Status SocketErrorStatus(int err, absl::string_view what);
 

@@ -16,32 +16,6 @@
 namespace salvo::net {
 namespace {
 
-// The POSIX errno a Winsock or Win32 error stands for, where the workloads count it by kind.
-int PosixErrno(int err) {
-  switch (err) {
-    case WSAECONNREFUSED:
-    case ERROR_CONNECTION_REFUSED:
-      return ECONNREFUSED;
-    case WSAEADDRNOTAVAIL:
-    case WSAENOBUFS:
-      return EADDRNOTAVAIL;
-    case WSAETIMEDOUT:
-    case ERROR_SEM_TIMEOUT:
-      return ETIMEDOUT;
-    case WSAENETUNREACH:
-    case ERROR_NETWORK_UNREACHABLE:
-      return ENETUNREACH;
-    case WSAEHOSTUNREACH:
-    case ERROR_HOST_UNREACHABLE:
-      return EHOSTUNREACH;
-    case WSAECONNRESET:
-    case ERROR_NETNAME_DELETED:
-      return ECONNRESET;
-    default:
-      return EIO;
-  }
-}
-
 absl::Status SetOption(int fd, int level, int name, int value, absl::string_view what) {
   if (::setsockopt(Native(fd), level, name, reinterpret_cast<const char*>(&value), sizeof(value)) !=
       0) {

@@ -104,6 +104,9 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected, bool 
     absl::StrAppend(&line, "  starved ", p.fairness().starved_connections(), " of ",
                     p.fairness().connections());
   }
+  if (p.fairness().unsampled_connections() > 0) {
+    absl::StrAppend(&line, "  unsampled ", p.fairness().unsampled_connections());
+  }
   if (p.tcp().zero_window() > 0) absl::StrAppend(&line, "  zero window ", p.tcp().zero_window());
   if (p.agents_reporting() < agents_expected) {
     absl::StrAppend(&line, "  (", p.agents_reporting(), " of ", agents_expected, " agents)");

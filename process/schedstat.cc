@@ -1,5 +1,7 @@
 #include "process/schedstat.h"
 
+#include <time.h>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -19,6 +21,17 @@ absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid) {
   std::fclose(f);
   if (n != 2) return absl::DataLossError(absl::StrCat(path, ": unexpected format"));
   return SchedStat{cpu, wait};
+}
+
+absl::StatusOr<SchedStat> ReadOwnSchedStat() {
+  absl::StatusOr<SchedStat> s = ReadThreadSchedStat(CurrentThreadId());
+  if (!s.ok()) return s;
+  timespec cpu{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0) {
+    s->cpu_ns =
+        static_cast<uint64_t>(cpu.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(cpu.tv_nsec);
+  }
+  return s;
 }
 
 int CurrentThreadId() { return static_cast<int>(::gettid()); }

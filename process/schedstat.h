@@ -16,6 +16,11 @@ struct SchedStat {
 // For a thread of this process (CurrentThreadId()).
 absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid);
 
+// The calling thread's own figures, with its CPU time exact to now (CLOCK_THREAD_CPUTIME_ID;
+// schedstat's lags a running thread by up to a scheduler tick, which over a span of a few
+// milliseconds put CPU and wait together above 100%).
+absl::StatusOr<SchedStat> ReadOwnSchedStat();
+
 // The calling thread's id, as ReadThreadSchedStat takes it.
 int CurrentThreadId();
 

@@ -19,6 +19,8 @@ absl::StatusOr<SchedStat> ReadThreadSchedStat(int tid) {
   return absl::UnimplementedError("Windows does not record how long a thread waited for a CPU");
 }
 
+absl::StatusOr<SchedStat> ReadOwnSchedStat() { return ReadThreadSchedStat(CurrentThreadId()); }
+
 int CurrentThreadId() { return static_cast<int>(::GetCurrentThreadId()); }
 
 double ProcessCpuSeconds() {

@@ -397,6 +397,25 @@ TEST_F(MultiAgent, TenMillisecondIntervalsOnAStallingHostLoseNoAgent) {
   });
   EXPECT_EQ(r.status(), v1::RUN_STATUS_OK);
   EXPECT_EQ(r.lost_agents_size(), 0) << (r.lost_agents_size() > 0 ? r.lost_agents(0) : "");
+  // Issue 21: a paused agent was invisible ("starved: 5 of 30", status ok). Its late samples
+  // mark it and its intervals: the report names it and accuses nobody of starving it.
+  bool named = false;
+  for (const std::string& line : r.diagnostics()) {
+    EXPECT_FALSE(absl::StartsWith(line, "starved:") || absl::StartsWith(line, "stall:")) << line;
+    named |= absl::StartsWith(line, "late: agent") &&
+             absl::StrContains(line, absl::StrCat(":", stalled.server->port, " "));
+  }
+  EXPECT_TRUE(named) << output::RenderReport(r);
+  for (const v1::AgentResult& a : r.agents()) {
+    const bool is_stalled = absl::StrContains(a.agent(), absl::StrCat(":", stalled.server->port));
+    int late = 0;
+    for (const v1::Interval& i : a.intervals()) late += i.late_ms() > 0;
+    if (is_stalled) {
+      EXPECT_GE(late, 1) << a.agent();
+    } else {
+      EXPECT_LE(late, 2) << a.agent() << ": a busy test host may delay it, not by 300 ms";
+    }
+  }
 }
 
 TEST_F(MultiAgent, TenMillisecondIntervalsUnderACpuHogLoseNoAgent) {

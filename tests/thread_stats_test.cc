@@ -1,5 +1,6 @@
 #include "metrics/thread_stats.h"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -167,6 +168,82 @@ TEST(StatsSnapshot, StepFromGivesWhatSinceGivesAndKeepsTheCumulativeSnapshot) {
   EXPECT_EQ(previous.Get(Counter::kRecvCalls), 13u);
   EXPECT_EQ(previous.timing(Timing::kRoundTrip).count(), 3u);
   EXPECT_EQ(previous.connections[0].delivered, 130u);
+}
+
+// Issue 21: a worker busy past the sampling timeout left its connections' old samples in the
+// interval, and they read as starved ("starved: 500 of 1000", one worker's share).
+TEST(StatsSnapshot, AWorkerThatDidNotSealInTheSpanLeavesItsConnectionsUnsampledNotStarved) {
+  StatsRegistry registry;
+  ThreadStats& prompt = registry.Add(3);
+  ThreadStats& late = registry.Add(2);
+  prompt.Seal();
+  late.Seal();
+  StatsSnapshot previous = registry.Snapshot(StatsRegistry::Read::kSealed);
+  ConnectionSample s;
+  for (size_t c = 0; c < 3; ++c) {
+    s.delivered = 1000 * (c + 1);
+    prompt.StoreSample(c, s);
+  }
+  prompt.Seal();  // the late worker does not answer this request
+  StatsSnapshot step = registry.Snapshot(StatsRegistry::Read::kSealed);
+  const StatsSnapshot since = step.Since(previous);
+  step.StepFrom(&previous);
+  for (const StatsSnapshot* d : std::initializer_list<const StatsSnapshot*>{&step, &since}) {
+    ASSERT_EQ(d->connections.size(), 5u);
+    EXPECT_FALSE(d->Unsampled(0));
+    EXPECT_FALSE(d->Unsampled(2));
+    EXPECT_TRUE(d->Unsampled(3));
+    EXPECT_TRUE(d->Unsampled(4));
+    const FairnessStats f = d->DeliveredFairness();
+    EXPECT_EQ(f.Connections(), 3u);
+    EXPECT_EQ(f.Unsampled(), 2u);
+    EXPECT_EQ(f.Starved(), 0u);
+  }
+  // Both answer the next request: everyone is sampled again, and the late worker's bytes of
+  // both spans count in this one.
+  s.delivered = 5000;
+  late.StoreSample(0, s);
+  late.StoreSample(1, s);
+  prompt.Seal();
+  late.Seal();
+  StatsSnapshot next = registry.Snapshot(StatsRegistry::Read::kSealed);
+  next.StepFrom(&previous);
+  EXPECT_TRUE(next.unsampled.empty());
+  EXPECT_EQ(next.DeliveredFairness().Unsampled(), 0u);
+  EXPECT_EQ(next.connections[3].delivered, 5000u);
+  // Two prompt connections delivered nothing more: starved, and sampled.
+  EXPECT_EQ(next.DeliveredFairness().Starved(), 3u);
+}
+
+// A snapshot taken while a worker seals sees the whole of one reading: its counters and its
+// connection samples from the same seal.
+TEST(StatsRegistry, ASealedSnapshotNeverMixesTwoSeals) {
+  StatsRegistry registry;
+  ThreadStats& stats = registry.Add(64);
+  std::atomic<bool> done{false};
+  std::thread worker([&] {
+    CounterValues engine;
+    for (uint64_t v = 1; v <= 20000; ++v) {
+      stats.BeginSample();
+      ConnectionSample s;
+      s.delivered = v;
+      for (size_t c = 0; c < 64; ++c) stats.StoreSample(c, s);
+      engine[Counter::kBytesSent] = v;
+      stats.PublishEngine(engine);
+      stats.Seal();
+    }
+    done.store(true);
+  });
+  uint64_t torn = 0, reads = 0;
+  while (!done.load()) {
+    const StatsSnapshot snap = registry.Snapshot(StatsRegistry::Read::kSealed);
+    const uint64_t sent = snap.Get(Counter::kBytesSent);
+    for (const ConnectionSample& c : snap.connections) torn += c.delivered != sent;
+    ++reads;
+  }
+  worker.join();
+  EXPECT_GT(reads, 0u);
+  EXPECT_EQ(torn, 0u);
 }
 
 }  // namespace

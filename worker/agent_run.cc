@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "host/environment.h"
+#include "metrics/clock.h"
 #include "metrics/thread_stats.h"
 #include "net/engine_factory.h"
 #include "net/socket.h"
@@ -36,41 +37,42 @@ void FillInterval(uint32_t index, double elapsed_s, double seconds, const StatsS
   wire::TcpHealthToProto(delta.TcpHealth(), /*with_parts=*/true, out->mutable_tcp());
 }
 
-// Each worker's CPU and run-queue wait between two readings of its schedstat.
+// Each worker's CPU and run-queue wait between two of its own schedstat readings (see
+// LoadRun::WorkerSched): both shares over the same span, so neither passes 100%. The span is the
+// worker's, not the interval's: it ends when the worker answered the sample request.
 class WorkerLoads {
  public:
-  explicit WorkerLoads(const LoadRun& run) : run_(run) { Read(&last_, &last_at_); }
+  explicit WorkerLoads(const LoadRun& run) : run_(run), last_(run.worker_sched()) {}
 
   void Fill(v1::Interval* out) {
-    std::vector<process::SchedStat> now;
-    absl::Time at;
-    Read(&now, &at);
-    const double span_ns = absl::ToDoubleNanoseconds(at - last_at_);
-    for (size_t w = 0; w < now.size() && w < last_.size() && span_ns > 0; ++w) {
+    const std::vector<LoadRun::WorkerSched> now = run_.worker_sched();
+    for (size_t w = 0; w < now.size() && w < last_.size(); ++w) {
+      LoadRun::WorkerSched reading = now[w];
+      if (!reading.ok || !last_[w].ok) continue;
+      if (!reading.fresh) {
+        // Late to the sample request: read it from here. A wait still going on is not in it yet,
+        // so the share is a lower bound; the worker's next own reading stays the next span's
+        // start.
+        const absl::StatusOr<process::SchedStat> s = process::ReadThreadSchedStat(reading.tid);
+        if (!s.ok()) continue;
+        reading.sched = *s;
+        reading.at_ns = metrics::MonoNanos();
+      }
+      const double span_ns = static_cast<double>(reading.at_ns - last_[w].at_ns);
+      if (reading.at_ns <= last_[w].at_ns) continue;
       v1::WorkerLoad* load = out->add_workers();
       load->set_worker(static_cast<uint32_t>(w));
-      load->set_cpu_share(static_cast<double>(now[w].cpu_ns - last_[w].cpu_ns) / span_ns);
-      load->set_runqueue_share(static_cast<double>(now[w].runqueue_ns - last_[w].runqueue_ns) /
-                               span_ns);
+      load->set_cpu_share(static_cast<double>(reading.sched.cpu_ns - last_[w].sched.cpu_ns) /
+                          span_ns);
+      load->set_runqueue_share(
+          static_cast<double>(reading.sched.runqueue_ns - last_[w].sched.runqueue_ns) / span_ns);
+      if (reading.fresh) last_[w] = reading;
     }
-    last_ = std::move(now);
-    last_at_ = at;
   }
 
  private:
-  void Read(std::vector<process::SchedStat>* out, absl::Time* at) const {
-    out->clear();
-    for (int tid : run_.worker_tids()) {
-      absl::StatusOr<process::SchedStat> s =
-          tid > 0 ? process::ReadThreadSchedStat(tid) : absl::NotFoundError("not started");
-      out->push_back(s.ok() ? *s : process::SchedStat{});
-    }
-    *at = absl::Now();
-  }
-
   const LoadRun& run_;
-  std::vector<process::SchedStat> last_;
-  absl::Time last_at_;
+  std::vector<LoadRun::WorkerSched> last_;
 };
 
 // Per connection, across intervals: its current and longest runs of intervals without a
@@ -80,6 +82,8 @@ class StallTracker {
   void Add(uint32_t interval, const StatsSnapshot& delta) {
     if (state_.size() < delta.connections.size()) state_.resize(delta.connections.size());
     for (size_t c = 0; c < delta.connections.size(); ++c) {
+      // Not sampled in this interval: nothing is known of it, so its runs neither grow nor end.
+      if (delta.Unsampled(c)) continue;
       State& s = state_[c];
       s.delivered_last = delta.connections[c].delivered > 0;
       if (delta.connections[c].delivered > 0) {
@@ -287,9 +291,12 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   WorkerLoads loads(run);
   StallTracker stalls;
   uint32_t intervals_sent = 0;
+  // A sample taken this much after its boundary means the process did not run meanwhile.
+  const absl::Duration late_after = std::max(interval / 2, absl::Milliseconds(50));
   while (!stopped && boundary < measure_until) {
     const absl::Time next = std::min(boundary + interval, measure_until);
     stopped = WaitUntil(signals, next);
+    const absl::Duration late = absl::Now() - next;
     const absl::Time end = stopped ? std::min(absl::Now(), next) : next;
     // A stop between boundaries still yields the partial interval: nothing measured is lost.
     if (end > boundary) {
@@ -304,8 +311,14 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
       FillInterval(index, absl::ToDoubleSeconds(end - measure_from),
                    absl::ToDoubleSeconds(end - boundary), delta, interval_out);
       loads.Fill(interval_out);
-      // A short final interval says nothing about stalls.
-      if (end - boundary >= interval / 2) stalls.Add(index, delta);
+      if (!stopped && late > late_after) {
+        interval_out->set_late_ms(absl::ToDoubleMilliseconds(late));
+      }
+      // A short final interval says nothing about stalls, nor does a late one (or the ones
+      // catching up after it, sampled moments apart).
+      if (end - boundary >= interval / 2 && interval_out->late_ms() == 0) {
+        stalls.Add(index, delta);
+      }
       if (!emit(response)) {
         signals.NotifyStop(/*abort_now=*/true);
         stopped = true;

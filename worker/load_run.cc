@@ -157,6 +157,7 @@ LoadRun::LoadRun(LoadPlan plan)
       issued_(new absl::Notification[plan_.threads]),
       sample_done_(new std::atomic<uint64_t>[plan_.threads]),
       tids_(new std::atomic<int>[plan_.threads]),
+      sched_(new SchedSlot[plan_.threads]),
       pattern_(!plan_.workload.request.empty() ? 1 : plan_.workload.SendSpan()),
       requests_(RepeatRequest(plan_.workload)) {
   for (uint32_t i = 0; i < plan_.threads; ++i) {
@@ -191,9 +192,27 @@ void LoadRun::WakeWorkers() {
   }
 }
 
-std::vector<int> LoadRun::worker_tids() const {
-  std::vector<int> out;
-  for (size_t w = 0; w < workers_.size(); ++w) out.push_back(tids_[w].load());
+void LoadRun::ReadOwnSched(uint32_t index) {
+  const absl::StatusOr<process::SchedStat> s = process::ReadOwnSchedStat();
+  SchedSlot& slot = sched_[index];
+  slot.ok.store(s.ok());
+  if (!s.ok()) return;
+  slot.cpu_ns.store(s->cpu_ns);
+  slot.runqueue_ns.store(s->runqueue_ns);
+  slot.at_ns.store(metrics::MonoNanos());
+}
+
+std::vector<LoadRun::WorkerSched> LoadRun::worker_sched() const {
+  std::vector<WorkerSched> out(workers_.size());
+  const uint64_t requested = sample_requested_.load();
+  for (size_t w = 0; w < out.size(); ++w) {
+    const SchedSlot& slot = sched_[w];
+    out[w].tid = tids_[w].load();
+    out[w].fresh = sample_done_[w].load() >= requested;
+    out[w].ok = slot.ok.load();
+    out[w].sched = {slot.cpu_ns.load(), slot.runqueue_ns.load()};
+    out[w].at_ns = slot.at_ns.load();
+  }
   return out;
 }
 
@@ -352,7 +371,9 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
         for (auto& session : sessions) session->MarkWindowStart();
         window_marked = true;
       }
+      stats.BeginSample();
       SampleSessions(sessions, stats, /*final=*/false);
+      ReadOwnSched(index);
       stats.Seal();
       sample_done_[index].store(wanted);
     }
@@ -422,6 +443,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
   }
   // The connect phase's counters, for the snapshot taken before the start.
   stats.PublishEngine(ctx.engine->counters());
+  ReadOwnSched(index);
   stats.Seal();
   {
     absl::MutexLock lock(&mu_);

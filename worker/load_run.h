@@ -23,6 +23,7 @@
 #include "metrics/thread_stats.h"
 #include "net/address.h"
 #include "net/engine_factory.h"
+#include "process/schedstat.h"
 #include "salvo/v1/agent.pb.h"
 #include "workload/pattern.h"
 #include "workload/session.h"
@@ -92,14 +93,25 @@ class LoadRun {
 
   // Asks every worker to sample its connections (delivered bytes, TCP_INFO) and seal its
   // counters and timings now, and waits until each has, or `timeout` passed (a worker busy for
-  // longer samples at its next turn; its part of the next snapshot is its previous sample). With
+  // longer samples at its next turn; its part of the next snapshot is its previous sample, and a
+  // delta marks its connections unsampled: metrics::StatsSnapshot::unsampled). With
   // `window_start`, each worker first marks where the measured window begins on every connection
   // (see workload::Session::MarkWindowStart). Call before Snapshot() at an interval boundary.
   void SampleConnections(absl::Duration timeout = kSampleTimeout, bool window_start = false);
 
-  // The workers' thread ids (for /proc/self/task/TID/schedstat), in worker order; 0 for a worker
-  // not started yet.
-  std::vector<int> worker_tids() const;
+  // A worker's scheduler figures as it read them itself at its last sample. It was running then,
+  // so every run-queue wait it had since its previous reading is in them (Linux adds a wait to
+  // schedstat only when the wait ends): the CPU and the wait shares of the span between two
+  // readings are of the same span and at most 100% together.
+  struct WorkerSched {
+    int tid = 0;
+    bool ok = false;     // the worker could read its schedstat (not on Windows)
+    bool fresh = false;  // taken at the latest sample request
+    process::SchedStat sched;
+    uint64_t at_ns = 0;  // metrics::MonoNanos() at the reading
+  };
+  // In worker order. Call after SampleConnections: a fresh reading is not written meanwhile.
+  std::vector<WorkerSched> worker_sched() const;
 
   // Ends the load and joins the workers. With `drain`, sessions finish what is in flight (bounded
   // by the plan's drain timeout) before the sockets close; without, they close at once.
@@ -156,6 +168,13 @@ class LoadRun {
   // Per worker: the last sample request it served (UINT64_MAX once it has stopped), its tid.
   std::unique_ptr<std::atomic<uint64_t>[]> sample_done_;
   std::unique_ptr<std::atomic<int>[]> tids_;
+  // Each worker's own schedstat reading, written by it just before it seals.
+  struct SchedSlot {
+    std::atomic<bool> ok{false};
+    std::atomic<uint64_t> cpu_ns{0}, runqueue_ns{0}, at_ns{0};
+  };
+  std::unique_ptr<SchedSlot[]> sched_;
+  void ReadOwnSched(uint32_t index);
   // Each worker's engine while it runs (null before and after), for WakeWorkers.
   absl::Mutex engines_mu_;
   std::vector<net::Engine*> engines_ ABSL_GUARDED_BY(engines_mu_);
