@@ -118,10 +118,26 @@ void LateLines(const v1::RunReport& r, Diagnosis* d) {
 // Open loop: whether the agents sent what their schedules asked for, and if not, whose fault it
 // was. Messages that waited for a busy connection (the target's pace) are the measurement; a
 // schedule the agents could not keep with free connections is the generator's failure.
+// `generator_bound`: some worker was saturated (on a CPU, or waiting for one, half the time or
+// more); a milder run-queue wait cannot explain connections kept busy.
 void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
   const v1::Counters& c = r.totals().counters();
   const uint64_t due = c.messages_due();
   if (!IsOpenLoop(r.spec().load()) || due == 0) return;
+  // Corrected latency the generator made: its own lateness against the schedule, next to what
+  // the target took to answer.
+  const v1::LatencySummary& lag = wire::FindSummary(r.timings(), Timing::kGeneratorLag);
+  const v1::LatencySummary& corrected = wire::FindSummary(r.timings(), Timing::kRoundTrip);
+  const v1::LatencySummary& service = wire::FindSummary(r.timings(), Timing::kServiceTime);
+  if (corrected.count() > 0 && lag.count() > 0 && lag.p99_us() >= 0.5 * corrected.p99_us()) {
+    d->lines.push_back(absl::StrFormat(
+        "generator-lag: the generator's own lateness (p99 %s, with the connection free) is %s "
+        "of the corrected round-trip p99 (%s); the target's service time p99 is %s. The "
+        "corrected latency here is salvo's, not the target's",
+        units::FormatMicros(lag.p99_us()),
+        Percent(std::min(1.0, lag.p99_us() / corrected.p99_us())),
+        units::FormatMicros(corrected.p99_us()), units::FormatMicros(service.p99_us())));
+  }
   const uint64_t sent = wire::FindSummary(r.timings(), Timing::kScheduleLag).count();
   const double sent_share = static_cast<double>(sent) / static_cast<double>(due);
   const double busy_share = static_cast<double>(c.pipeline_full()) / static_cast<double>(due);
@@ -132,8 +148,8 @@ void OpenLoopLines(const v1::RunReport& r, bool generator_bound, Diagnosis* d) {
   const uint64_t unsent = due > sent ? due - sent : 0;
   if (!generator_bound && 2 * c.pipeline_full() >= unsent) {
     d->lines.push_back(absl::StrFormat(
-        "the target did not keep up with the offered load: %s of the messages due came while "
-        "their connection was busy%s; round trips count from the intended send times",
+        "overloaded: the target did not keep up with the offered load: %s of the messages due "
+        "came while their connection was busy%s; round trips count from the intended send times",
         Percent(busy_share),
         HasRoundTrips(r.spec().load().workload())
             ? " (--pipeline bounds the messages in flight per connection)"
@@ -174,7 +190,10 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   }
   OpenLoopLines(r,
                 std::any_of(series.begin(), series.end(),
-                            [](const v1::IntervalPoint* p) { return GeneratorBound(*p); }),
+                            [](const v1::IntervalPoint* p) {
+                              return p->max_worker_cpu_share() >= kGeneratorCpuShare ||
+                                     p->max_worker_runqueue_share() >= 0.5;
+                            }),
                 &d);
 
   const auto all_stalled = [](const v1::IntervalPoint& p) {

@@ -104,20 +104,25 @@ enum class Unit {
     "host went silent, the peer did not reset them. Also in send_errors or recv_errors")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
-#define SALVO_TIMINGS(X)                                                                    \
-  X(kRoundTrip, round_trip,                                                                 \
-    "echo: from a message's send (closed loop) or its intended send time (open loop, "      \
-    "corrected for coordinated omission) to the arrival of its last echoed byte")           \
-  X(kSendCall, send_call,                                                                   \
-    "one send: the time inside send(); submission to completion for io_uring sends that "   \
-    "waited for room and for uring-zc")                                                     \
-  X(kZcCompletion, zc_completion,                                                           \
-    "a zero-copy send to the kernel's notification that its pages are free again")          \
-  X(kServiceTime, service_time,                                                             \
-    "open loop, echo: from a message's actual send to the arrival of its last echoed byte") \
-  X(kScheduleLag, schedule_lag,                                                             \
-    "open loop: how long after its intended send time a message was handed to the engine")  \
-  X(kConnect, connect, "connect-rr: from the connect call (the SYN) to the connection established")
+#define SALVO_TIMINGS(X)                                                                     \
+  X(kRoundTrip, round_trip,                                                                  \
+    "echo: from a message's send (closed loop) or its intended send time (open loop, "       \
+    "corrected for coordinated omission) to the arrival of its last echoed byte")            \
+  X(kSendCall, send_call,                                                                    \
+    "one send: the time inside send(); submission to completion for io_uring sends that "    \
+    "waited for room and for uring-zc")                                                      \
+  X(kZcCompletion, zc_completion,                                                            \
+    "a zero-copy send to the kernel's notification that its pages are free again")           \
+  X(kServiceTime, service_time,                                                              \
+    "open loop, echo: from a message's actual send to the arrival of its last echoed byte")  \
+  X(kScheduleLag, schedule_lag,                                                              \
+    "open loop: how long after its intended send time a message was handed to the engine")   \
+  X(kConnect, connect,                                                                       \
+    "connect-rr: from the connect call (the SYN) to the connection established")             \
+  X(kGeneratorLag, generator_lag,                                                            \
+    "open loop: of the schedule lag, the generator's own part: from when a message was due " \
+    "and its connection free to its hand-off to the engine (the rest waited for the target " \
+    "to free the connection)")
 
 // X(enum, proto_field_name, unit, scale, meaning, counters...): the sum of the counters times
 // `scale`, divided by the measured seconds.

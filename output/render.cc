@@ -118,13 +118,16 @@ std::string LiveLine(const v1::IntervalPoint& p, uint32_t agents_expected, bool 
 std::string OpenLoopLine(const v1::RunReport& r) {
   const v1::Totals& t = r.totals();
   const v1::LatencySummary& lag = wire::FindSummary(r.timings(), Timing::kScheduleLag);
+  const v1::LatencySummary& own = wire::FindSummary(r.timings(), Timing::kGeneratorLag);
   std::string line = absl::StrFormat(
       "open loop: offered %s msg/s, achieved %s msg/s; %s of %s messages due were sent, "
-      "schedule lag p50 %s p99 %s; %s came due while their connection was busy",
+      "schedule lag p50 %s p99 %s (the generator's own, its connection free: p50 %s p99 %s); %s "
+      "came due while their connection was busy",
       FormatCount(t.rates().offered_per_sec()), FormatCount(t.rates().messages_per_sec()),
       FormatCount(static_cast<double>(lag.count())),
       FormatCount(static_cast<double>(t.counters().messages_due())), FormatMicros(lag.p50_us()),
-      FormatMicros(lag.p99_us()), FormatCount(static_cast<double>(t.counters().pipeline_full())));
+      FormatMicros(lag.p99_us()), FormatMicros(own.p50_us()), FormatMicros(own.p99_us()),
+      FormatCount(static_cast<double>(t.counters().pipeline_full())));
   if (driver::HasRoundTrips(r.spec().load().workload())) {
     const v1::LatencySummary& rtt = wire::FindSummary(r.timings(), Timing::kRoundTrip);
     const v1::LatencySummary& service = wire::FindSummary(r.timings(), Timing::kServiceTime);

@@ -4,6 +4,7 @@
 //   --pause-at S --pause-for P
 //                       reads every connection, but stops reading all of them P seconds long,
 //                       S seconds after its first accept.
+//   --delay-ms D        answers each read D milliseconds late (a slow server: one read at a time).
 // Otherwise it reads every connection fairly (one bounded read each per loop turn). Loopback
 // only; it exits on SIGTERM or SIGINT, or after --max-seconds whatever happens.
 #include <fcntl.h>
@@ -29,7 +30,7 @@ void OnSignal(int) { g_stop = 1; }
 
 struct Flags {
   long read_first = -1;
-  double pause_at = -1, pause_for = 0;
+  double pause_at = -1, pause_for = 0, delay_ms = 0;
   bool echo = false;
   double max_seconds = 300;
   std::string port_file;
@@ -48,6 +49,8 @@ bool Parse(int argc, char** argv, Flags* f) {
       f->pause_at = std::strtod(v, nullptr);
     } else if (a == "--pause-for" && (v = next())) {
       f->pause_for = std::strtod(v, nullptr);
+    } else if (a == "--delay-ms" && (v = next())) {
+      f->delay_ms = std::strtod(v, nullptr);
     } else if (a == "--max-seconds" && (v = next())) {
       f->max_seconds = std::strtod(v, nullptr);
     } else if (a == "--port-file" && (v = next())) {
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
         continue;
       }
       if (paused) continue;
+      if (flags.delay_ms > 0) absl::SleepFor(absl::Milliseconds(flags.delay_ms));
       const ssize_t got = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
       if (got > 0 && flags.echo) ::send(fd, buf.data(), static_cast<size_t>(got), MSG_NOSIGNAL);
       if (got == 0 || (got < 0 && errno != EAGAIN)) {

@@ -275,8 +275,8 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
       for (Counter c : {Counter::kMessagesDue, Counter::kPipelineFull, Counter::kMessages}) {
         baseline.counters[c] = 0;
       }
-      for (metrics::Timing t : {metrics::Timing::kScheduleLag, metrics::Timing::kRoundTrip,
-                                metrics::Timing::kServiceTime}) {
+      for (metrics::Timing t : {metrics::Timing::kScheduleLag, metrics::Timing::kGeneratorLag,
+                                metrics::Timing::kRoundTrip, metrics::Timing::kServiceTime}) {
         baseline.timings[metrics::Index(t)] = metrics::Histogram();
       }
     }

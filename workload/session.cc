@@ -69,6 +69,20 @@ class ScheduledSession : public Session, public net::TimerHandler {
   uint64_t& intended(size_t slot) { return open_->intended[slot]; }
   // Whether a message meant to leave at `intended` counts in the measured window.
   bool InWindow(uint64_t intended) const { return intended >= options().window_start_ns; }
+  // A message meant for `intended` handed to the engine at `now`: its schedule lag, and the part
+  // of it that is the generator's own (from when it was due and its connection free, which the
+  // session marks with ConnectionFreed).
+  void RecordLag(uint64_t intended, uint64_t now) {
+    if (!InWindow(intended)) return;
+    stats().Record(metrics::Timing::kScheduleLag, now - intended);
+    const uint64_t ready = std::max(intended, open_->freed_at);
+    stats().Record(metrics::Timing::kGeneratorLag, now > ready ? now - ready : 0);
+  }
+  // The connection could take a message again after being Full(): what waited for it until now
+  // waited for the target.
+  void ConnectionFreed(uint64_t now) {
+    if (open_ != nullptr) open_->freed_at = now;
+  }
   // Whether a message that comes due now must wait for the connection: every echo pipeline slot
   // holding a message in flight, or a stream-out send still waiting for room in the socket.
   virtual bool Full() const = 0;
@@ -93,6 +107,7 @@ class ScheduledSession : public Session, public net::TimerHandler {
     std::vector<uint64_t> backlog;  // intended send times of messages due, oldest at `head`
     size_t head = 0;
     std::vector<uint64_t> intended;  // echo: per pipeline slot
+    uint64_t freed_at = 0;           // when the connection last stopped being Full()
   };
 
   void OnTimer(net::TimerId) override {
@@ -174,6 +189,7 @@ class EchoSession final : public ScheduledSession {
   void OnBytes(const uint8_t* data, size_t len) override {
     if (until_ != nullptr) until_->Feed(data, len);
     const uint64_t responses = until_ != nullptr ? until_->complete() : received_ / response_bytes_;
+    const bool was_full = Full();
     // A message is complete once its response, and those of all messages before it, is back.
     while (completed_ < issued_ && completed_ < responses) {
       const uint64_t now = metrics::MonoNanos();
@@ -189,6 +205,7 @@ class EchoSession final : public ScheduledSession {
       }
       stats().Add(Counter::kMessages);
     }
+    if (open_loop() && was_full && !Full()) ConnectionFreed(metrics::MonoNanos());
     MaybeSend();
   }
 
@@ -207,9 +224,7 @@ class EchoSession final : public ScheduledSession {
       sent_at_[slot] = now;
       if (open_loop()) {
         intended(slot) = TakeDue();
-        if (InWindow(intended(slot))) {
-          stats().Record(metrics::Timing::kScheduleLag, now - intended(slot));
-        }
+        RecordLag(intended(slot), now);
       }
     }
     sending_ = true;
@@ -258,6 +273,7 @@ class StreamOutSession final : public ScheduledSession {
       return;
     }
     if (open_loop()) {
+      ConnectionFreed(metrics::MonoNanos());
       OnDue();
     } else {
       SendNext(options().messages_per_send);
@@ -277,7 +293,7 @@ class StreamOutSession final : public ScheduledSession {
       const uint64_t intended = TakeDue();
       if (!InWindow(intended)) continue;
       ++sending_in_window_;
-      stats().Record(metrics::Timing::kScheduleLag, now - intended);
+      RecordLag(intended, now);
     }
     SendNext(n);
   }
@@ -368,7 +384,7 @@ class ConnectRrSession final : public ScheduledSession {
     if (draining_ || backlog() == 0 || Full() || retry_.armed) return;
     const uint64_t now = metrics::MonoNanos();
     intended_ = TakeDue();
-    if (InWindow(intended_)) stats().Record(metrics::Timing::kScheduleLag, now - intended_);
+    RecordLag(intended_, now);
     if (phase_ == Phase::kReady && state_ == State::kOpen) {
       cycle_started_ = now;
       Request();
@@ -433,6 +449,7 @@ class ConnectRrSession final : public ScheduledSession {
       stats().Add(Counter::kMessages);
     }
     End();
+    if (open_loop()) ConnectionFreed(now);
     Next();
   }
   // Every connection ends the way --close says.
