@@ -523,6 +523,35 @@ TEST_F(MultiAgent, ASecondAgentCannotListenOnAPortInUse) {
       << second.status();
 }
 
+// Issue 22: the controller's minimum reconnect backoff of 100 ms was also gRPC's minimum connect
+// timeout, so an agent more than ~100 ms away could not be reached ("tcp handshaker shutdown":
+// 6 of 6 attempts behind a 100 ms-each-way proxy). Agents on other continents are a normal
+// fleet.
+TEST_F(MultiAgent, AnAgentBehindA250MillisecondEachWayProxyIsProbedAndRuns) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  agent::AgentServer& agent = StartAgent();
+  const std::string dir = *process::MakeTempDir("salvo-proxy-");
+  absl::StatusOr<process::StartedServer> proxy = process::StartServer(
+      absl::StrCat(SALVO_BINARY_DIR, "/tests/delaying-proxy"),
+      {"--to", std::to_string(agent.port()), "--delay-ms", "250", "--max-seconds", "100"}, dir,
+      "proxy");
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  const std::string far = absl::StrCat("127.0.0.1:", proxy->port);
+  const std::vector<driver::AgentProbe> probes = controller::ProbeAgents({far}, {});
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_TRUE(probes[0].reachable) << probes[0].error;
+  EXPECT_GT(probes[0].clock_rtt_ms, 450) << "the proxy's delay is each way";
+  RunConfig c = Config(target.port(), 2);
+  c.agents = {far};
+  c.duration = absl::Seconds(1);
+  const v1::RunReport r = RunUntilIntervals(c, 0, [] {});
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
+  ASSERT_EQ(r.agents_size(), 1);
+  EXPECT_GT(r.agents(0).counters().messages(), 0u);
+  proxy->child.Terminate(absl::Seconds(3));
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+}
+
 TEST_F(MultiAgent, AgentsProbeReportsEveryAgentWithItsClock) {
   StartAgent();
   StartAgent();
