@@ -219,10 +219,30 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   // Some connections starved while others delivered, for two intervals or more in a row. A busy
   // generator slows every connection alike (salvo drains them fairly); it cannot starve some
   // completely while serving others, so this is not excused by a generator-bound interval.
-  const auto some_starved = [](const v1::IntervalPoint& p) {
-    return !Partial(p) && p.fairness().starved_connections() > 0 &&
+  // Starved connections with open peer windows while the host's TCP was under memory pressure:
+  // the kernel withheld their send buffer, which is this host's doing, not the target's.
+  const auto host_starved = [](const v1::IntervalPoint& p) {
+    return p.fairness().starved_connections() > 0 && p.tcp_memory_pressure_ms() > 0 &&
+           p.tcp().starved_zero_window() == 0;
+  };
+  const auto some_starved = [&host_starved](const v1::IntervalPoint& p) {
+    return !Partial(p) && !host_starved(p) && p.fairness().starved_connections() > 0 &&
            p.fairness().starved_connections() < p.fairness().connections();
   };
+  for (const Span& s : Runs(series, host_starved)) {
+    double pressure_ms = 0;
+    uint32_t most = 0;
+    for (size_t i = s.first; i <= s.last; ++i) {
+      pressure_ms += series[i]->tcp_memory_pressure_ms();
+      most = std::max(most, series[i]->fairness().starved_connections());
+    }
+    d.lines.push_back(absl::StrFormat(
+        "memory-pressure: the agent host's TCP was under memory pressure for %.0f ms in "
+        "t=%.1f-%.1f s, and up to %u connections with open peer windows sent nothing: the kernel "
+        "withheld their send buffer (net.ipv4.tcp_mem), which is this host's limit, not the "
+        "target's",
+        pressure_ms, StartOf(series, s.first, interval_s), series[s.last]->elapsed_s(), most));
+  }
   uint32_t served_first = 0;
   for (const v1::AgentResult& a : r.agents()) {
     served_first = std::max(served_first, a.served_first_connected());
@@ -262,7 +282,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   // Only what the lines above name: a single interval of starvation draws no starved line, so
   // it must not silence this one either.
   for (const Span& s : Runs(series, some_starved)) any_starved |= s.last > s.first;
-  for (const v1::IntervalPoint* p : series) any_starved |= all_stalled(*p);
+  for (const v1::IntervalPoint* p : series) any_starved |= all_stalled(*p) || host_starved(*p);
   if (!any_starved && whole.connections() >= 2 && whole.jain() > 0 && whole.jain() < kUnfairJain) {
     // The run-level fairness travels without its per-connection parts: the share is sent
     // computed (it read 0% when worked out here from the missing parts).

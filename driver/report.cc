@@ -105,8 +105,10 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   metrics::TcpHealthStats tcp;
   double elapsed = 0, max_cpu = 0, max_wait = 0;
   uint32_t late = 0;
+  double pressure_ms = 0;
   for (const v1::Interval* i : parts) {
     late += i->late_ms() > 0;
+    pressure_ms = std::max(pressure_ms, i->tcp_memory_pressure_ms());
     sum += wire::CountersFromProto(i->counters());
     MergeTimings(i->timings(), &timings, "", nullptr);
     // A malformed part is left out of these figures; the agent's totals say so elsewhere.
@@ -133,6 +135,7 @@ v1::IntervalPoint MergeInterval(uint32_t index, const std::vector<const v1::Inte
   p.set_max_worker_cpu_share(max_cpu);
   p.set_max_worker_runqueue_share(max_wait);
   p.set_late_agents(late);
+  p.set_tcp_memory_pressure_ms(pressure_ms);
   return p;
 }
 
@@ -251,6 +254,12 @@ v1::RunReport BuildReport(const v1::Scenario& spec, std::vector<AgentOutcome> ag
       sum[Counter::kConnectErrors] > 0) {
     // The connect phase's failures stop a run before it starts; these happened during it.
     reasons.push_back(ChurnFailures(sum));
+  }
+  if (sum[Counter::kUnrequestedResponses] > 0) {
+    reasons.push_back(absl::StrCat(
+        "the target sent ", sum[Counter::kUnrequestedResponses],
+        " responses with no request awaiting them (it answers some requests more than once): the "
+        "round trips after the first are not to be trusted"));
   }
   if (sum[Counter::kVerifyErrors] > 0) {
     reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],

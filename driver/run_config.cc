@@ -261,8 +261,38 @@ absl::Status Validate(const RunConfig& config) {
   if (config.connect_timeout < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("--connect-timeout must be at least 1ms");
   }
+  // Options that only mean something beside another are refused alone, not ignored.
+  if (config.arrival == workload::Arrival::kPoisson && config.rate == 0 && config.stages.empty()) {
+    return absl::InvalidArgumentError(
+        "--arrival poisson spaces an open loop's sends: give --rate or --stages with it");
+  }
+  if (config.metrics_linger > absl::ZeroDuration() && config.metrics_listen.empty()) {
+    return absl::InvalidArgumentError(
+        "--metrics-linger keeps serving /metrics after the run: give --metrics-listen with it");
+  }
+  // Two outputs written to one file would keep only the last.
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--json", &config.json_path},
+      {"--csv", &config.csv_path},
+      {"--html", &config.html_path},
+      {"--latency-hgrm", &config.latency_hgrm_path}};
+  for (size_t i = 0; i < std::size(outputs); ++i) {
+    for (size_t j = i + 1; j < std::size(outputs); ++j) {
+      const std::string& a = *outputs[i].second;
+      if (!a.empty() && a != "-" && a == *outputs[j].second) {
+        return absl::InvalidArgumentError(absl::StrCat(outputs[i].first, " and ", outputs[j].first,
+                                                       " both write ", a,
+                                                       ": give each its own file"));
+      }
+    }
+  }
   // What the agents check too, in the same words: the spec these flags make.
-  return wire::CheckLoadSpec(LoadSpecOf(config));
+  const v1::LoadSpec spec = LoadSpecOf(config);
+  SALVO_RETURN_IF_ERROR(wire::CheckLoadSpec(spec));
+  for (const Threshold& t : config.thresholds) {
+    SALVO_RETURN_IF_ERROR(CheckThresholdMeasured(t, spec));
+  }
+  return absl::OkStatus();
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "driver/report.h"
 #include "metrics/figures.h"
 #include "wire/figures.h"
 
@@ -104,6 +105,38 @@ absl::StatusOr<double> ThresholdValue(const v1::RunReport& r, absl::string_view 
     return r.fairness().connections_carrying_90pct();
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown threshold field '", field, "'"));
+}
+
+absl::Status CheckThresholdMeasured(const Threshold& t, const v1::LoadSpec& load) {
+  const bool open = IsOpenLoop(load);
+  const v1::Workload w = load.workload();
+  const bool zero_copy =
+      load.send_mode() == v1::SEND_MODE_ZEROCOPY || load.send_mode() == v1::SEND_MODE_URING_ZC;
+  // Each figure some runs do not measure, and which runs do.
+  struct Need {
+    absl::string_view prefix;
+    bool measured;
+    const char* why;
+  };
+  const Need needs[] = {
+      {"round_trip.", HasRoundTrips(w), "only echo, rr and connect-rr time round trips"},
+      {"service_time.", open && HasRoundTrips(w),
+       "only an open loop (--rate or --stages) with round trips has service times"},
+      {"schedule_lag.", open, "only an open loop (--rate or --stages) has a schedule"},
+      {"generator_lag.", open, "only an open loop (--rate or --stages) has a schedule"},
+      {"connect.", w == v1::WORKLOAD_CONNECT_RR,
+       "only connect-rr times its connects (the others connect before the start)"},
+      {"zc_completion.", zero_copy, "only --send-mode zerocopy or uring-zc has zero-copy sends"},
+      {"send_call.", w != v1::WORKLOAD_STREAM_IN, "stream-in sends nothing"},
+      {"offered_per_sec", open, "only an open loop (--rate or --stages) offers a rate"},
+  };
+  for (const Need& n : needs) {
+    if (absl::StartsWith(t.field, n.prefix) && !n.measured) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--threshold '", t.expression, "': this run does not measure ", t.field, ": ", n.why));
+    }
+  }
+  return absl::OkStatus();
 }
 
 void ApplyThresholds(const std::vector<Threshold>& thresholds, v1::RunReport* report) {

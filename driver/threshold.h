@@ -29,6 +29,11 @@ struct Threshold {
 // A usage error names the valid fields when the field is unknown.
 absl::StatusOr<Threshold> ParseThreshold(absl::string_view text);
 
+// Whether a run with `load` measures the figure `t` names: a threshold on a figure the run does
+// not measure (round_trip.* on stream-out, offered_per_sec on a closed loop) would pass or fail
+// on a 0 that means nothing, so it is a usage error that says why.
+absl::Status CheckThresholdMeasured(const Threshold& t, const v1::LoadSpec& load);
+
 // Every field a threshold may name.
 std::vector<std::string> ThresholdFields();
 

@@ -6,6 +6,7 @@
 //   *report.mutable_environment() = host::ReadEnvironment();
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ v1::Environment ReadEnvironment();
 
 // This machine's name; "unknown" when it cannot be read.
 std::string Hostname();
+
+// How long, in milliseconds since boot, this host's TCP has been under memory pressure
+// (TcpExt TCPMemoryPressuresChrono in /proc/net/netstat): while it is, the kernel withholds send
+// buffer from sockets, which starves connections that no peer closed. -1 where it cannot be read
+// (Windows, an old kernel).
+int64_t TcpMemoryPressureMs();
 
 // Arguments as one line, each quoted for a POSIX shell where it needs it.
 std::string ShellLine(const std::vector<std::string>& args);

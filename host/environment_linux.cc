@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -77,6 +78,21 @@ v1::Environment ReadEnvironment() {
   const std::vector<std::string> args = absl::StrSplit(raw.str(), '\0', absl::SkipEmpty());
   if (!args.empty()) e.set_command_line(ShellLine(args));
   return e;
+}
+
+int64_t TcpMemoryPressureMs() {
+  std::ifstream in("/proc/net/netstat");
+  std::string names, values;
+  while (std::getline(in, names) && std::getline(in, values)) {
+    if (!absl::StartsWith(names, "TcpExt:")) continue;
+    const std::vector<std::string> n = absl::StrSplit(names, ' ', absl::SkipEmpty());
+    const std::vector<std::string> v = absl::StrSplit(values, ' ', absl::SkipEmpty());
+    for (size_t k = 1; k < n.size() && k < v.size(); ++k) {
+      int64_t ms = 0;
+      if (n[k] == "TCPMemoryPressuresChrono" && absl::SimpleAtoi(v[k], &ms)) return ms;
+    }
+  }
+  return -1;
 }
 
 }  // namespace salvo::host

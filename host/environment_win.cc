@@ -56,4 +56,7 @@ v1::Environment ReadEnvironment() {
   return e;
 }
 
+// Windows keeps no such counter.
+int64_t TcpMemoryPressureMs() { return -1; }
+
 }  // namespace salvo::host

@@ -101,7 +101,10 @@ enum class Unit {
   X(kConnectionsTimedOut, connections_timed_out, kConnections,                                    \
     "established connections our own kernel gave up on: retransmissions went unacknowledged "     \
     "(ETIMEDOUT, or an ICMP unreachable error that came meanwhile): the path or the peer's "      \
-    "host went silent, the peer did not reset them. Also in send_errors or recv_errors")
+    "host went silent, the peer did not reset them. Also in send_errors or recv_errors")          \
+  X(kUnrequestedResponses, unrequested_responses, kErrors,                                        \
+    "echo and rr: responses that arrived with no request awaiting them (a server that answers "   \
+    "twice, or more than was sent): they would complete later requests early")
 
 // X(enum, name, meaning); the proto enum value is TIMING_<NAME>.
 #define SALVO_TIMINGS(X)                                                                     \

@@ -1,11 +1,15 @@
 #include "output/metrics_exporter.h"
 
+#include <sys/socket.h>
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "httplib.h"
 #include "net/address.h"
 #include "wire/enums.h"
@@ -41,6 +45,19 @@ void Family(std::string* out, absl::string_view name, absl::string_view type,
 
 }  // namespace
 
+// httplib's listening socket is its subclasses' to reach: Debian's compiled library listens with
+// a backlog of 5, which refused a few dozen scrapers arriving together.
+class MetricsServer : public httplib::Server {
+ public:
+  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
+struct MetricsExporter::Serving {
+  absl::Mutex mu;
+  bool open ABSL_GUARDED_BY(mu) = true;
+  absl::Notification ended;
+};
+
 MetricsExporter::MetricsExporter() = default;
 
 absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Listen(
@@ -52,25 +69,59 @@ absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Listen(
     return absl::InvalidArgumentError(absl::StrCat("--metrics-listen: ", s.message()));
   }
   auto m = std::make_unique<MetricsExporter>();
-  m->server_ = std::make_unique<httplib::Server>();
+  auto server = std::make_unique<MetricsServer>();
+  // A scrape is one small response: a client that takes longer than this per read or write is
+  // cut off (the library's default, 5 s, kept an idle half-request's worker that long).
+  server->set_read_timeout(2, 0);
+  server->set_write_timeout(2, 0);
+  server->set_keep_alive_timeout(2);
+  server->set_keep_alive_max_count(16);
+  m->serving_ = std::make_shared<Serving>();
   MetricsExporter* self = m.get();
-  m->server_->Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
-    res.set_content(self->Text(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  const int bound = port == 0 ? m->server_->bind_to_any_port(host)
-                              : (m->server_->bind_to_port(host, port) ? port : -1);
+  server->Get("/metrics",
+              [self, serving = m->serving_](const httplib::Request&, httplib::Response& res) {
+                absl::MutexLock lock(&serving->mu);
+                if (!serving->open) {
+                  res.status = 503;
+                  return;
+                }
+                res.set_content(self->Text(), "text/plain; version=0.0.4; charset=utf-8");
+              });
+  const int bound =
+      port == 0 ? server->bind_to_any_port(host) : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     return absl::UnavailableError(absl::StrCat("--metrics-listen: cannot listen on ", host_port,
                                                " (in use, or not an address of this host)"));
   }
+  server->RaiseBacklog(128);
   m->port_ = static_cast<uint16_t>(bound);
-  m->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  MetricsServer* raw = server.get();
+  m->server_ = std::move(server);
+  m->thread_ = std::thread([raw, serving = m->serving_] {
+    raw->listen_after_bind();
+    serving->ended.Notify();
+  });
   return m;
 }
 
 MetricsExporter::~MetricsExporter() {
-  if (server_ != nullptr) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_ == nullptr) return;
+  // From here no handler reads this object (one under way finishes first).
+  {
+    absl::MutexLock lock(&serving_->mu);
+    serving_->open = false;
+  }
+  server_->stop();
+  // stop() closes the listening socket; the server thread then waits for its workers, and a
+  // client that trickles its request holds one for as long as it likes. The run, its report and
+  // its exit must not wait for that: after a moment the thread is left to the process's end, with
+  // the server it uses (a deliberate leak of one object at shutdown).
+  if (serving_->ended.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+    thread_.join();
+  } else {
+    thread_.detach();
+    static_cast<void>(server_.release());
+  }
 }
 
 void MetricsExporter::AddInterval(const v1::IntervalPoint& merged,

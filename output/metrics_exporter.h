@@ -33,7 +33,9 @@ using driver::IntervalParts;
 
 class MetricsExporter {
  public:
-  // Serves on `host_port` ("127.0.0.1:9464"; port 0 picks a free one) until destroyed.
+  // Serves on `host_port` ("127.0.0.1:9464"; port 0 picks a free one) until destroyed. Serving
+  // never holds up the run: a client gets 2 s per read or write, and the destructor does not wait
+  // for clients (a slow one is cut off when the process ends).
   static absl::StatusOr<std::unique_ptr<MetricsExporter>> Listen(const std::string& host_port);
   // Not serving; for rendering the exposition alone.
   MetricsExporter();
@@ -63,6 +65,10 @@ class MetricsExporter {
   double round_trip_seconds_ ABSL_GUARDED_BY(mu_) = 0;
   std::string status_ ABSL_GUARDED_BY(mu_) = "running";
 
+  // What the server thread shares with this object, which may go first (see the destructor):
+  // whether it may still be read, and whether the thread has ended.
+  struct Serving;
+  std::shared_ptr<Serving> serving_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   uint16_t port_ = 0;

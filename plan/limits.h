@@ -45,10 +45,12 @@ inline constexpr uint64_t kMaxRequestBytes = uint64_t{1} << 20;
 inline constexpr size_t kMaxSourceIps = 4096;
 
 // An open-loop rate: more than 0 (NaN included in what is refused) and at most kMaxRate.
-inline absl::Status CheckRate(double rate, absl::string_view name) {
+// `unit`: what the rate counts per second ("messages/s", "connections/s").
+inline absl::Status CheckRate(double rate, absl::string_view name,
+                              absl::string_view unit = "messages/s") {
   if (!(rate > 0) || !(rate <= kMaxRate)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(name, " must be more than 0 and at most 1e9 messages/s, got ", rate));
+        absl::StrCat(name, " must be more than 0 and at most 1e9 ", unit, ", got ", rate));
   }
   return absl::OkStatus();
 }

@@ -142,11 +142,21 @@ absl::Status FinishRunFlags(const CLI::App& cmd, RunFlags* f) {
     SALVO_ASSIGN_OR_RETURN(driver::Threshold t, driver::ParseThreshold(text));
     f->run.thresholds.push_back(t);
   }
+  if (cmd.count("--stages") > 0 && f->stages.empty()) {
+    return absl::InvalidArgumentError(
+        "--stages is empty: give DURATION:RATE stages, e.g. '10s:1k,30s:50k,10s:0'");
+  }
   if (!f->stages.empty()) {
     SALVO_ASSIGN_OR_RETURN(f->run.stages, driver::ParseStages(f->stages));
     if (cmd.count("--duration") == 0) {
       absl::Duration total;
       for (const auto& s : f->run.stages) total += s.duration;
+      if (total <= f->run.warmup) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--stages last ", absl::FormatDuration(total), ", which the warm-up (",
+                         absl::FormatDuration(f->run.warmup),
+                         ") uses up: lengthen the stages, shorten --warmup or give --duration"));
+      }
       f->run.duration = total - f->run.warmup;
     }
   }

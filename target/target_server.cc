@@ -1,5 +1,7 @@
 #include "target/target_server.h"
 
+#include <filesystem>
+
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -257,6 +259,10 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   // Opened now, so an unwritable path is said before serving instead of lost at the end.
   std::optional<std::ofstream> json;
   if (!config.json_out.empty()) {
+    if (std::error_code ec; std::filesystem::is_directory(config.json_out, ec)) {
+      err << "salvo-target: --json-out " << config.json_out << " is a directory, not a file\n";
+      return 2;
+    }
     json.emplace(config.json_out, std::ios::trunc);
     if (!*json) {
       err << "salvo-target: cannot write --json-out " << config.json_out << ": "
@@ -267,7 +273,9 @@ int RunTargetMain(const TargetConfig& config, std::ostream& out, std::ostream& e
   absl::StatusOr<std::unique_ptr<TargetServer>> server = TargetServer::Start(config);
   if (!server.ok()) {
     err << "salvo-target: " << server.status().message() << "\n";
-    return 1;
+    // A setting no run could use is a usage error, as everywhere in salvo; a port in use or an
+    // address not of this host is not.
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   TargetServer& s = **server;
   if (!config.port_file.empty()) {

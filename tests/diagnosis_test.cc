@@ -165,6 +165,9 @@ TEST_F(Diagnosis, AFairServerWith1000ConnectionsDrawsNoAccusationFiveTimesInARow
     for (const char* kind : {"starved", "stall", "unfair"}) {
       EXPECT_EQ(Line(r, kind), "") << "run " << run << "\n" << output::RenderReport(r);
     }
+    if (const std::string host = Line(r, "memory-pressure"); !host.empty()) {
+      std::cerr << "run " << run << ": " << host << "\n";
+    }
     EXPECT_GT(r.fairness().jain(), 0.9) << output::RenderReport(r);
   }
 }
@@ -235,14 +238,14 @@ TEST_F(Diagnosis, ARealTimeHogThatStarvesTheWorkerNeverMakesItsSharesPassTheSpan
   children_.push_back(std::move(*agent));
   const uint16_t agent_port =
       *process::WaitForPortFile(port_file, children_.back(), absl::Seconds(10));
-  // From 0.7 s into the run, 1.6 s of a real-time busy loop on the agent's CPU: the agent runs
+  // From 0.5 s into the run, 1.8 s of a real-time busy loop on the agent's CPU: the agent runs
   // only in the slice the kernel keeps back from real-time tasks (5% of each second).
   absl::StatusOr<process::Child> hog = process::Child::Spawn(
       "/bin/sh",
       // The loop ends itself: a `timeout` at the same real-time priority would never get the
       // CPU back to stop it.
       {"-c",
-       "sleep 0.7; exec chrt -f 1 taskset -c 0 sh -c 'end=$(($(date +%s%N) + 1600000000)); "
+       "sleep 0.5; exec chrt -f 1 taskset -c 0 sh -c 'end=$(($(date +%s%N) + 1800000000)); "
        "while [ $(date +%s%N) -lt $end ]; do :; done'"},
       absl::StrCat(dir_, "/hog.log"));
   ASSERT_TRUE(hog.ok());
@@ -254,15 +257,23 @@ TEST_F(Diagnosis, ARealTimeHogThatStarvesTheWorkerNeverMakesItsSharesPassTheSpan
   c.interval = absl::Milliseconds(250);
   const v1::RunReport r = Run(c);
   double worst = 0;
+  std::string shares;
   for (const v1::Interval& i : r.agents(0).intervals()) {
     for (const v1::WorkerLoad& w : i.workers()) {
-      EXPECT_LE(w.cpu_share() + w.runqueue_share(), 1.05)
-          << "interval " << i.index() << " worker " << w.worker();
+      absl::StrAppend(&shares, "interval ", i.index(), " worker ", w.worker(), ": cpu ",
+                      w.cpu_share(), " wait ", w.runqueue_share(), " late_ms ", i.late_ms(), "\n");
       worst = std::max(worst, w.runqueue_share());
     }
   }
+  for (const v1::Interval& i : r.agents(0).intervals()) {
+    for (const v1::WorkerLoad& w : i.workers()) {
+      // Two clocks (the scheduler's and CLOCK_MONOTONIC) and a reading's own length: a few
+      // percent, not the 534% of a wait put into the wrong interval.
+      EXPECT_LE(w.cpu_share() + w.runqueue_share(), 1.1) << shares;
+    }
+  }
   // The hog did starve the worker: the wait is there, within the span.
-  EXPECT_GE(worst, 0.5) << output::RenderReport(r);
+  EXPECT_GE(worst, 0.5) << shares << output::RenderReport(r);
   std::cerr << "largest run-queue share " << worst << "\n";
 }
 
@@ -290,6 +301,26 @@ TEST_F(Diagnosis, AnOpenLoopAgainstASlowServerBlamesTheServerNotTheGenerator) {
   const v1::LatencySummary& lag = wire::FindSummary(r.timings(), metrics::Timing::kScheduleLag);
   EXPECT_GT(lag.p50_us(), 10'000) << shown;
   EXPECT_LT(own.p50_us(), 0.1 * lag.p50_us()) << shown;
+}
+
+// Issue 22: a server that answered every request twice gave status ok, with twice the bytes
+// received and latencies of requests completed early by the surplus.
+TEST_F(Diagnosis, AServerThatAnswersTwiceFailsTheRunWithTheSurplusCounted) {
+  const uint16_t port = StartMisbehaving({"--echo", "--echo-twice"});
+  StartAgent();
+  RunConfig c = Config(workload::Kind::kEcho, port, 2);
+  c.message_size = 64;
+  c.warmup = absl::ZeroDuration();
+  c.duration = absl::Seconds(1);
+  c.interval = absl::Milliseconds(500);
+  const v1::RunReport r = Run(c);
+  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED) << output::RenderReport(r);
+  EXPECT_GT(r.totals().counters().unrequested_responses(), 0u);
+  bool said = false;
+  for (const std::string& reason : r.reasons()) {
+    said |= absl::StrContains(reason, "responses with no request awaiting them");
+  }
+  EXPECT_TRUE(said) << output::RenderReport(r);
 }
 
 // Reports built by hand, for the rules that need no sockets.
@@ -391,6 +422,54 @@ TEST(DiagnoseReport, AnOpenLoopWhoseLatencyIsTheGeneratorsOwnLatenessSaysSo) {
   // Lateness spent waiting for busy connections is the target's: no such line.
   r.mutable_timings(1)->mutable_summary()->set_p99_us(100);
   EXPECT_FALSE(HasLine(driver::Diagnose(r, 1.0), "generator-lag"));
+}
+
+// The open loop's two verdicts on a schedule not kept: the generator's when its connections were
+// free or its worker saturated, the target's when the messages met busy connections.
+TEST(DiagnoseReport, AnUnkeptScheduleBlamesTheGeneratorOnlyWhenItWasTheLimit) {
+  v1::RunReport r = SyntheticReport(v1::WORKLOAD_ECHO, {1000, 1000, 1000}, {1, 1, 1});
+  r.mutable_spec()->mutable_load()->set_rate(100000);
+  r.mutable_totals()->mutable_counters()->set_messages_due(300000);
+  v1::TimingHistogram* lag = r.add_timings();
+  lag->set_timing(static_cast<v1::Timing>(metrics::Index(metrics::Timing::kScheduleLag) + 1));
+  lag->mutable_summary()->set_count(100000);
+  // Free connections: the generator fell behind by itself.
+  driver::Diagnosis d = driver::Diagnose(r, 1.0);
+  ASSERT_EQ(d.failures.size(), 1u) << absl::StrJoin(d.lines, "\n");
+  EXPECT_TRUE(absl::StrContains(d.failures[0], "while its connections were free")) << d.failures[0];
+  // Busy connections and a worker at 30% of a CPU with a 20% run-queue wait: the target's pace.
+  r.mutable_totals()->mutable_counters()->set_pipeline_full(190000);
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) {
+    p.set_max_worker_cpu_share(0.3);
+    p.set_max_worker_runqueue_share(0.2);
+  }
+  d = driver::Diagnose(r, 1.0);
+  EXPECT_TRUE(d.failures.empty()) << d.failures[0];
+  EXPECT_TRUE(HasLine(d, "overloaded")) << absl::StrJoin(d.lines, "\n");
+  // The same with a saturated worker: the generator again.
+  r.mutable_intervals(1)->set_max_worker_cpu_share(0.97);
+  d = driver::Diagnose(r, 1.0);
+  ASSERT_EQ(d.failures.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(d.failures[0], "with its workers saturated")) << d.failures[0];
+}
+
+// Connections with open peer windows that sent nothing while the agent host's TCP was under
+// memory pressure: the kernel withheld their send buffer. The host is named, not the target.
+TEST(DiagnoseReport, StarvationUnderHostTcpMemoryPressureIsTheHostsNotTheTargets) {
+  v1::RunReport r = SyntheticReport(v1::WORKLOAD_STREAM_OUT, {100, 100, 100}, {500, 500, 500});
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) {
+    p.mutable_fairness()->set_connections(1000);
+    p.mutable_fairness()->set_starved_connections(8);
+    p.mutable_tcp()->set_sampled_connections(1000);
+  }
+  EXPECT_TRUE(HasLine(driver::Diagnose(r, 1.0), "starved"));
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) p.set_tcp_memory_pressure_ms(40);
+  driver::Diagnosis d = driver::Diagnose(r, 1.0);
+  EXPECT_FALSE(HasLine(d, "starved")) << absl::StrJoin(d.lines, "\n");
+  EXPECT_TRUE(HasLine(d, "memory-pressure")) << absl::StrJoin(d.lines, "\n");
+  // A closed peer window is the target's, pressure or not.
+  for (v1::IntervalPoint& p : *r.mutable_intervals()) p.mutable_tcp()->set_starved_zero_window(8);
+  EXPECT_TRUE(HasLine(driver::Diagnose(r, 1.0), "starved"));
 }
 
 // Issue 21: the unfair line always said the busiest connections "carried 0%" (the run-level

@@ -448,10 +448,31 @@ TEST_F(EndToEnd, UsageErrorsAreOneLineWithExitCodeTwo) {
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--duration", "1e300"})), 2,
                      "must be at most 7 days");
   ExpectOneLineError(RunTool(Binary("salvo"), with({"--threads", "4294967295"})), 2, "--threads");
-  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "1024"}), 1,
+  // salvo-target's usage errors exit 2 like everyone's (issue 22: they exited 1).
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--threads", "1024"}), 2,
                      "--threads must be 1-");
-  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--mode", "source", "--size", "1000g"}), 1,
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--mode", "source", "--size", "1000g"}), 2,
                      "--size must be 1 byte to 1g");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--size", "0"}), 2, "--size");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--listen", "garbage"}), 2, "garbage");
+  ExpectOneLineError(RunTool(Binary("salvo-target"), {"--json-out", "/tmp"}), 2,
+                     "--json-out /tmp is a directory, not a file");
+  // Options that mean something only beside another are refused alone, not ignored (issue 22).
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--stages", ""})), 2, "--stages is empty");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--stages", "1s:1k"})), 2,
+                     "--stages last 1s, which the warm-up (1s) uses up");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--arrival", "poisson"})), 2,
+                     "give --rate or --stages with it");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--metrics-linger", "5s"})), 2,
+                     "give --metrics-listen with it");
+  ExpectOneLineError(
+      RunTool(Binary("salvo"), with({"--json", dir_ + "/same", "--html", dir_ + "/same"})), 2,
+      "--json and --html both write");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--connect-rate", "1e10"})), 2,
+                     "at most 1e9 connections/s");
+  ExpectOneLineError(RunTool(Binary("salvo"), with({"--workload", "stream-out", "--threshold",
+                                                    "round_trip.p99_us<2000"})),
+                     2, "this run does not measure round_trip.p99_us");
   // Doors (issue 9): an open agent beyond loopback needs --insecure; files are checked.
   ExpectOneLineError(RunTool(Binary("salvo-agent"), {"--listen", "0.0.0.0:0"}), 1,
                      "neither --token-file nor --tls-cert");

@@ -3,9 +3,17 @@
 // endpoint on loopback then answers a query for a salvo counter with the run's own figure.
 #include "output/metrics_exporter.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -158,6 +166,70 @@ TEST(MetricsExporter, ListeningOnABadAddressIsAOneLineError) {
   EXPECT_NE(MetricsExporter::Listen("256.0.0.1:9").status().message().find("--metrics-listen"),
             std::string::npos);
   EXPECT_FALSE(MetricsExporter::Listen("nonsense").ok());
+}
+
+// A client socket to 127.0.0.1:port that gives up on a read after `timeout`.
+int ConnectLoopback(uint16_t port, absl::Duration timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const timeval tv = absl::ToTimeval(timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Issue 22: a client that sent "GET /metrics HTTP/1.1" and then one header line per second held
+// the report and the exit until it stopped (62 s when held for 60 s), and 40 scrapers arriving
+// together were refused mid-run.
+TEST(MetricsExporter, ASlowClientNeitherHoldsTheExitNorKeepsOtherScrapersOut) {
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> m = MetricsExporter::Listen("127.0.0.1:0");
+  ASSERT_TRUE(m.ok()) << m.status();
+  const uint16_t port = (*m)->port();
+  // The slow client: a header line every 200 ms, for at most 10 s.
+  std::atomic<bool> stop_slow{false};
+  std::thread slow([&] {
+    const int fd = ConnectLoopback(port, absl::Seconds(1));
+    if (fd < 0) return;
+    std::string line = "GET /metrics HTTP/1.1\r\n";
+    const absl::Time end = absl::Now() + absl::Seconds(10);
+    while (!stop_slow.load() && absl::Now() < end &&
+           ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0) {
+      line = "X-Slow: 1\r\n";
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    ::close(fd);
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  std::atomic<int> served{0};
+  std::vector<std::thread> scrapers;
+  for (int i = 0; i < 40; ++i) {
+    scrapers.emplace_back([&] {
+      const int fd = ConnectLoopback(port, absl::Seconds(5));
+      if (fd < 0) return;
+      const std::string request =
+          "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+      std::string response;
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) response.append(buf, n);
+      ::close(fd);
+      if (absl::StartsWith(response, "HTTP/1.1 200")) ++served;
+    });
+  }
+  for (std::thread& t : scrapers) t.join();
+  EXPECT_EQ(served.load(), 40);
+  const absl::Time before = absl::Now();
+  m->reset();  // the run's end: the slow client is still sending
+  const absl::Duration shutdown = absl::Now() - before;
+  stop_slow = true;
+  slow.join();
+  EXPECT_LT(shutdown, absl::Seconds(1)) << "the exit waited for a slow /metrics client";
 }
 
 }  // namespace

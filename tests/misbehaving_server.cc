@@ -5,6 +5,7 @@
 //                       reads every connection, but stops reading all of them P seconds long,
 //                       S seconds after its first accept.
 //   --delay-ms D        answers each read D milliseconds late (a slow server: one read at a time).
+//   --echo-twice        with --echo, sends every byte back twice.
 // Otherwise it reads every connection fairly (one bounded read each per loop turn). Loopback
 // only; it exits on SIGTERM or SIGINT, or after --max-seconds whatever happens.
 #include <fcntl.h>
@@ -32,6 +33,7 @@ struct Flags {
   long read_first = -1;
   double pause_at = -1, pause_for = 0, delay_ms = 0;
   bool echo = false;
+  bool echo_twice = false;
   double max_seconds = 300;
   std::string port_file;
 };
@@ -43,6 +45,8 @@ bool Parse(int argc, char** argv, Flags* f) {
     const char* v = nullptr;
     if (a == "--echo") {
       f->echo = true;
+    } else if (a == "--echo-twice") {
+      f->echo_twice = true;
     } else if (a == "--read-first" && (v = next())) {
       f->read_first = std::strtol(v, nullptr, 10);
     } else if (a == "--pause-at" && (v = next())) {
@@ -124,7 +128,11 @@ int main(int argc, char** argv) {
       if (paused) continue;
       if (flags.delay_ms > 0) absl::SleepFor(absl::Milliseconds(flags.delay_ms));
       const ssize_t got = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-      if (got > 0 && flags.echo) ::send(fd, buf.data(), static_cast<size_t>(got), MSG_NOSIGNAL);
+      if (got > 0 && flags.echo) {
+        for (int copies = flags.echo_twice ? 2 : 1; copies > 0; --copies) {
+          ::send(fd, buf.data(), static_cast<size_t>(got), MSG_NOSIGNAL);
+        }
+      }
       if (got == 0 || (got < 0 && errno != EAGAIN)) {
         ::epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
         ::close(fd);

@@ -167,9 +167,10 @@ TEST_F(OpenLoop, PacedStreamOutSendsWhatIsDueAndTheTargetReadsIt) {
   EXPECT_LE(t.counters().messages_due(), 2u * (10000 + 1));
 }
 
-TEST_F(OpenLoop, AGeneratorThatCannotKeepItsScheduleFailsTheRunAndSaysSo) {
-  // A billion messages a second on one connection with slots to spare: the agent, not the
-  // target, is the limit, and the run must not pass its own ceiling off as the target's.
+TEST_F(OpenLoop, AScheduleFarBeyondAnyCapacityIsReportedAsNotMet) {
+  // A billion messages a second on one connection: nothing keeps that up, and the run must not
+  // pass the rate off as met. With 1,024 slots the worker keeps the connection full (issue 22),
+  // so the verdict names the target's pace, or the generator when its worker saturated first.
   target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
   StartAgents(1);
   RunConfig c = Config(workload::Kind::kEcho, target.port(), 1);
@@ -177,13 +178,46 @@ TEST_F(OpenLoop, AGeneratorThatCannotKeepItsScheduleFailsTheRunAndSaysSo) {
   c.pipeline = 1024;
   c.threads = 1;
   const v1::RunReport r = Run(c);
-  EXPECT_EQ(r.status(), v1::RUN_STATUS_FAILED);
   bool said = false;
   for (const std::string& reason : r.reasons()) {
     said |= absl::StrContains(reason, "the generator could not keep up");
   }
+  for (const std::string& line : r.diagnostics()) said |= absl::StartsWith(line, "overloaded:");
   EXPECT_TRUE(said) << output::RenderReport(r);
   EXPECT_GT(r.totals().counters().messages(), 0u);
+  EXPECT_LT(r.totals().rates().messages_per_sec(), 0.1 * r.totals().rates().offered_per_sec());
+}
+
+// Issue 22: 4 connections on 1 worker made 78k msg/s in a closed loop, but an open loop offered
+// far more achieved 35k at --rate 60000 and 9.8k at --rate 1e8: the schedule's timer fired at
+// the offered pace while the connections were busy. Behind its schedule, the worker now sends
+// what is due as fast as the connections allow.
+TEST_F(OpenLoop, AnOverloadedOpenLoopSendsAsFastAsAClosedLoop) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 4);
+  c.threads = 1;
+  c.duration = absl::Seconds(2);
+  const v1::RunReport closed = Run(c);
+  ASSERT_EQ(closed.status(), v1::RUN_STATUS_OK) << output::RenderReport(closed);
+  const double capacity = closed.totals().rates().messages_per_sec();
+  c.rate = 1e8;
+  const v1::RunReport open = Run(c);
+  const std::string text = output::RenderReport(open);
+  // 0.93 to 1.09 of the closed loop in five runs here (0.17 before); 0.8 leaves room for a noisy
+  // host, and the defect was far below it.
+  EXPECT_GE(open.totals().rates().messages_per_sec(), 0.8 * capacity)
+      << "closed loop " << capacity << " msg/s\n"
+      << text;
+  // The report says the offered rate was not met, and why.
+  bool said = false;
+  for (const std::string& reason : open.reasons()) {
+    said |= absl::StrContains(reason, "could not keep up");
+  }
+  for (const std::string& line : open.diagnostics()) said |= absl::StartsWith(line, "overloaded:");
+  EXPECT_TRUE(said) << text;
+  std::cerr << "closed loop " << capacity << " msg/s; open loop at 1e8/s "
+            << open.totals().rates().messages_per_sec() << " msg/s\n";
 }
 
 // The offered rate each interval should see: the stages' rate averaged over the interval.

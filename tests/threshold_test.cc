@@ -115,4 +115,33 @@ TEST(Threshold, ComparisonsHoldAtTheirBoundariesAndRecordTheValue) {
 }
 
 }  // namespace
+// Issue 22: round_trip.p99_us<2000 on stream-out passed on a value of 0, and offered_per_sec>1
+// on a closed loop failed on one; a threshold on a figure the run does not measure is a usage
+// error that says why, before the run.
+TEST(Threshold, AFigureTheRunDoesNotMeasureIsRefusedWithTheReason) {
+  const auto check = [](v1::Workload w, double rate, absl::string_view text) {
+    v1::LoadSpec load;
+    load.set_workload(w);
+    load.set_rate(rate);
+    return driver::CheckThresholdMeasured(*driver::ParseThreshold(text), load);
+  };
+  const absl::Status rtt = check(v1::WORKLOAD_STREAM_OUT, 0, "round_trip.p99_us<2000");
+  EXPECT_EQ(rtt.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(rtt.message(), "this run does not measure round_trip.p99_us"))
+      << rtt;
+  EXPECT_FALSE(check(v1::WORKLOAD_ECHO, 0, "offered_per_sec>1").ok());
+  EXPECT_FALSE(check(v1::WORKLOAD_ECHO, 0, "schedule_lag.p99_us<100").ok());
+  EXPECT_FALSE(check(v1::WORKLOAD_ECHO, 0, "service_time.p99_us<100").ok());
+  EXPECT_FALSE(check(v1::WORKLOAD_ECHO, 0, "connect.p50_us<100").ok());
+  EXPECT_FALSE(check(v1::WORKLOAD_ECHO, 0, "zc_completion.p50_us<100").ok());
+  EXPECT_FALSE(check(v1::WORKLOAD_STREAM_IN, 0, "send_call.p99_us<100").ok());
+  // What each run does measure passes.
+  EXPECT_TRUE(check(v1::WORKLOAD_ECHO, 0, "round_trip.p99_us<2000").ok());
+  EXPECT_TRUE(check(v1::WORKLOAD_ECHO, 1000, "offered_per_sec>1").ok());
+  EXPECT_TRUE(check(v1::WORKLOAD_ECHO, 1000, "service_time.p99_us<100").ok());
+  EXPECT_TRUE(check(v1::WORKLOAD_STREAM_OUT, 1000, "schedule_lag.p99_us<100").ok());
+  EXPECT_TRUE(check(v1::WORKLOAD_CONNECT_RR, 0, "connect.p50_us<100").ok());
+  EXPECT_TRUE(check(v1::WORKLOAD_STREAM_OUT, 0, "bytes_delivered>0").ok());
+}
+
 }  // namespace salvo::driver

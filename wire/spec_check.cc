@@ -67,7 +67,7 @@ absl::Status CheckPacing(const v1::LoadSpec& load, workload::Kind kind) {
         "stream-out)");
   }
   if (load.connect_rate() != 0) {
-    SALVO_RETURN_IF_ERROR(plan::CheckRate(load.connect_rate(), "--connect-rate"));
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(load.connect_rate(), "--connect-rate", "connections/s"));
   }
   return absl::OkStatus();
 }

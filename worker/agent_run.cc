@@ -293,6 +293,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   uint32_t intervals_sent = 0;
   // A sample taken this much after its boundary means the process did not run meanwhile.
   const absl::Duration late_after = std::max(interval / 2, absl::Milliseconds(50));
+  int64_t pressure_ms = host::TcpMemoryPressureMs();
   while (!stopped && boundary < measure_until) {
     const absl::Time next = std::min(boundary + interval, measure_until);
     stopped = WaitUntil(signals, next);
@@ -311,6 +312,10 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
       FillInterval(index, absl::ToDoubleSeconds(end - measure_from),
                    absl::ToDoubleSeconds(end - boundary), delta, interval_out);
       loads.Fill(interval_out);
+      if (const int64_t now_ms = host::TcpMemoryPressureMs(); now_ms >= 0 && pressure_ms >= 0) {
+        interval_out->set_tcp_memory_pressure_ms(static_cast<double>(now_ms - pressure_ms));
+        pressure_ms = now_ms;
+      }
       if (!stopped && late > late_after) {
         interval_out->set_late_ms(absl::ToDoubleMilliseconds(late));
       }
@@ -339,6 +344,13 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   }
   total.counters[Counter::kConnectionsHoldingData] =
       final_snapshot.Get(Counter::kConnectionsHoldingData);
+  // What the peer had by the span's end is what the intervals said: a worker that answered the
+  // last sample request late (after its interval was reported, before the drain) must not add
+  // to the span afterwards.
+  total.counters[Counter::kBytesDeliveredInSpan] =
+      previous.Get(Counter::kBytesDeliveredInSpan) -
+      std::min(previous.Get(Counter::kBytesDeliveredInSpan),
+               baseline.Get(Counter::kBytesDeliveredInSpan));
   if (plan.workload.kind == workload::Kind::kStreamOut ||
       plan.workload.kind == workload::Kind::kEcho) {
     // Taken by the kernel in the window but never acknowledged (stream-out) or echoed back.

@@ -117,7 +117,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
                                : wire::FromProto(spec.arrival()));
   }
   if (run.connect_rate() != 0) {
-    SALVO_RETURN_IF_ERROR(plan::CheckRate(run.connect_rate(), "connect rate"));
+    SALVO_RETURN_IF_ERROR(plan::CheckRate(run.connect_rate(), "connect rate", "connections/s"));
     plan.connect_rate = run.connect_rate();
   }
   SALVO_ASSIGN_OR_RETURN(net::EngineKind engine, spec.engine() == v1::ENGINE_UNSPECIFIED
