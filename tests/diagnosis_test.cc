@@ -339,6 +339,14 @@ v1::RunReport SyntheticReport(v1::Workload workload, const std::vector<double>& 
   return r;
 }
 
+// A timing's summary in a hand-built report.
+void AddTiming(v1::RunReport* r, metrics::Timing t, uint64_t count, double p99_us) {
+  v1::TimingHistogram* h = r->add_timings();
+  h->set_timing(static_cast<v1::Timing>(metrics::Index(t) + 1));  // TIMING_ROUND_TRIP is 1
+  h->mutable_summary()->set_count(count);
+  h->mutable_summary()->set_p99_us(p99_us);
+}
+
 bool HasLine(const driver::Diagnosis& d, const std::string& kind) {
   return std::any_of(d.lines.begin(), d.lines.end(),
                      [&](const std::string& l) { return absl::StartsWith(l, kind + ":"); });
@@ -405,16 +413,10 @@ TEST(DiagnoseReport, AnOpenLoopWhoseLatencyIsTheGeneratorsOwnLatenessSaysSo) {
   v1::RunReport r = SyntheticReport(v1::WORKLOAD_ECHO, {1000, 1000, 1000}, {1, 1, 1});
   r.mutable_spec()->mutable_load()->set_rate(20000);
   r.mutable_totals()->mutable_counters()->set_messages_due(1000);
-  const auto add = [&r](metrics::Timing t, double p99_us) {
-    v1::TimingHistogram* h = r.add_timings();
-    h->set_timing(static_cast<v1::Timing>(metrics::Index(t) + 1));  // TIMING_ROUND_TRIP is 1
-    h->mutable_summary()->set_count(1000);
-    h->mutable_summary()->set_p99_us(p99_us);
-  };
-  add(metrics::Timing::kScheduleLag, 2000);
-  add(metrics::Timing::kGeneratorLag, 1900);
-  add(metrics::Timing::kRoundTrip, 2100);
-  add(metrics::Timing::kServiceTime, 150);
+  AddTiming(&r, metrics::Timing::kScheduleLag, 1000, 2000);
+  AddTiming(&r, metrics::Timing::kGeneratorLag, 1000, 1900);
+  AddTiming(&r, metrics::Timing::kRoundTrip, 1000, 2100);
+  AddTiming(&r, metrics::Timing::kServiceTime, 1000, 150);
   const driver::Diagnosis d = driver::Diagnose(r, 1.0);
   ASSERT_TRUE(HasLine(d, "generator-lag")) << absl::StrJoin(d.lines, "\n");
   EXPECT_TRUE(absl::StrContains(d.lines[0], "is 90% of the corrected round-trip p99"))
@@ -430,9 +432,7 @@ TEST(DiagnoseReport, AnUnkeptScheduleBlamesTheGeneratorOnlyWhenItWasTheLimit) {
   v1::RunReport r = SyntheticReport(v1::WORKLOAD_ECHO, {1000, 1000, 1000}, {1, 1, 1});
   r.mutable_spec()->mutable_load()->set_rate(100000);
   r.mutable_totals()->mutable_counters()->set_messages_due(300000);
-  v1::TimingHistogram* lag = r.add_timings();
-  lag->set_timing(static_cast<v1::Timing>(metrics::Index(metrics::Timing::kScheduleLag) + 1));
-  lag->mutable_summary()->set_count(100000);
+  AddTiming(&r, metrics::Timing::kScheduleLag, 100000, 0);
   // Free connections: the generator fell behind by itself.
   driver::Diagnosis d = driver::Diagnose(r, 1.0);
   ASSERT_EQ(d.failures.size(), 1u) << absl::StrJoin(d.lines, "\n");
