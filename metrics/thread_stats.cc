@@ -129,53 +129,50 @@ ThreadStats& StatsRegistry::Add(size_t connection_slots) {
 }
 
 StatsSnapshot StatsRegistry::Snapshot(Read read) const {
-  StatsSnapshot s;
   absl::MutexLock lock(&mu_);
   // Exactly sized: at 10,000 connections a snapshot's samples are half a megabyte, and several
   // snapshots live at once.
   size_t slots = 0;
   for (const auto& block : blocks_) slots += block->connection_slots_;
-  s.connections.reserve(slots);
-  for (const auto& block : blocks_) {
-    if (read == Read::kLive) {
-      for (int i = 0; i < kNumCounters; ++i) s.counters.at(i) += block->Live(i);
-      block->timings_.MergeInto(&s.timings);
-      for (size_t c = 0; c < block->connection_slots_; ++c) {
-        s.connections.push_back(block->samples_[c].Load());
-      }
-      continue;
-    }
-    // One whole reading of the block: read, and read again if its owner was sealing meanwhile
-    // (a seal takes a worker one pass over its connections, well under a millisecond each).
-    for (;;) {
-      const uint64_t seq = block->seal_seq_.load(std::memory_order_acquire);
-      if (seq % 2 == 1) {
-        absl::SleepFor(absl::Microseconds(50));
+  // A sealed snapshot takes each block's seal whole: a block whose owner sealed while it was
+  // read (its sequence moved) makes the snapshot start over, which is rare (workers seal only
+  // when asked) and spares a copy of every block's histograms in the common case.
+  for (;;) {
+    StatsSnapshot s;
+    s.connections.reserve(slots);
+    bool torn = false;
+    for (const auto& block : blocks_) {
+      if (read == Read::kLive) {
+        for (int i = 0; i < kNumCounters; ++i) s.counters.at(i) += block->Live(i);
+        block->timings_.MergeInto(&s.timings);
+        for (size_t c = 0; c < block->connection_slots_; ++c) {
+          s.connections.push_back(block->samples_[c].Load());
+        }
         continue;
       }
-      CounterValues counters;
-      for (int i = 0; i < kNumCounters; ++i) {
-        counters.at(i) = block->sealed_[i].load(std::memory_order_relaxed);
+      uint64_t seq = block->seal_seq_.load(std::memory_order_acquire);
+      // A seal under way takes its worker one pass over its connections.
+      while (seq % 2 == 1) {
+        absl::SleepFor(absl::Microseconds(50));
+        seq = block->seal_seq_.load(std::memory_order_acquire);
       }
-      std::array<Histogram, kNumTimings> timings;
-      block->sealed_timings_.MergeInto(&timings);
-      const size_t first = s.connections.size();
+      for (int i = 0; i < kNumCounters; ++i) {
+        s.counters.at(i) += block->sealed_[i].load(std::memory_order_relaxed);
+      }
+      block->sealed_timings_.MergeInto(&s.timings);
       for (size_t c = 0; c < block->connection_slots_; ++c) {
         s.connections.push_back(block->samples_[c].Load());
       }
       std::atomic_thread_fence(std::memory_order_acquire);
       if (block->seal_seq_.load(std::memory_order_relaxed) != seq) {
-        s.connections.resize(first);
-        continue;
+        torn = true;
+        break;
       }
-      for (int i = 0; i < kNumCounters; ++i) s.counters.at(i) += counters.at(i);
-      for (int t = 0; t < kNumTimings; ++t) s.timings[t].Merge(timings[t]);
       s.block_slots.push_back(block->connection_slots_);
       s.block_seals.push_back(seq / 2);
-      break;
     }
+    if (!torn) return s;
   }
-  return s;
 }
 
 size_t StatsRegistry::threads() const {

@@ -723,11 +723,15 @@ TEST_F(EndToEnd, AnAgentDoesNotGrowAcrossFiftyRuns) {
   }
   const uint64_t after_fifty = RssBytes(pid);
   ASSERT_GT(idle, 0u);
-  // Tolerances: 4 MiB of drift from run 10 to run 50, 8 MiB above the idle agent in all (the
+  // Tolerances: 4 MiB of drift from run 10 to run 50, 10 MiB above the idle agent in all (the
   // old arena growth was 36 MB). Measured: 19.1 MB after 20 runs, 20.7 MB after 120, in steps of
-  // up to 1 MB; heaptrack finds 92 KB leaked over 40 runs, so the steps are the allocator's.
+  // up to 1 MB; heaptrack finds 92 KB leaked over 40 runs, so the steps are the allocator's. With
+  // sealed snapshots and per-worker scheduler readings (issue 21), 16.0 MB idle, 22.0 MB after
+  // 10 runs and 23.0-23.2 MB after 50 here; a loaded CI host once read 24.6 MB.
   EXPECT_LT(after_fifty, after_ten + (4u << 20)) << after_ten << " -> " << after_fifty;
-  EXPECT_LT(after_fifty, idle + (8u << 20)) << idle << " -> " << after_fifty;
+  EXPECT_LT(after_fifty, idle + (10u << 20)) << idle << " -> " << after_fifty;
+  std::cerr << "agent RSS idle " << idle << ", after 10 runs " << after_ten << ", after 50 "
+            << after_fifty << "\n";
 }
 
 TEST_F(EndToEnd, KillingOneOfThreeAgentsLeavesAPartialReportWithItsEarlierIntervals) {

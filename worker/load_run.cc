@@ -197,13 +197,22 @@ void LoadRun::WakeWorkers() {
 }
 
 void LoadRun::ReadOwnSched(uint32_t index) {
-  const absl::StatusOr<process::SchedStat> s = process::ReadOwnSchedStat();
+  // The reading and its time must be one instant: a worker preempted between them would put the
+  // wait it was preempted for (added to schedstat when it runs again) outside its span, and the
+  // next span's wait above 100%. A reading that took more than a millisecond is taken again.
+  absl::StatusOr<process::SchedStat> s;
+  uint64_t at = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    at = metrics::MonoNanos();
+    s = process::ReadOwnSchedStat();
+    if (metrics::MonoNanos() - at < 1'000'000) break;
+  }
   SchedSlot& slot = sched_[index];
   slot.ok.store(s.ok());
   if (!s.ok()) return;
   slot.cpu_ns.store(s->cpu_ns);
   slot.runqueue_ns.store(s->runqueue_ns);
-  slot.at_ns.store(metrics::MonoNanos());
+  slot.at_ns.store(at);
 }
 
 std::vector<LoadRun::WorkerSched> LoadRun::worker_sched() const {
