@@ -247,8 +247,13 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   for (const v1::AgentResult& a : r.agents()) {
     served_first = std::max(served_first, a.served_first_connected());
   }
+  // Two intervals at least, and half a second: with 10 ms intervals, 20 ms without a delivered
+  // byte is a scheduling hiccup, not a starved connection.
+  const auto long_enough = [interval_s](const Span& s) {
+    return s.last > s.first && (s.last - s.first + 1) * interval_s >= 0.5;
+  };
   for (const Span& s : Runs(series, some_starved)) {
-    if (s.last == s.first) continue;
+    if (!long_enough(s)) continue;
     const v1::IntervalPoint& p = *series[s.last];
     const v1::Fairness& f = p.fairness();
     const uint32_t served = f.connections() - f.starved_connections();
@@ -281,7 +286,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
   for (const v1::AgentResult& a : r.agents()) any_starved |= a.starved_three_intervals() > 0;
   // Only what the lines above name: a single interval of starvation draws no starved line, so
   // it must not silence this one either.
-  for (const Span& s : Runs(series, some_starved)) any_starved |= s.last > s.first;
+  for (const Span& s : Runs(series, some_starved)) any_starved |= long_enough(s);
   for (const v1::IntervalPoint* p : series) any_starved |= all_stalled(*p) || host_starved(*p);
   if (!any_starved && whole.connections() >= 2 && whole.jain() > 0 && whole.jain() < kUnfairJain) {
     // The run-level fairness travels without its per-connection parts: the share is sent
