@@ -47,11 +47,10 @@ bool GeneratorBound(const v1::IntervalPoint& p) {
          p.max_worker_cpu_share() >= kGeneratorCpuShare;
 }
 
-// Some worker did not sample its connections at the interval's end: the interval's bytes and
-// rates lack that worker's share (the next interval holds it), so it can show neither a stall nor
-// a collapse.
-// So is one an agent sampled late: its process (and so its load) did not run for a while, and
-// the intervals after it catch up with samples taken moments apart.
+// An interval that can show neither a stall nor a collapse: some worker did not sample its
+// connections at its end (its bytes are in the next interval), or an agent sampled it late (its
+// process, and so its load, did not run for a while, and the intervals after it catch up with
+// samples taken moments apart).
 bool Partial(const v1::IntervalPoint& p) {
   return p.fairness().unsampled_connections() > 0 || p.late_agents() > 0;
 }
@@ -192,7 +191,7 @@ Diagnosis Diagnose(const v1::RunReport& r, double interval_s) {
                 std::any_of(series.begin(), series.end(),
                             [](const v1::IntervalPoint* p) {
                               return p->max_worker_cpu_share() >= kGeneratorCpuShare ||
-                                     p->max_worker_runqueue_share() >= 0.5;
+                                     p->max_worker_runqueue_share() >= kSaturatedWaitShare;
                             }),
                 &d);
 

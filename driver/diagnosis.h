@@ -27,6 +27,10 @@ Diagnosis Diagnose(const v1::RunReport& report, double interval_s);
 // on one this share or more.
 inline constexpr double kGeneratorWaitShare = 0.10;
 inline constexpr double kGeneratorCpuShare = 0.90;
+// An open loop's unsent messages are the generator's fault, however busy its connections were,
+// when a worker waited for a CPU this share of an interval or more (a milder wait cannot explain
+// connections kept busy).
+inline constexpr double kSaturatedWaitShare = 0.5;
 // A run is unfair below this Jain index (over the whole run's delivered bytes).
 inline constexpr double kUnfairJain = 0.90;
 

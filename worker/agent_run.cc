@@ -58,8 +58,8 @@ class WorkerLoads {
         reading.sched = *s;
         reading.at_ns = metrics::MonoNanos();
       }
-      const double span_ns = static_cast<double>(reading.at_ns - last_[w].at_ns);
       if (reading.at_ns <= last_[w].at_ns) continue;
+      const double span_ns = static_cast<double>(reading.at_ns - last_[w].at_ns);
       v1::WorkerLoad* load = out->add_workers();
       load->set_worker(static_cast<uint32_t>(w));
       load->set_cpu_share(static_cast<double>(reading.sched.cpu_ns - last_[w].sched.cpu_ns) /
@@ -348,9 +348,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
   // last sample request late (after its interval was reported, before the drain) must not add
   // to the span afterwards.
   total.counters[Counter::kBytesDeliveredInSpan] =
-      previous.Get(Counter::kBytesDeliveredInSpan) -
-      std::min(previous.Get(Counter::kBytesDeliveredInSpan),
-               baseline.Get(Counter::kBytesDeliveredInSpan));
+      previous.counters.Since(baseline.counters)[Counter::kBytesDeliveredInSpan];
   if (plan.workload.kind == workload::Kind::kStreamOut ||
       plan.workload.kind == workload::Kind::kEcho) {
     // Taken by the kernel in the window but never acknowledged (stream-out) or echoed back.
