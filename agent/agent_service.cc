@@ -1,5 +1,11 @@
 #include "agent/agent_service.h"
 
+#ifdef _WIN32
+#include <process.h>
+#else
+#include <unistd.h>
+#endif
+
 #include <cstdio>
 #include <thread>
 
@@ -51,6 +57,14 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+uint32_t OwnPid() {
+#ifdef _WIN32
+  return static_cast<uint32_t>(_getpid());
+#else
+  return static_cast<uint32_t>(::getpid());
+#endif
+}
+
 }  // namespace
 
 AgentService::AgentService(std::ostream* log, AgentSecurity security)
@@ -74,6 +88,7 @@ grpc::Status AgentService::Info(grpc::ServerContext* context, const v1::InfoRequ
   response->set_version(SALVO_VERSION);
   response->set_hostname(hostname_);
   response->set_cores(std::thread::hardware_concurrency());
+  response->set_pid(OwnPid());
   for (net::EngineKind e : net::AvailableEngines()) response->add_engines(wire::ToProto(e));
   response->set_busy(busy_.load());
   response->set_protocol_major(wire::kProtocolMajor);

@@ -32,6 +32,11 @@ constexpr char kEtc[] = "/etc/salvo";
 constexpr char kDropIn[] = "/etc/systemd/system/salvo-agent.service.d/deploy-tls.conf";
 constexpr char kUnit[] = "salvo-agent.service";
 constexpr char kDefaultListen[] = "0.0.0.0:7100";
+// How hard --status and deploy try before saying an agent does not answer: a live agent on a
+// loaded host missed one probe in a few.
+constexpr int kIdentifyAttempts = 3;
+constexpr absl::Duration kIdentifyPause = absl::Milliseconds(300);
+constexpr absl::Duration kIdentifyPatience = absl::Seconds(3);
 
 struct CommandResult {
   int code = -1;
@@ -224,12 +229,57 @@ class Remote {
     return s + "else echo no agent deployed here; exit 3; fi";
   }
 
+  // Prints "running (pid N)" or "running (systemd unit, pid N)" and exits 0, or prints "not
+  // running" and exits 3.
   std::string StateScript() const {
     return absl::StrCat(
         "if [ -f ", dir_, "/agent.pid ] && [ -d /proc/$(cat ", dir_,
         "/agent.pid) ]; then echo \"running (pid $(cat ", dir_,
         "/agent.pid))\"; elif [ -d /run/systemd/system ] && systemctl is-active --quiet ", kUnit,
-        "; then echo 'running (systemd unit)'; else echo 'not running'; exit 3; fi");
+        "; then echo \"running (systemd unit, pid $(systemctl show -p MainPID --value ", kUnit,
+        "))\"; else echo 'not running'; exit 3; fi");
+  }
+
+  // The pid a StateScript line names; 0 when none.
+  static uint32_t PidOf(absl::string_view state) {
+    const size_t at = state.rfind("pid ");
+    if (at == absl::string_view::npos) return 0;
+    absl::string_view digits = state.substr(at + 4);
+    digits = digits.substr(0, digits.find(')'));
+    uint32_t pid = 0;
+    return absl::SimpleAtoi(digits, &pid) ? pid : 0;
+  }
+
+  // Asks what answers at `address` until `deadline` (at least kIdentifyAttempts times): the
+  // agent whose pid is `pid`, or why not. An agent busy starting, or a probe lost on a loaded
+  // host, answers on a later try; an agent that answers with another pid is another agent.
+  struct Identified {
+    bool ours = false;
+    std::string text;  // "answers at A: salvo-agent V" or why not
+    v1::InfoResponse info;
+  };
+  Identified Identify(const std::string& address, uint32_t pid, absl::Time deadline) const {
+    Identified id;
+    for (int attempt = 0; attempt < kIdentifyAttempts || absl::Now() < deadline; ++attempt) {
+      if (attempt > 0) absl::SleepFor(kIdentifyPause);
+      const std::vector<driver::AgentProbe> p = controller::ProbeAgents({address}, c_.security);
+      if (!p[0].reachable) {
+        id.text = absl::StrCat("does not answer at ", address, ": ", p[0].error);
+        continue;
+      }
+      const v1::InfoResponse& info = p[0].info;
+      if (pid != 0 && info.pid() != 0 && info.pid() != pid) {
+        id.text = absl::StrCat("another agent answers at ", address, " (salvo-agent ",
+                               info.version(), ", pid ", info.pid(), " on ", info.hostname(),
+                               "), not the one running here (pid ", pid, ")");
+        continue;
+      }
+      id.ours = true;
+      id.text = absl::StrCat("answers at ", address, ": salvo-agent ", info.version());
+      id.info = info;
+      return id;
+    }
+    return id;
   }
 
   std::string LastLogLine() const {
@@ -314,28 +364,28 @@ class Remote {
             ? "package, systemd unit"
             : (package ? "package, detached: no systemd on the host" : "binary, detached");
 
+    // What answers must be the agent just started, not an older one that holds the port while
+    // ours exited: the pid it gives is the one running here.
     const absl::Time deadline = absl::Now() + c_.timeout;
-    std::string last_error;
-    while (absl::Now() < deadline) {
-      const std::vector<driver::AgentProbe> p = controller::ProbeAgents({address}, c_.security);
-      if (p[0].reachable) {
-        // Something answers; make sure it is the agent just started, not an older one that
-        // holds the port while ours exited.
-        const CommandResult state = Ssh(StateScript());
-        if (state.code != 0) {
-          return absl::StrCat("error: another agent answers at ", address,
-                              " and the one started here exited (", LastLogLine(), ")");
-        }
-        return absl::StrCat("deployed: salvo-agent ", p[0].info.version(), " at ", address,
-                            " (host ", p[0].info.hostname(), ", ", p[0].info.cores(), " cores; ",
-                            how, ")");
+    Identified id;
+    while (!id.ours && absl::Now() < deadline) {
+      const CommandResult state = Ssh(StateScript());
+      if (state.code == 3) {
+        const std::string log = LastLogLine();
+        return absl::StrCat("error: the agent started here exited (",
+                            log.empty() ? state.reason : log, ")");
       }
-      last_error = p[0].error;
-      absl::SleepFor(absl::Milliseconds(200));
+      if (state.code != 0) return absl::StrCat("error: ssh: ", state.reason);
+      id = Identify(address, PidOf(state.output),
+                    std::min(deadline, absl::Now() + absl::Seconds(2)));
+    }
+    if (id.ours) {
+      return absl::StrCat("deployed: salvo-agent ", id.info.version(), " at ", address, " (host ",
+                          id.info.hostname(), ", ", id.info.cores(), " cores; ", how, ")");
     }
     const std::string log = LastLogLine();
-    return absl::StrCat("error: the agent started but does not answer at ", address, " (",
-                        log.empty() ? last_error : log, ")");
+    return absl::StrCat("error: the agent started but ", id.text,
+                        log.empty() ? "" : absl::StrCat(" (", log, ")"));
   }
 
   std::string Stop() const {
@@ -349,12 +399,10 @@ class Remote {
   std::string Status(const std::string& address) const {
     const CommandResult state = Ssh(StateScript());
     if (state.code != 0 && state.code != 3) return absl::StrCat("error: ssh: ", state.reason);
-    const std::vector<driver::AgentProbe> p = controller::ProbeAgents({address}, c_.security);
-    const std::string answer =
-        p[0].reachable ? absl::StrCat("answers at ", address, ": salvo-agent ", p[0].info.version())
-                       : absl::StrCat("does not answer at ", address, ": ", p[0].error);
-    return absl::StrCat(state.code == 0 && p[0].reachable ? "" : "error: ", state.reason, "; ",
-                        answer);
+    // Not running here: whatever answers is someone else's (and a stale pid file is no pid).
+    const Identified id = Identify(address, state.code == 0 ? PidOf(state.output) : 0,
+                                   absl::Now() + kIdentifyPatience);
+    return absl::StrCat(state.code == 0 && id.ours ? "" : "error: ", state.reason, "; ", id.text);
   }
 
  private:

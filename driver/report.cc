@@ -243,12 +243,14 @@ v1::RunReport BuildReport(const v1::Scenario& spec, std::vector<AgentOutcome> ag
   if (reasons.empty() && measured_s > 0 && sum[Counter::kMessages] == 0 &&
       sum[Counter::kConnectionsEstablished] > 0) {
     // Connections were up and the run lasted, yet nothing completed: for rr, usually a response
-    // framing that never matches what the server sends.
+    // framing that never matches what the server sends; unless the server sent nothing at all.
+    const bool framed = spec.load().workload() == v1::WORKLOAD_RR || !spec.load().request().empty();
+    const bool echoing = framed || spec.load().workload() == v1::WORKLOAD_ECHO;
     reasons.push_back(absl::StrFormat(
         "no message completed in %.1f s measured%s", measured_s,
-        spec.load().workload() == v1::WORKLOAD_RR || !spec.load().request().empty()
-            ? " (do --response-bytes or --response-until match the server's responses?)"
-            : ""));
+        echoing && sum[Counter::kBytesReceived] == 0 ? " (the target sent nothing back)"
+        : framed ? " (do --response-bytes or --response-until match the server's responses?)"
+                 : ""));
   }
   if (reasons.empty() && spec.load().workload() == v1::WORKLOAD_CONNECT_RR &&
       sum[Counter::kConnectErrors] > 0) {
@@ -262,8 +264,14 @@ v1::RunReport BuildReport(const v1::Scenario& spec, std::vector<AgentOutcome> ag
         "round trips after the first are not to be trusted"));
   }
   if (sum[Counter::kVerifyErrors] > 0) {
-    reasons.push_back(absl::StrCat(sum[Counter::kVerifyErrors],
-                                   " received bytes differ from what was sent (--verify)"));
+    // Stream-in sent nothing: its bytes are checked against the pattern a salvo-target source
+    // pushes.
+    reasons.push_back(absl::StrCat(
+        sum[Counter::kVerifyErrors],
+        spec.load().workload() == v1::WORKLOAD_STREAM_IN
+            ? " received bytes differ from the pattern a salvo-target source sends (--verify "
+              "needs a salvo-target --mode source)"
+            : " received bytes differ from what was sent (--verify)"));
   }
   if (!agents.empty() && report.lost_agents_size() == static_cast<int>(agents.size())) {
     // Nothing is left to be partial about.

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -30,6 +31,7 @@
 #include "units/units.h"
 #include "wire/enums.h"
 #include "wire/spec_check.h"
+#include "workload/schedule.h"
 
 // <windows.h>, which the socket headers bring in on Windows, defines GetMessage as GetMessageA,
 // renaming protobuf's Reflection::GetMessage below.
@@ -289,6 +291,31 @@ absl::Status Validate(const RunConfig& config) {
   // What the agents check too, in the same words: the spec these flags make.
   const v1::LoadSpec spec = LoadSpecOf(config);
   SALVO_RETURN_IF_ERROR(wire::CheckLoadSpec(spec));
+  // An open loop whose schedule puts no message in the measured window would measure nothing,
+  // and every connection would look stalled.
+  if (config.rate > 0 || !config.stages.empty()) {
+    std::shared_ptr<const workload::RateProfile> profile;
+    if (config.stages.empty()) {
+      profile = workload::RateProfile::Constant(config.rate);
+    } else {
+      std::vector<workload::RateProfile::Stage> stages;
+      for (const RunConfig::Stage& s : config.stages) {
+        stages.push_back({static_cast<uint64_t>(absl::ToInt64Nanoseconds(s.duration)), s.rate});
+      }
+      profile = workload::RateProfile::Stages(stages);
+    }
+    const double from_ns = absl::ToDoubleNanoseconds(config.warmup);
+    const double due = profile->Cumulative(from_ns + absl::ToDoubleNanoseconds(config.duration)) -
+                       profile->Cumulative(from_ns);
+    if (!(due >= 1)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s schedules %.3g messages in the %s measured: nothing would be measured; raise the "
+          "rate or --duration",
+          config.stages.empty() ? absl::StrFormat("--rate %g msg/s", config.rate)
+                                : std::string("--stages"),
+          due, absl::FormatDuration(config.duration)));
+    }
+  }
   for (const Threshold& t : config.thresholds) {
     SALVO_RETURN_IF_ERROR(CheckThresholdMeasured(t, spec));
   }
@@ -493,7 +520,8 @@ absl::Status MapLoad(Config& c, Io& io) {
   SALVO_RETURN_IF_ERROR(io.Field("source_ips", c.source_ips));
   SALVO_RETURN_IF_ERROR(io.Field("close", c.close));
   SALVO_RETURN_IF_ERROR(io.Field("stages", c.stages));
-  return io.Field("connect_rate", c.connect_rate);
+  SALVO_RETURN_IF_ERROR(io.Field("connect_rate", c.connect_rate));
+  return io.Field("timer_spin_us", c.timer_spin_us);
 }
 
 // The same for what a Scenario adds around its LoadSpec: the controller's side of the run.
@@ -520,7 +548,10 @@ v1::LoadSpec LoadSpecOf(const RunConfig& config) {
   if (!config.request.empty()) load.set_message_size(config.request.size());
   // Settings that mean nothing for this workload or loop stay unset, as the flags leave them.
   if (config.workload != workload::Kind::kConnectRr) load.clear_close();
-  if (config.rate <= 0 && config.stages.empty()) load.clear_arrival();
+  if (config.rate <= 0 && config.stages.empty()) {
+    load.clear_arrival();
+    load.clear_timer_spin_us();
+  }
   return load;
 }
 

@@ -298,13 +298,15 @@ class RunDriver {
             : ""));
   }
 
-  // An agent is lost: its stream failed before its result, or it fell silent. What it reported is
-  // kept; the loss policy decides whether the others go on.
-  void LoseAgent(size_t i, const std::string& why, std::vector<std::string>* reasons) {
+  // An agent is lost: its stream failed before its result, it fell silent, or it was stopped on
+  // its own host and sent what it had (`stopped`: its stream ends by itself). What it reported
+  // is kept; the loss policy decides whether the others go on.
+  void LoseAgent(size_t i, const std::string& why, std::vector<std::string>* reasons,
+                 bool stopped = false) {
     Link& link = *links_[i];
     if (link.lost || outcomes_[i].result.has_value()) return;
     link.lost = true;
-    link.io->Cancel();
+    if (!stopped) link.io->Cancel();
     AgentOutcome& o = outcomes_[i];
     o.lost = true;
     o.lost_at_interval = static_cast<uint32_t>(o.intervals.size());
@@ -383,6 +385,9 @@ class RunDriver {
         o.intervals.push_back(std::move(*e->response->mutable_interval()->mutable_interval()));
         MergeReadyIntervals();
       } else if (e->response->has_result()) {
+        if (e->response->result().stopped_by_agent()) {
+          LoseAgent(e->agent, e->response->result().error(), reasons, /*stopped=*/true);
+        }
         o.result = std::move(*e->response->mutable_result());
         if (!link.writes_done) {
           link.io->CloseSend();

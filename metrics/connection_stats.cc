@@ -31,7 +31,8 @@ void AtomicConnectionSample::Store(const ConnectionSample& s) {
   cwnd_.store(s.cwnd, r);
   last_ack_ms_.store(s.last_ack_ms, r);
   port_and_flags_.store(static_cast<uint32_t>(s.local_port) | (s.tcp_info ? 1u << 16 : 0) |
-                            (s.zero_window ? 1u << 17 : 0) | (s.open ? 1u << 18 : 0),
+                            (s.zero_window ? 1u << 17 : 0) | (s.open ? 1u << 18 : 0) |
+                            (s.idle ? 1u << 19 : 0),
                         r);
 }
 
@@ -51,6 +52,7 @@ ConnectionSample AtomicConnectionSample::Load() const {
   s.tcp_info = pf & (1u << 16);
   s.zero_window = pf & (1u << 17);
   s.open = pf & (1u << 18);
+  s.idle = pf & (1u << 19);
   return s;
 }
 
@@ -63,14 +65,16 @@ void FairnessStats::Merge(const FairnessStats& other) {
   per_connection_.Merge(other.per_connection_);
   sum_squares_ += other.sum_squares_;
   unsampled_ += other.unsampled_;
+  idle_ += other.idle_;
 }
 
 FairnessStats FairnessStats::FromParts(Histogram per_connection, double sum_squares,
-                                       uint32_t unsampled) {
+                                       uint32_t unsampled, uint32_t idle) {
   FairnessStats f;
   f.per_connection_ = std::move(per_connection);
   f.sum_squares_ = sum_squares;
   f.unsampled_ = unsampled;
+  f.idle_ = idle;
   return f;
 }
 

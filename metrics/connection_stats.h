@@ -32,6 +32,10 @@ struct ConnectionSample {
   bool tcp_info = false;     // the TCP fields above were read at this sample
   bool zero_window = false;  // the peer advertised a zero window
   bool open = false;
+  // Open loop: nothing was due, queued or in flight at the sample. Such a connection that
+  // delivered nothing in a span had nothing to deliver: it is idle, not starved (a rate of 20
+  // msg/s over 100 connections leaves most of them idle in any one second).
+  bool idle = false;
 
   // What changed from `before` to this sample: cumulative fields as differences, the rest as
   // they are now.
@@ -57,11 +61,15 @@ class FairnessStats {
   // A connection left out of the span: its worker did not sample it (see
   // StatsSnapshot::unsampled). It is neither starved nor served.
   void AddUnsampled() { ++unsampled_; }
+  // A connection that had nothing to deliver in the span (ConnectionSample::idle): neither
+  // starved nor served.
+  void AddIdle() { ++idle_; }
   void Merge(const FairnessStats& other);
 
   // The connections sampled in the span, which every figure below describes.
   uint32_t Connections() const { return static_cast<uint32_t>(per_connection_.count()); }
   uint32_t Unsampled() const { return unsampled_; }
+  uint32_t Idle() const { return idle_; }
   // Connections that delivered nothing.
   uint32_t Starved() const { return static_cast<uint32_t>(per_connection_.bucket_count(0)); }
   // Jain's fairness index, (sum x)^2 / (n * sum x^2): 1 when all are equal, 1/n when one
@@ -78,12 +86,14 @@ class FairnessStats {
 
   const Histogram& per_connection() const { return per_connection_; }
   double sum_squares() const { return sum_squares_; }
-  static FairnessStats FromParts(Histogram per_connection, double sum_squares, uint32_t unsampled);
+  static FairnessStats FromParts(Histogram per_connection, double sum_squares, uint32_t unsampled,
+                                 uint32_t idle);
 
  private:
   Histogram per_connection_;
   double sum_squares_ = 0;
   uint32_t unsampled_ = 0;
+  uint32_t idle_ = 0;
 };
 
 // What TCP_INFO said about the sampled connections in a span; mergeable.

@@ -91,6 +91,8 @@ FairnessStats StatsSnapshot::DeliveredFairness() const {
   for (size_t i = 0; i < connections.size(); ++i) {
     if (Unsampled(i)) {
       f.AddUnsampled();
+    } else if (connections[i].idle && connections[i].delivered == 0) {
+      f.AddIdle();
     } else {
       f.Add(connections[i].delivered);
     }

@@ -113,6 +113,9 @@ struct EngineOptions {
   uint32_t expected_connections = 0;
   // Where the engine records its timings (send calls, zero-copy completions); null: untimed.
   metrics::TimingRecorders* timings = nullptr;
+  // Timers: wake this long before each deadline and poll without sleeping until it
+  // (TimerQueue::set_spin); 0 sleeps to the deadline.
+  uint64_t timer_spin_ns = 0;
 };
 
 class Engine {
@@ -193,8 +196,13 @@ class Engine {
   // written only by the loop thread; the owner publishes them (ThreadStats::PublishEngine).
   const metrics::CounterValues& counters() const { return counters_; }
 
+  // Wall time this engine's Polls spent finding nothing while spinning before a timer
+  // (EngineOptions::timer_spin_ns): on a CPU by choice, not busy. The loop thread's only.
+  uint64_t spun_ns() const { return spun_ns_; }
+
  protected:
   metrics::CounterValues counters_;
+  uint64_t spun_ns_ = 0;
 };
 
 using EnginePtr = std::unique_ptr<Engine>;

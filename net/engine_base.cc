@@ -12,8 +12,10 @@
 
 namespace salvo::net {
 
-EngineBase::EngineBase(metrics::TimingRecorders* timings)
-    : timings_(timings), reserve_fd_(ReserveDescriptor()) {}
+EngineBase::EngineBase(const EngineOptions& options)
+    : timings_(options.timings), reserve_fd_(ReserveDescriptor()) {
+  timers_.set_spin(options.timer_spin_ns);
+}
 
 void EngineBase::CountLoss(metrics::Counter call, int err) {
   Count(call);

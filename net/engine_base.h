@@ -17,7 +17,7 @@ namespace salvo::net {
 
 class EngineBase : public Engine {
  public:
-  explicit EngineBase(metrics::TimingRecorders* timings);
+  explicit EngineBase(const EngineOptions& options);
 
   // SO_LINGER 0, then Close.
   void Reset(ConnId id) override;

@@ -51,7 +51,7 @@ absl::StatusOr<std::unique_ptr<EpollEngine>> EpollEngine::Create(const EngineOpt
 }
 
 EpollEngine::EpollEngine(Fd epoll_fd, const EngineOptions& options)
-    : EngineBase(options.timings),
+    : EngineBase(options),
       epoll_(std::move(epoll_fd)),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, options.send_mode == SendMode::kZeroCopy},
@@ -163,7 +163,9 @@ void EpollEngine::Fail(ConnId id, absl::Status why) {
 
 absl::Status EpollEngine::Poll(absl::Duration timeout) {
   if (!write_queue_.empty()) timeout = absl::ZeroDuration();
-  timeout = timers_.Bound(timeout, metrics::MonoNanos());
+  const uint64_t began = metrics::MonoNanos();
+  const bool spinning = write_queue_.empty() && timers_.Spinning(began);
+  timeout = timers_.Bound(timeout, began);
   // epoll_pwait2 takes nanoseconds, so a timer is not rounded up to the next millisecond.
   timespec ts{};
   const timespec* wait = nullptr;
@@ -183,6 +185,7 @@ absl::Status EpollEngine::Poll(absl::Duration timeout) {
     n = ::epoll_wait(epoll_.get(), events_.data(), kMaxEvents, ms);
   }
   if (n < 0 && errno != EINTR) return absl::ErrnoToStatus(errno, "epoll_wait");
+  if (spinning && n <= 0) spun_ns_ += metrics::MonoNanos() - began;
   for (int i = 0; i < n; ++i) {
     const ConnTag tag = ConnTag::Decode(events_[i].data.u64);
     if (tag.op == kWake) {

@@ -50,7 +50,7 @@ absl::Status UringError(int negative_errno, absl::string_view what) {
 }  // namespace
 
 IoUringEngine::IoUringEngine(const EngineOptions& options)
-    : EngineBase(options.timings),
+    : EngineBase(options),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, /*zerocopy=*/false},
       sizes_(SizesFor(options.expected_connections)) {}
@@ -371,7 +371,9 @@ void IoUringEngine::Close(ConnId id) { Release(id); }
 
 absl::Status IoUringEngine::Poll(absl::Duration timeout) {
   if (!write_queue_.empty()) timeout = absl::ZeroDuration();
-  timeout = timers_.Bound(timeout, metrics::MonoNanos());
+  const uint64_t began = metrics::MonoNanos();
+  const bool spinning = write_queue_.empty() && timers_.Spinning(began);
+  timeout = timers_.Bound(timeout, began);
   __kernel_timespec ts{};
   if (timeout > absl::ZeroDuration() && timeout != absl::InfiniteDuration()) {
     ts.tv_sec = absl::ToInt64Seconds(timeout);
@@ -383,6 +385,7 @@ absl::Status IoUringEngine::Poll(absl::Duration timeout) {
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
     return UringError(rc, "io_uring_submit_and_wait");
   }
+  if (spinning && io_uring_cq_ready(&ring_) == 0) spun_ns_ += metrics::MonoNanos() - began;
   // Completions are copied out first so that handlers may queue new requests freely, a bounded
   // batch at a time (a batch as large as the completion queue would cost 16 B per entry).
   for (unsigned taken = 0; taken < sizes_.cq_entries;) {

@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<IocpEngine>> IocpEngine::Create(const EngineOptio
 }
 
 IocpEngine::IocpEngine(HANDLE port, const EngineOptions& options)
-    : EngineBase(options.timings),
+    : EngineBase(options),
       port_(port),
       options_(options),
       socket_options_{options.sndbuf, options.rcvbuf, false},

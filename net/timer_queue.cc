@@ -49,9 +49,15 @@ absl::Duration TimerQueue::Bound(absl::Duration timeout, uint64_t now_ns) const 
   const_cast<TimerQueue*>(this)->PopStale();
   if (heap_.empty()) return timeout;
   const uint64_t at = heap_.front().at;
-  const absl::Duration until =
-      at <= now_ns ? absl::ZeroDuration() : absl::Nanoseconds(static_cast<int64_t>(at - now_ns));
-  return std::min(timeout, until);
+  // Due, or within the spin: poll without waiting until it is due.
+  if (at <= now_ns || at - now_ns <= spin_ns_) return absl::ZeroDuration();
+  return std::min(timeout, absl::Nanoseconds(static_cast<int64_t>(at - now_ns - spin_ns_)));
+}
+
+bool TimerQueue::Spinning(uint64_t now_ns) const {
+  if (spin_ns_ == 0) return false;
+  const_cast<TimerQueue*>(this)->PopStale();
+  return !heap_.empty() && heap_.front().at > now_ns && heap_.front().at - now_ns <= spin_ns_;
 }
 
 void TimerQueue::RunDue(uint64_t now_ns) {

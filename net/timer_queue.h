@@ -22,8 +22,17 @@ class TimerQueue {
   TimerId Schedule(uint64_t mono_ns, TimerHandler* handler);
   void Cancel(TimerId id);
 
-  // `timeout` shortened so that a wait ends by the earliest pending deadline.
+  // `timeout` shortened so that a wait ends by the earliest pending deadline, or `spin` before
+  // it (see set_spin).
   absl::Duration Bound(absl::Duration timeout, uint64_t now_ns) const;
+
+  // Wake this long before a deadline and poll without sleeping until it: a sleeping thread
+  // wakes tens of microseconds late (timer programming, a virtual machine's timer exit, the
+  // scheduler), which an open loop's schedule lag would show. 0, the default: sleep to it.
+  void set_spin(uint64_t spin_ns) { spin_ns_ = spin_ns; }
+  // Whether a wait starting at `now_ns` only spins: the earliest deadline is not due yet but
+  // within the spin.
+  bool Spinning(uint64_t now_ns) const;
 
   // Fires every timer due at `now_ns`. Timers scheduled by the handlers fire on a later call,
   // so a handler that reschedules itself at once cannot hold the loop.
@@ -56,6 +65,7 @@ class TimerQueue {
   std::vector<uint32_t> free_;
   uint64_t sequence_ = 0;
   size_t pending_ = 0;
+  uint64_t spin_ns_ = 0;
 };
 
 }  // namespace salvo::net

@@ -37,6 +37,9 @@ inline constexpr double kMaxWeight = 1e6;
 
 // Open loop: messages per second a run (and so any one agent) may be asked to schedule.
 inline constexpr double kMaxRate = 1e9;
+// Open loop: the longest a worker may poll without sleeping before each intended send time
+// (--timer-spin): beyond it, spinning costs more CPU than any wake-up is late.
+inline constexpr uint32_t kMaxTimerSpinUs = 1000;
 // rr: the largest request, sent to every agent in the run spec.
 inline constexpr uint64_t kMaxRequestBytes = uint64_t{1} << 20;
 

@@ -70,6 +70,10 @@ void AddRunFlags(CLI::App& cmd, RunFlags* f, bool distributed) {
                  "open loop with a changing rate: '10s:1k,30s:50k,10s:0' ramps linearly "
                  "from 0 to each rate over its stage, from the start of the warm-up; "
                  "--duration defaults to the stages' total less the warm-up");
+  cli::DurationOption(cmd, "--timer-spin", &f->timer_spin,
+                      "open loop: stop sleeping this long before each intended send time and "
+                      "poll until it, so that a late wake-up is not schedule lag; costs up to "
+                      "that much CPU per send time (0: sleep; default 50us, at most 1ms)");
   cmd.add_option("--connect-rate", f->run.connect_rate,
                  "open the connections at this many per second over all agents (default: all "
                  "at once); the load starts once all are open")
@@ -141,6 +145,17 @@ absl::Status FinishRunFlags(const CLI::App& cmd, RunFlags* f) {
   for (const std::string& text : f->thresholds) {
     SALVO_ASSIGN_OR_RETURN(driver::Threshold t, driver::ParseThreshold(text));
     f->run.thresholds.push_back(t);
+  }
+  if (cmd.count("--timer-spin") > 0) {
+    if (f->timer_spin < absl::ZeroDuration() ||
+        f->timer_spin > absl::Microseconds(plan::kMaxTimerSpinUs)) {
+      return absl::InvalidArgumentError("--timer-spin must be 0 to 1ms");
+    }
+    if (f->run.rate == 0 && f->stages.empty() && f->run.stages.empty()) {
+      return absl::InvalidArgumentError(
+          "--timer-spin paces an open loop's wake-ups: give --rate or --stages with it");
+    }
+    f->run.timer_spin_us = static_cast<uint32_t>(absl::ToInt64Microseconds(f->timer_spin));
   }
   if (cmd.count("--stages") > 0 && f->stages.empty()) {
     return absl::InvalidArgumentError(

@@ -27,6 +27,7 @@ struct RunFlags {
   std::string request_file;
   std::string response_until;
   std::string stages;
+  absl::Duration timer_spin = absl::Microseconds(driver::kDefaultTimerSpinUs);
   std::vector<std::string> source_ips;
   std::vector<std::string> thresholds;
 };

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
+#include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -158,6 +161,34 @@ TEST_F(Deploy, CopiesStartsReportsAndStopsTheAgentOnAHostWithoutSftp) {
   EXPECT_EQ(running.code, 0) << running.out;
   EXPECT_TRUE(absl::StrContains(running.out, "  running (pid ")) << running.out;
   EXPECT_TRUE(absl::StrContains(running.out, "answers at " + address)) << running.out;
+  // --status pointed at a port where another agent answers does not take it for the one deployed
+  // (issue 22: it said OK).
+  const uint16_t other_port = FreePort();
+  absl::StatusOr<Child> other = Child::Spawn(
+      Binary("salvo-agent"),
+      {"--listen", absl::StrCat("127.0.0.1:", other_port), "--token-file", dir_ + "/token"},
+      dir_ + "/other-agent.log");
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE(testing::WaitFor([&] { return Listening(other_port); }, absl::Seconds(10)));
+  const Output impostor = Salvo(DeployArgs(other_port, {"--status"}));
+  EXPECT_EQ(impostor.code, 1) << impostor.out;
+  EXPECT_TRUE(absl::StrContains(
+      impostor.out, absl::StrCat("another agent answers at 127.0.0.1:", other_port, " (")))
+      << impostor.out;
+  EXPECT_TRUE(absl::StrContains(impostor.out, "not the one running here (pid ")) << impostor.out;
+  other->Terminate(absl::Seconds(3));
+  // An agent that misses a probe (stopped for 4 s: the first probe's 3 s deadline passes) is
+  // asked again before --status says it does not answer (issue 22: it asked once).
+  const pid_t deployed_pid = std::stoi(testing::ReadFile(dir_ + "/remote/agent.pid"));
+  ASSERT_EQ(::kill(deployed_pid, SIGSTOP), 0);
+  std::thread resume([deployed_pid] {
+    absl::SleepFor(absl::Seconds(4));
+    ::kill(deployed_pid, SIGCONT);
+  });
+  const Output slow = Salvo(status);
+  resume.join();
+  EXPECT_EQ(slow.code, 0) << slow.out;
+  EXPECT_TRUE(absl::StrContains(slow.out, "answers at " + address)) << slow.out;
 
   const Output stopped = Salvo(DeployArgs(agent_port, {"--stop"}));
   EXPECT_EQ(stopped.code, 0) << stopped.out;

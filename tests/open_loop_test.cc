@@ -123,6 +123,55 @@ TEST_F(OpenLoop, OfferedAndAchievedRatesAgreeWhenTheTargetKeepsUp) {
   EXPECT_TRUE(absl::StrContains(text, "service time")) << text;
 }
 
+// 20 msg/s over 100 connections: in any half second most connections have nothing due. They are
+// idle, not starved (issue 22: "starved: 79 of 100" against a healthy target), and a schedule
+// with nothing due at all is not "every connection stalled".
+TEST_F(OpenLoop, AConnectionWithNothingDueIsIdleNotStarved) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 100);
+  c.rate = 20;
+  c.duration = absl::Seconds(2);
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
+  EXPECT_GT(r.totals().counters().messages(), 20u);
+  ASSERT_GE(r.intervals_size(), 4);
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    EXPECT_EQ(p.fairness().starved_connections(), 0u) << p.ShortDebugString();
+    EXPECT_GT(p.fairness().idle_connections(), 50u) << p.ShortDebugString();
+    EXPECT_EQ(p.fairness().idle_connections() + p.fairness().connections() +
+                  p.fairness().unsampled_connections(),
+              100u);
+  }
+  EXPECT_EQ(r.agents(0).starved_whole_run(), 0u);
+  for (const std::string& line : r.diagnostics()) {
+    EXPECT_FALSE(absl::StartsWith(line, "starved") || absl::StartsWith(line, "stall")) << line;
+  }
+}
+
+// --timer-spin: 200 us before each of 5,000 send times a second, the worker polls instead of
+// sleeping, so it is on a CPU nearly all the time. That is by choice: its CPU share leaves the
+// spin out, and the run is not called generator-bound.
+TEST_F(OpenLoop, ASpinningWorkerIsOnACpuByChoiceNotGeneratorBound) {
+  target::TargetServer& target = StartTarget(target::TargetMode::kEcho);
+  StartAgents(1);
+  RunConfig c = Config(workload::Kind::kEcho, target.port(), 10);
+  c.threads = 1;
+  c.rate = 5000;
+  c.timer_spin_us = 200;
+  const v1::RunReport r = Run(c);
+  ASSERT_EQ(r.status(), v1::RUN_STATUS_OK) << output::RenderReport(r);
+  EXPECT_NEAR(r.totals().rates().messages_per_sec(), 5000, 250);
+  // It did spin: the process was on a CPU for much of the span.
+  EXPECT_GT(r.totals().cpu_s(), 0.3 * r.totals().measured_s()) << r.totals().ShortDebugString();
+  for (const v1::IntervalPoint& p : r.intervals()) {
+    EXPECT_LT(p.max_worker_cpu_share(), 0.9) << p.ShortDebugString();
+  }
+  for (const std::string& line : r.diagnostics()) {
+    EXPECT_FALSE(absl::StartsWith(line, "generator-bound")) << line;
+  }
+}
+
 TEST_F(OpenLoop, ATargetThatSlowsDownShowsInTheCorrectedLatencyNotInTheServiceTime) {
   // 2,000 messages/s on one connection, one in flight; for one second the target takes 1 ms per
   // message, half the pace asked. A closed loop would slow down with it and report ~1 ms. The

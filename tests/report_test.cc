@@ -286,6 +286,12 @@ TEST(BuildReport, ConnectionsUpForAWholeRunWithNoMessageCompletedFailTheRun) {
   EXPECT_NE(r.reasons(0).find("no message completed in 1.0 s measured (do --response-bytes"),
             std::string::npos)
       << r.reasons(0);
+  // A server that sent nothing at all: no framing could have matched, so no framing hint.
+  a.result->mutable_counters()->set_bytes_received(0);
+  const v1::RunReport silent = driver::BuildReport(spec, {a}, {});
+  ASSERT_EQ(silent.reasons_size(), 1) << silent;
+  EXPECT_EQ(silent.reasons(0),
+            "no message completed in 1.0 s measured (the target sent nothing back)");
 }
 
 TEST(BuildReport, IntervalsAlignByIndexAndSumAcrossAgents) {
@@ -561,6 +567,19 @@ TEST(Render, EveryNonZeroErrorCounterIsListedByName) {
   const std::string text = output::RenderReport(driver::BuildReport(Spec(), {a}, {}));
   EXPECT_NE(text.find("errors: connect_errors 2, verify_errors 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("status: failed"), std::string::npos) << text;
+}
+
+TEST(BuildReport, StreamInVerifyErrorsNameThePatternNotWhatWasSent) {
+  driver::AgentOutcome a = Finished("a:1", {}, {});
+  a.result->mutable_counters()->set_verify_errors(3);
+  v1::Scenario spec = Spec();
+  spec.mutable_load()->set_workload(v1::WORKLOAD_STREAM_IN);
+  const v1::RunReport r = driver::BuildReport(spec, {a}, {});
+  EXPECT_NE(std::find(r.reasons().begin(), r.reasons().end(),
+                      "3 received bytes differ from the pattern a salvo-target source sends "
+                      "(--verify needs a salvo-target --mode source)"),
+            r.reasons().end())
+      << r;
 }
 
 }  // namespace

@@ -179,6 +179,27 @@ TEST(Stages, ValidateRefusesARateBesideThemAndStagesThatSendNothing) {
       << driver::Validate(c);
 }
 
+// Issue 22: --rate 0.0001 ran, measured nothing and failed with "every connection stalled".
+TEST(Stages, AScheduleWithNothingDueInTheWindowIsRefusedBeforeTheRun) {
+  driver::RunConfig c;
+  c.agents = {"127.0.0.1:7100"};
+  c.target = "127.0.0.1:7000";
+  c.duration = absl::Seconds(3);
+  c.warmup = absl::ZeroDuration();
+  c.rate = 0.0001;
+  EXPECT_EQ(driver::Validate(c).message(),
+            "--rate 0.0001 msg/s schedules 0.0003 messages in the 3s measured: nothing would be "
+            "measured; raise the rate or --duration");
+  c.rate = 0.5;  // 1.5 messages: something to measure
+  EXPECT_TRUE(driver::Validate(c).ok()) << driver::Validate(c);
+  // A ramp over the warm-up that ends at 0 leaves the window empty too.
+  c.rate = 0;
+  c.warmup = absl::Seconds(2);
+  c.stages = {{absl::Seconds(1), 100}, {absl::Seconds(1), 0}};
+  EXPECT_NE(driver::Validate(c).message().find("--stages schedules 0 messages"), std::string::npos)
+      << driver::Validate(c);
+}
+
 TEST(SourceIps, AListForAllAndListsForSingleAgentsGoToTheirAgents) {
   driver::RunConfig c = Unusual();
   c.pipeline = 1;  // connect-rr has none

@@ -46,6 +46,23 @@ TEST(TimerQueue, BoundShortensAWaitToTheNextDeadline) {
   EXPECT_EQ(q.Bound(absl::Seconds(1), 1'000'000), absl::Seconds(1));
 }
 
+TEST(TimerQueue, ASpinEndsTheSleepThatLongBeforeTheDeadlineAndPollsUntilIt) {
+  TimerQueue q;
+  Recorder r;
+  q.set_spin(50'000);
+  q.Schedule(5'000'000, &r);
+  EXPECT_EQ(q.Bound(absl::Seconds(1), 1'000'000), absl::Microseconds(3950));
+  EXPECT_FALSE(q.Spinning(1'000'000));
+  // Within the spin: no sleep, and the wait is a spin, until the deadline is due.
+  EXPECT_EQ(q.Bound(absl::Seconds(1), 4'960'000), absl::ZeroDuration());
+  EXPECT_TRUE(q.Spinning(4'960'000));
+  EXPECT_TRUE(q.Spinning(4'999'999));
+  EXPECT_FALSE(q.Spinning(5'000'000));  // due: running it is no spin
+  q.RunDue(5'000'000);
+  EXPECT_EQ(r.fired.size(), 1u);
+  EXPECT_FALSE(q.Spinning(5'000'000));
+}
+
 // A handler that reschedules itself for "now" runs once per RunDue, so it cannot hold the loop.
 class Again : public TimerHandler {
  public:

@@ -196,6 +196,7 @@ void FairnessToProto(const metrics::FairnessStats& f, bool with_parts, v1::Fairn
   out->Clear();
   out->set_connections(f.Connections());
   out->set_unsampled_connections(f.Unsampled());
+  out->set_idle_connections(f.Idle());
   out->set_starved_connections(f.Starved());
   out->set_min_bytes(f.Min());
   out->set_max_bytes(f.Max());
@@ -215,7 +216,7 @@ absl::StatusOr<metrics::FairnessStats> FairnessFromProto(const v1::Fairness& in)
   SALVO_ASSIGN_OR_RETURN(metrics::Histogram h, HistogramFromProto(in.bytes_per_connection()));
   if (!(in.sum_squares() >= 0)) return absl::InvalidArgumentError("fairness sum is negative");
   return metrics::FairnessStats::FromParts(std::move(h), in.sum_squares(),
-                                           in.unsampled_connections());
+                                           in.unsampled_connections(), in.idle_connections());
 }
 
 void TcpHealthToProto(const metrics::TcpHealthStats& h, bool with_parts, v1::TcpHealth* out) {

@@ -69,6 +69,10 @@ absl::Status CheckPacing(const v1::LoadSpec& load, workload::Kind kind) {
   if (load.connect_rate() != 0) {
     SALVO_RETURN_IF_ERROR(plan::CheckRate(load.connect_rate(), "--connect-rate", "connections/s"));
   }
+  if (load.timer_spin_us() > plan::kMaxTimerSpinUs) {
+    return Invalid(absl::StrCat("--timer-spin must be at most ", plan::kMaxTimerSpinUs, "us, got ",
+                                load.timer_spin_us(), "us"));
+  }
   return absl::OkStatus();
 }
 

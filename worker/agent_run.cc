@@ -62,8 +62,12 @@ class WorkerLoads {
       const double span_ns = static_cast<double>(reading.at_ns - last_[w].at_ns);
       v1::WorkerLoad* load = out->add_workers();
       load->set_worker(static_cast<uint32_t>(w));
-      load->set_cpu_share(static_cast<double>(reading.sched.cpu_ns - last_[w].sched.cpu_ns) /
-                          span_ns);
+      // Spinning before a timer is on a CPU by choice: not what makes a worker the bottleneck.
+      // It is wall time of empty polls, so a spin the worker was preempted in could exceed the
+      // CPU it used: never below 0.
+      const uint64_t cpu_ns = reading.sched.cpu_ns - last_[w].sched.cpu_ns;
+      const uint64_t spun_ns = reading.spun_ns - last_[w].spun_ns;
+      load->set_cpu_share(static_cast<double>(cpu_ns > spun_ns ? cpu_ns - spun_ns : 0) / span_ns);
       load->set_runqueue_share(
           static_cast<double>(reading.sched.runqueue_ns - last_[w].sched.runqueue_ns) / span_ns);
       if (reading.fresh) last_[w] = reading;
@@ -85,8 +89,10 @@ class StallTracker {
       // Not sampled in this interval: nothing is known of it, so its runs neither grow nor end.
       if (delta.Unsampled(c)) continue;
       State& s = state_[c];
-      s.delivered_last = delta.connections[c].delivered > 0;
-      if (delta.connections[c].delivered > 0) {
+      // An idle connection (open loop, nothing to deliver) is not starved: its runs end.
+      const bool served = delta.connections[c].delivered > 0 || delta.connections[c].idle;
+      s.delivered_last = served;
+      if (served) {
         s.run = 0;
         s.ever_delivered = true;
         continue;
@@ -382,6 +388,7 @@ absl::Status CarryOutRun(const v1::RunSpec& spec, const LoadPlan& plan,
     result.set_error("the controller went away; load stopped");
   } else if (const std::string why = signals.agent_stop_reason(); !why.empty()) {
     result.set_error(why);
+    result.set_stopped_by_agent(true);
   } else if (absl::Status failed = run.worker_error(); !failed.ok()) {
     result.set_error(std::string(failed.message()));
   }

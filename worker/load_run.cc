@@ -115,6 +115,7 @@ absl::StatusOr<LoadPlan> PlanFromSpec(const v1::RunSpec& run, net::HostLookup lo
                            spec.arrival() == v1::ARRIVAL_UNSPECIFIED
                                ? absl::StatusOr<workload::Arrival>(workload::Arrival::kUniform)
                                : wire::FromProto(spec.arrival()));
+    plan.timer_spin_ns = uint64_t{spec.timer_spin_us()} * 1000;
   }
   if (run.connect_rate() != 0) {
     SALVO_RETURN_IF_ERROR(plan::CheckRate(run.connect_rate(), "connect rate", "connections/s"));
@@ -196,7 +197,7 @@ void LoadRun::WakeWorkers() {
   }
 }
 
-void LoadRun::ReadOwnSched(uint32_t index) {
+void LoadRun::ReadOwnSched(uint32_t index, uint64_t spun_ns) {
   // The reading and its time must be one instant: a worker preempted between them would put the
   // wait it was preempted for (added to schedstat when it runs again) outside its span, and the
   // next span's wait above 100%. A reading that took more than a millisecond is taken again.
@@ -212,6 +213,7 @@ void LoadRun::ReadOwnSched(uint32_t index) {
   if (!s.ok()) return;
   slot.cpu_ns.store(s->cpu_ns);
   slot.runqueue_ns.store(s->runqueue_ns);
+  slot.spun_ns.store(spun_ns);
   slot.at_ns.store(at);
 }
 
@@ -225,6 +227,7 @@ std::vector<LoadRun::WorkerSched> LoadRun::worker_sched() const {
     out[w].ok = slot.ok.load();
     out[w].sched = {slot.cpu_ns.load(), slot.runqueue_ns.load()};
     out[w].at_ns = slot.at_ns.load();
+    out[w].spun_ns = slot.spun_ns.load();
   }
   return out;
 }
@@ -343,6 +346,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
   engine_options.sndbuf = plan_.sndbuf;
   engine_options.rcvbuf = plan_.rcvbuf;
   engine_options.expected_connections = connections;
+  engine_options.timer_spin_ns = plan_.timer_spin_ns;
   workload::SessionContext ctx;
   ctx.stats = &stats;
   ctx.pattern = &pattern_;
@@ -391,7 +395,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
       }
       stats.BeginSample();
       SampleSessions(sessions, stats, /*final=*/false);
-      ReadOwnSched(index);
+      ReadOwnSched(index, ctx.engine->spun_ns());
       stats.Seal();
       sample_done_[index].store(wanted);
     }
@@ -461,7 +465,7 @@ void LoadRun::WorkerMain(uint32_t index, uint32_t first, uint32_t connections,
   }
   // The connect phase's counters, for the snapshot taken before the start.
   stats.PublishEngine(ctx.engine->counters());
-  ReadOwnSched(index);
+  ReadOwnSched(index, ctx.engine->spun_ns());
   stats.Seal();
   {
     absl::MutexLock lock(&mu_);

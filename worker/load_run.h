@@ -49,6 +49,8 @@ struct LoadPlan {
   absl::Duration connect_timeout = absl::Seconds(5);
   // Connects per second this agent opens its connections at (0: all at once).
   double connect_rate = 0;
+  // Open loop: each worker polls without sleeping this long before a send time (0: sleeps).
+  uint64_t timer_spin_ns = 0;
   // How long, at the end of a run, in-flight messages get to complete (stream-out: until the
   // peer has acknowledged every byte). Zero: no wait; connections still holding data are reset.
   absl::Duration drain_timeout = absl::Seconds(2);
@@ -109,6 +111,9 @@ class LoadRun {
     bool fresh = false;  // taken at the latest sample request
     process::SchedStat sched;
     uint64_t at_ns = 0;  // metrics::MonoNanos() at the reading
+    // Of the CPU time, how much the worker spent spinning before its timers (--timer-spin):
+    // on a CPU by choice, not busy.
+    uint64_t spun_ns = 0;
   };
   // In worker order. Call after SampleConnections: a fresh reading is not written meanwhile.
   std::vector<WorkerSched> worker_sched() const;
@@ -171,10 +176,11 @@ class LoadRun {
   // Each worker's own schedstat reading, written by it just before it seals.
   struct SchedSlot {
     std::atomic<bool> ok{false};
-    std::atomic<uint64_t> cpu_ns{0}, runqueue_ns{0}, at_ns{0};
+    std::atomic<uint64_t> cpu_ns{0}, runqueue_ns{0}, at_ns{0}, spun_ns{0};
   };
   std::unique_ptr<SchedSlot[]> sched_;
-  void ReadOwnSched(uint32_t index);
+  // `spun_ns`: the worker's engine's net::Engine::spun_ns() now.
+  void ReadOwnSched(uint32_t index, uint64_t spun_ns);
   // Each worker's engine while it runs (null before and after), for WakeWorkers.
   absl::Mutex engines_mu_;
   std::vector<net::Engine*> engines_ ABSL_GUARDED_BY(engines_mu_);

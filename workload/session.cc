@@ -56,6 +56,9 @@ class ScheduledSession : public Session, public net::TimerHandler {
     open_->head = 0;
   }
   size_t backlog() const { return open_ == nullptr ? 0 : open_->backlog.size() - open_->head; }
+  bool Idle() const override {
+    return open_ != nullptr && Scheduling() && backlog() == 0 && !Full() && !HoldingData();
+  }
   // The intended send time of the oldest message waiting.
   uint64_t TakeDue() {
     const uint64_t t = open_->backlog[open_->head++];
@@ -372,6 +375,8 @@ class ConnectRrSession final : public ScheduledSession {
     CancelRetry();
   }
   bool Drained() override { return phase_ != Phase::kAwaiting; }
+  // A slot waiting to retry a failed connect has work it could not do.
+  bool Idle() const override { return ScheduledSession::Idle() && !retry_.armed; }
   void OnSendDone(net::ConnId) override { sent_ += options().message_size; }
 
  private:
@@ -576,6 +581,7 @@ metrics::ConnectionSample Session::Sample(bool read_tcp_info) {
     }
   }
   s.delivered = WindowDelivered();
+  s.idle = Idle();
   last_ = s;
   return s;
 }

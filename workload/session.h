@@ -157,6 +157,8 @@ class Session : public net::ConnectionHandler {
   // acknowledged (as of the last Sample()), or a send is still in progress. Echo and rr: a
   // request is still awaiting (some of) its response.
   virtual bool HoldingData() const { return false; }
+  // Open loop: nothing due, queued or in flight (see metrics::ConnectionSample::idle).
+  virtual bool Idle() const { return false; }
 
   State state() const { return state_; }
   const absl::Status& close_reason() const { return close_reason_; }
