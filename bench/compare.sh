@@ -235,6 +235,8 @@ if [ $write_docs -eq 1 ]; then
   conn_scale=$("$root/bench/conn_scale.sh" 100000 2>&1)
   echo "bench: the controller at scale (bench/controller_scale.sh 100 60)" >&2
   scale=$("$root/bench/controller_scale.sh" 100 60 2>&1)
+  echo "bench: the open loop beside the closed loop (bench/open_loop.sh)" >&2
+  open_loop=$("$root/bench/open_loop.sh" 2>&1)
   echo "bench: sweeping copy against zero-copy sends (stream-out, 10 connections)" >&2
   "$build/salvo" sweep --agents "127.0.0.1:$agent" --target "127.0.0.1:$sink" \
     --sizes 1k,4k,16k,64k,256k --send-modes copy,zerocopy,uring-zc --connections 10 \
@@ -284,6 +286,12 @@ if [ $write_docs -eq 1 ]; then
     echo
     echo '```'
     echo "$scale"
+    echo '```'
+    echo
+    cat "$root/bench/open_loop.md"
+    echo
+    echo '```'
+    echo "$open_loop"
     echo '```'
     echo
     echo "## Copy against zero-copy sends, swept over message size"

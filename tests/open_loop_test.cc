@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "net/fd.h"
@@ -88,6 +90,13 @@ class SlowingEchoServer {
   std::thread thread_;
 };
 
+// No diagnosis line of `r` is of one of `kinds` ("starved", "stall", ...).
+void ExpectNoDiagnosis(const v1::RunReport& r, std::initializer_list<absl::string_view> kinds) {
+  for (const std::string& line : r.diagnostics()) {
+    for (absl::string_view kind : kinds) EXPECT_FALSE(absl::StartsWith(line, kind)) << line;
+  }
+}
+
 const v1::LatencySummary& Summary(const v1::RunReport& r, Timing t) {
   return wire::FindSummary(r.timings(), t);
 }
@@ -144,9 +153,7 @@ TEST_F(OpenLoop, AConnectionWithNothingDueIsIdleNotStarved) {
               100u);
   }
   EXPECT_EQ(r.agents(0).starved_whole_run(), 0u);
-  for (const std::string& line : r.diagnostics()) {
-    EXPECT_FALSE(absl::StartsWith(line, "starved") || absl::StartsWith(line, "stall")) << line;
-  }
+  ExpectNoDiagnosis(r, {"starved", "stall"});
 }
 
 // --timer-spin: 200 us before each of 5,000 send times a second, the worker polls instead of
@@ -167,9 +174,7 @@ TEST_F(OpenLoop, ASpinningWorkerIsOnACpuByChoiceNotGeneratorBound) {
   for (const v1::IntervalPoint& p : r.intervals()) {
     EXPECT_LT(p.max_worker_cpu_share(), 0.9) << p.ShortDebugString();
   }
-  for (const std::string& line : r.diagnostics()) {
-    EXPECT_FALSE(absl::StartsWith(line, "generator-bound")) << line;
-  }
+  ExpectNoDiagnosis(r, {"generator-bound"});
 }
 
 TEST_F(OpenLoop, ATargetThatSlowsDownShowsInTheCorrectedLatencyNotInTheServiceTime) {
