@@ -8,10 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -46,9 +48,33 @@ bool Complete(const std::string& response) {
   if (head == std::string::npos) return false;
   size_t body = 0;
   const size_t at = response.find("Content-Length: ");
-  if (at != std::string::npos && at < head)
+  if (at != std::string::npos && at < head) {
     body = std::strtoull(response.c_str() + at + 16, nullptr, 10);
+  }
   return response.size() >= head + 4 + body;
+}
+
+// A connection to the endpoint. A connect can fail now and then without the server being at
+// fault: after hundreds of thousands of connections on loopback, a new one may meet the TIME_WAIT
+// of an old one on the server's side. A server that refuses 50 in a row over 5 s has stopped
+// accepting, which is a failure.
+int Connect(uint16_t port) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int attempt = 0;; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SALVO_FUZZ_CHECK(fd >= 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) return fd;
+    const int err = errno;
+    ::close(fd);
+    if (attempt == 50) {
+      std::fprintf(stderr, "connect to the endpoint failed 50 times: %s\n", std::strerror(err));
+      SALVO_FUZZ_CHECK(attempt < 50);
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
 }
 
 // Sends `request` and reads the server's answer: until it closes, a whole response has arrived,
@@ -58,13 +84,7 @@ bool Complete(const std::string& response) {
 bool Exchange(uint16_t port, const std::string& request, std::string* response,
               absl::Duration quiet = absl::Milliseconds(20),
               absl::Duration limit = absl::Seconds(8)) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  SALVO_FUZZ_CHECK(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  SALVO_FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+  const int fd = Connect(port);
   // The server may answer and close before it has read everything: a failed send is fine.
   for (size_t at = 0; at < request.size();) {
     const ssize_t n = ::send(fd, request.data() + at, request.size() - at, MSG_NOSIGNAL);
